@@ -1,1 +1,3 @@
-return 0;
+using SigstoreBuild.Cli;
+
+return await SigstoreCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

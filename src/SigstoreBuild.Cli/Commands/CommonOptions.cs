@@ -1,0 +1,123 @@
+using System.CommandLine;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary>Where trust comes from: a TUF mirror and initial root, its cache, and offline mode.</summary>
+internal sealed class TrustOptions
+{
+    private readonly Option<string> _mirror = new("--tuf-mirror") { Description = "A TUF mirror URL of a custom Sigstore instance (with --tuf-root)." };
+    private readonly Option<FileInfo> _root = new("--tuf-root") { Description = "The initial TUF root.json to trust for --tuf-mirror." };
+    private readonly Option<DirectoryInfo> _cacheDir = new("--cache-dir") { Description = "The TUF cache directory (default: under the user profile, or SIGSTORE_TUF_CACHE)." };
+    private readonly Option<bool> _offline = new("--offline") { Description = "Use the cached or embedded trust root without contacting the TUF mirror." };
+
+    public static TrustOptions Create() => new();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_mirror);
+        command.Options.Add(_root);
+        command.Options.Add(_cacheDir);
+        command.Options.Add(_offline);
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(_mirror) is null) != (result.GetValue(_root) is null))
+            {
+                result.AddError("--tuf-mirror and --tuf-root go together.");
+            }
+        });
+    }
+
+    public TrustSelection Read(System.CommandLine.ParseResult parse, bool staging, string? trustedRootPath) => new()
+    {
+        Staging = staging,
+        TrustedRootPath = trustedRootPath,
+        TufMirror = parse.GetValue(_mirror),
+        TufRootPath = parse.GetValue(_root)?.FullName,
+        CacheDirectory = parse.GetValue(_cacheDir)?.FullName,
+        Offline = parse.GetValue(_offline),
+    };
+}
+
+internal sealed record TrustSelection
+{
+    public bool Staging { get; init; }
+
+    public string? TrustedRootPath { get; init; }
+
+    public string? SigningConfigPath { get; init; }
+
+    public string? TufMirror { get; init; }
+
+    public string? TufRootPath { get; init; }
+
+    public string? CacheDirectory { get; init; }
+
+    public bool Offline { get; init; }
+}
+
+/// <summary>Exact-match pins on Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.x).</summary>
+internal sealed class ExtensionOptions
+{
+    private readonly (Option<string> Option, string Name)[] _options =
+    [
+        (new("--certificate-github-workflow-repository", "--source-repository-uri") { Description = "Source Repository URI (1.12)." }, "SourceRepositoryUri"),
+        (new("--source-repository-identifier") { Description = "Source Repository Identifier (1.15), immutable." }, "SourceRepositoryIdentifier"),
+        (new("--source-repository-ref") { Description = "Source Repository Ref (1.14), e.g. refs/heads/main." }, "SourceRepositoryRef"),
+        (new("--source-repository-digest") { Description = "Source Repository Digest (1.13): the commit." }, "SourceRepositoryDigest"),
+        (new("--owner-identifier") { Description = "Source Repository Owner Identifier (1.17), immutable." }, "SourceRepositoryOwnerIdentifier"),
+        (new("--build-signer-uri") { Description = "Build Signer URI (1.9)." }, "BuildSignerUri"),
+        (new("--runner-environment") { Description = "Runner Environment (1.11), e.g. github-hosted." }, "RunnerEnvironment"),
+        (new("--build-trigger") { Description = "Build Trigger (1.20), e.g. push." }, "BuildTrigger"),
+    ];
+
+    public static ExtensionOptions Create() => new();
+
+    public void AddTo(Command command)
+    {
+        foreach (var (option, _) in _options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public IReadOnlyDictionary<string, string> Read(System.CommandLine.ParseResult parse)
+    {
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (option, name) in _options)
+        {
+            if (parse.GetValue(option) is { } value)
+            {
+                pins[name] = value;
+            }
+        }
+
+        return pins;
+    }
+}
+
+internal sealed record VerifyRequest
+{
+    public required string BundlePath { get; init; }
+
+    public required string Subject { get; init; }
+
+    public string? Identity { get; init; }
+
+    public string? IdentityRegex { get; init; }
+
+    public string? Issuer { get; init; }
+
+    public string? KeyPath { get; init; }
+
+    public string? PredicateType { get; init; }
+
+    public int TlogThreshold { get; init; } = 1;
+
+    public int TimestampThreshold { get; init; } = 1;
+
+    public int SctThreshold { get; init; } = 1;
+
+    public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
+
+    public required TrustSelection Trust { get; init; }
+}

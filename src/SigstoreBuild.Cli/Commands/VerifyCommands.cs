@@ -1,0 +1,139 @@
+using System.CommandLine;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary><c>verify-bundle</c> (the sigstore-conformance protocol, exactly) and the friendlier <c>verify</c>.</summary>
+internal static class VerifyCommands
+{
+    public static void Add(RootCommand root, CliConsole console)
+    {
+        root.Subcommands.Add(CreateVerifyBundle(console));
+        root.Subcommands.Add(CreateVerify(console));
+    }
+
+    private static Command CreateVerifyBundle(CliConsole console)
+    {
+        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance's trust root." };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "The Sigstore bundle to verify.", Required = true };
+        var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) expected." };
+        var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer expected." };
+        var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key instead of a certificate." };
+        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
+        var subject = new Argument<string>("FILE_OR_DIGEST") { Description = "The artifact, or its digest as sha256:<hex>. For an attestation, names an in-toto subject." };
+        var trust = TrustOptions.Create();
+
+        var command = new Command("verify-bundle", "Verify a bundle (sigstore-conformance protocol). Exit code 0 only when verified.")
+        {
+            staging, bundle, identity, issuer, key, trustedRoot, subject,
+        };
+        trust.AddTo(command);
+        AddIdentityValidator(command, identity, issuer, key);
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var request = new VerifyRequest
+            {
+                BundlePath = parse.GetValue(bundle)!.FullName,
+                Subject = parse.GetValue(subject)!,
+                Identity = parse.GetValue(identity),
+                Issuer = parse.GetValue(issuer),
+                KeyPath = parse.GetValue(key)?.FullName,
+                Trust = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName),
+            };
+            var result = await VerifyRunner.RunAsync(request, console, ct).ConfigureAwait(false);
+            console.Info($"OK: {result.Summary}");
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateVerify(CliConsole console)
+    {
+        var artifact = new Argument<string>("FILE_OR_DIGEST") { Description = "The artifact, or its digest as sha256:<hex>." };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <FILE>.sigstore.json)." };
+        var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) expected." };
+        var identityRegex = new Option<string>("--certificate-identity-regexp") { Description = "A regular expression the whole SAN must match (anchored)." };
+        var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer expected." };
+        var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key." };
+        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
+        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
+        var predicateType = new Option<string>("--predicate-type") { Description = "For attestations: the in-toto predicate type that must be present." };
+        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong("text", "json");
+        var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
+        var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
+        var sctThreshold = new Option<int>("--sct-threshold") { Description = "SCTs required, from distinct CT logs.", DefaultValueFactory = _ => 1 };
+        var extensions = ExtensionOptions.Create();
+        var trust = TrustOptions.Create();
+
+        var command = new Command("verify", "Verify an artifact or attestation against a Sigstore bundle and an identity policy.")
+        {
+            artifact, bundle, identity, identityRegex, issuer, key, staging, trustedRoot, predicateType, output,
+            tlogThreshold, timeThreshold, sctThreshold,
+        };
+        extensions.AddTo(command);
+        trust.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            var hasKey = result.GetValue(key) is not null;
+            var hasSan = result.GetValue(identity) is not null || result.GetValue(identityRegex) is not null;
+            if (hasKey == (hasSan || result.GetValue(issuer) is not null))
+            {
+                result.AddError("Give either --key, or --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer.");
+            }
+            else if (!hasKey && (!hasSan || result.GetValue(issuer) is null))
+            {
+                result.AddError("A certificate policy needs both an identity (--certificate-identity or --certificate-identity-regexp) and --certificate-oidc-issuer.");
+            }
+        });
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var subject = parse.GetValue(artifact)!;
+            var bundlePath = parse.GetValue(bundle)?.FullName
+                ?? (File.Exists(subject) ? subject + ".sigstore.json" : throw new SigstoreException("SSB0010", "No --bundle given and the subject is not a file with a <file>.sigstore.json beside it. Pass --bundle."));
+            var request = new VerifyRequest
+            {
+                BundlePath = bundlePath,
+                Subject = subject,
+                Identity = parse.GetValue(identity),
+                IdentityRegex = parse.GetValue(identityRegex),
+                Issuer = parse.GetValue(issuer),
+                KeyPath = parse.GetValue(key)?.FullName,
+                PredicateType = parse.GetValue(predicateType),
+                TlogThreshold = parse.GetValue(tlogThreshold),
+                TimestampThreshold = parse.GetValue(timeThreshold),
+                SctThreshold = parse.GetValue(sctThreshold),
+                Extensions = extensions.Read(parse),
+                Trust = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName),
+            };
+            var result = await VerifyRunner.RunAsync(request, console, ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == "json")
+            {
+                console.Out.WriteLine(result.ToJson());
+            }
+            else
+            {
+                console.Out.WriteLine($"Verified OK: {result.Summary}");
+            }
+
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    private static void AddIdentityValidator(Command command, Option<string> identity, Option<string> issuer, Option<FileInfo> key)
+    {
+        command.Validators.Add(result =>
+        {
+            var hasKey = result.GetValue(key) is not null;
+            var hasIdentity = result.GetValue(identity) is not null && result.GetValue(issuer) is not null;
+            if (!hasKey && !hasIdentity)
+            {
+                result.AddError("Give --certificate-identity and --certificate-oidc-issuer, or --key.");
+            }
+        });
+    }
+}
