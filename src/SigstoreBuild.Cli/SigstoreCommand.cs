@@ -31,14 +31,14 @@ public static class SigstoreCommand
         }
         catch (OperationCanceledException)
         {
-            console.Error("SSB0001", "The operation was cancelled.");
+            console.Error(SetupCodes.Cancelled, "The operation was cancelled.");
             return Failure;
         }
 #pragma warning disable CA1031 // The command-line boundary turns every unexpected failure into one coded error.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            console.Error("SSB9000", $"Internal error ({ex.GetType().Name}): {ex.Message} Please report this at the project's issue tracker.");
+            console.Error(SetupCodes.Internal, $"Internal error ({ex.GetType().Name}): {ex.Message} Please report this at the project's issue tracker.");
             return Failure;
         }
     }

@@ -1,0 +1,9 @@
+namespace SigstoreBuild.Diagnostics;
+
+/// <summary>SSB0xxx setup and command line; SSB9xxx internal.</summary>
+public static class SetupCodes
+{
+    public const string Cancelled = "SSB0001";
+    public const string NoBundle = "SSB0010";
+    public const string Internal = "SSB9000";
+}
