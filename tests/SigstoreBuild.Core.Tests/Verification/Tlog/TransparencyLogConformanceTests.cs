@@ -149,6 +149,15 @@ public sealed class TransparencyLogConformanceTests
     }
 
     [TestMethod]
+    public void Unknown_top_level_body_property_is_rejected()
+    {
+        var c = ConformanceVectors.Load("rekor2-happy-path");
+        var body = Encoding.UTF8.GetString(c.Entry.CanonicalizedBody!);
+        c.Entry.CanonicalizedBody = Encoding.UTF8.GetBytes("{\"extra\":1," + body[1..]);
+        Expect(TlogCodes.MalformedEntryBody, () => TransparencyLogVerifier.Verify(c.Entry, c.Content, c.Trust, 3));
+    }
+
+    [TestMethod]
     public void Other_artifact_digest_is_rejected()
     {
         var c = ConformanceVectors.Load("happy-path-v0.3");
