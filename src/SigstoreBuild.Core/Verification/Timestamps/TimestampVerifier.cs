@@ -91,20 +91,37 @@ internal static class TimestampVerifier
         try
         {
             var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(bytes));
+            Org.BouncyCastle.Asn1.Cms.ContentInfo contentInfo;
             if (sequence.Count > 0 && sequence[0] is DerObjectIdentifier)
             {
-                return new TimeStampToken(Org.BouncyCastle.Asn1.Cms.ContentInfo.GetInstance(sequence));
+                contentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo.GetInstance(sequence);
             }
-
-            // A TimeStampResp: only a granted status carries a usable token.
-            var response = TimeStampResp.GetInstance(sequence);
-            var status = response.Status.Status.IntValueExact;
-            if (status is not (0 or 1) || response.TimeStampToken is null)
+            else
             {
-                throw Malformed($"the TSA response has status {status} (not granted) or no token");
+                // A TimeStampResp: only a granted status carries a usable token.
+                var response = TimeStampResp.GetInstance(sequence);
+                var status = response.Status.Status.IntValueExact;
+                if (status is not (0 or 1) || response.TimeStampToken is null)
+                {
+                    throw Malformed($"the TSA response has status {status} (not granted) or no token");
+                }
+
+                contentInfo = response.TimeStampToken;
             }
 
-            return new TimeStampToken(response.TimeStampToken);
+            // Checked before BouncyCastle's own parse so that an unbound signer gets its own code.
+            var signedData = new CmsSignedData(contentInfo);
+            foreach (var signer in signedData.GetSignerInfos().GetSigners())
+            {
+                if (signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificateV2] is null
+                    && signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificate] is null)
+                {
+                    throw new VerificationException(TimestampCodes.SignerNotBound,
+                        "The timestamp has no signing-certificate attribute (ESSCertID/ESSCertIDv2), so its signer is not bound. Use an RFC 3161 compliant TSA.");
+                }
+            }
+
+            return new TimeStampToken(signedData);
         }
         catch (TspException ex)
         {

@@ -114,7 +114,7 @@ public sealed class TimestampVerifierTests
     {
         using var tsa = new TestTsa();
         var trust = TestTsa.TrustOnly(tsa.Authority());
-        Expect(TimestampCodes.MalformedTimestamp, () => TimestampVerifier.Verify(tsa.Token(Signature, signingCertificateAttribute: false), Signature, trust));
+        Expect(TimestampCodes.SignerNotBound, () => TimestampVerifier.Verify(tsa.Token(Signature, signingCertificateAttribute: false), Signature, trust));
         Expect(TimestampCodes.UntrustedAuthority, () => TimestampVerifier.Verify(tsa.Token(Signature, essCertFor: tsa.Root), Signature, trust));
     }
 
