@@ -58,5 +58,5 @@ public sealed record VerifiedStatement(string Type, string PredicateType, IReadO
 [JsonSerializable(typeof(VerificationResult))]
 internal sealed partial class VerificationResultJsonContext : JsonSerializerContext
 {
-    public static VerificationResultJsonContext Indented { get; } = new(new JsonSerializerOptions(Default.Options!) { WriteIndented = true });
+    public static VerificationResultJsonContext Indented { get; } = new(new JsonSerializerOptions(Default!.Options) { WriteIndented = true });
 }
