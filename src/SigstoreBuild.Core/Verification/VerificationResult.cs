@@ -58,5 +58,8 @@ public sealed record VerifiedStatement(string Type, string PredicateType, IReadO
 [JsonSerializable(typeof(VerificationResult))]
 internal sealed partial class VerificationResultJsonContext : JsonSerializerContext
 {
-    public static VerificationResultJsonContext Indented { get; } = new(new JsonSerializerOptions(Default!.Options) { WriteIndented = true });
+    private static VerificationResultJsonContext? s_indented;
+
+    // Lazy: the generated Default is not yet initialised while this type's static fields are.
+    public static VerificationResultJsonContext Indented => s_indented ??= new(new JsonSerializerOptions(Default.Options) { WriteIndented = true });
 }
