@@ -60,7 +60,7 @@ public sealed class CertificateIdentity
                 RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
                 RegexTimeout);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             throw new VerificationException(PolicyCodes.InvalidIdentityPattern, $"The SAN pattern '{subjectAlternativeNamePattern}' is not a supported regular expression ({ex.Message}). Use a pattern without backreferences or lookarounds.", ex);
         }
