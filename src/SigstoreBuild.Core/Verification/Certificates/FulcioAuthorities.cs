@@ -108,20 +108,28 @@ internal sealed class FulcioAuthorities
         {
             Authority = authority;
             Chain = authority.Chain.Select(c => ParsedCertificate.Parse(c.RawData)).ToArray();
-            IssuingKey = new IssuerKey(Chain[0].SubjectPublicKeyInfo);
-            try
+            _issuingKey = new Lazy<IssuerKey>(() => new IssuerKey(Chain[0].SubjectPublicKeyInfo));
+
+            // Checked on first use, so that a cold start pays only for the CA that actually issued the leaf.
+            _problem = new Lazy<string?>(() =>
             {
-                Problem = CheckChain(Chain);
-            }
-            catch (AsnContentException ex)
-            {
-                Problem = $"a CA certificate has a malformed extension ({ex.Message}).";
-            }
-            catch (VerificationException ex)
-            {
-                Problem = ex.Message;
-            }
+                try
+                {
+                    return CheckChain(Chain);
+                }
+                catch (AsnContentException ex)
+                {
+                    return $"a CA certificate has a malformed extension ({ex.Message}).";
+                }
+                catch (VerificationException ex)
+                {
+                    return ex.Message;
+                }
+            });
         }
+
+        private readonly Lazy<IssuerKey> _issuingKey;
+        private readonly Lazy<string?> _problem;
 
         public CertificateAuthority Authority { get; }
 
@@ -129,10 +137,10 @@ internal sealed class FulcioAuthorities
 
         public ParsedCertificate IssuingCertificate => Chain[0];
 
-        public IssuerKey IssuingKey { get; }
+        public IssuerKey IssuingKey => _issuingKey.Value;
 
         /// <summary>Why this CA cannot be used, or null.</summary>
-        public string? Problem { get; }
+        public string? Problem => _problem.Value;
 
         public bool IsValidAt(DateTimeOffset time)
         {
