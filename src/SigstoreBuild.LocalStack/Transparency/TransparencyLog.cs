@@ -128,6 +128,14 @@ public sealed class TransparencyLog : IDisposable
         }
     }
 
+    public byte[] RootHash(long size)
+    {
+        lock (_gate)
+        {
+            return _tree.RootHash(size);
+        }
+    }
+
     public List<byte[]> ConsistencyProof(long first, long second)
     {
         lock (_gate)
