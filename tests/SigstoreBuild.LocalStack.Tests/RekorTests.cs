@@ -197,10 +197,14 @@ public sealed class RekorTests
     public async Task RekorV2WithEcdsaCheckpointKeyUsesSpkiKeyId()
     {
         var directory = Instance.NewDirectory();
-        await using var instance = await Instance.StartAsync(directory, new LocalSigstoreOptions { DataDirectory = directory, RekorV2KeyType = CheckpointKeyType.EcdsaP256 });
-        var signer = instance.Sigstore.Services.RekorV2.Log.Signer;
-        CollectionAssert.AreEqual(SHA256.HashData(signer.PublicKeySpki), signer.KeyId);
-        Assert.AreEqual("PKIX_ECDSA_P256_SHA_256", signer.KeyDetails);
+        await using (var instance = await Instance.StartAsync(directory, new LocalSigstoreOptions { DataDirectory = directory, RekorV2KeyType = CheckpointKeyType.EcdsaP256 }))
+        {
+            var signer = instance.Sigstore.Services.RekorV2.Log.Signer;
+            CollectionAssert.AreEqual(SHA256.HashData(signer.PublicKeySpki), signer.KeyId);
+            Assert.AreEqual("PKIX_ECDSA_P256_SHA_256", signer.KeyDetails);
+        }
+
+        Directory.Delete(directory, recursive: true);
     }
 
     [TestMethod]

@@ -10,8 +10,11 @@ namespace SigstoreBuild.LocalStack.Tests;
 /// <summary>Starts an instance in a fresh temp directory and offers the client-side steps tests need.</summary>
 internal sealed class Instance : IAsyncDisposable
 {
-    private Instance(LocalSigstore sigstore, string directory)
+    private readonly bool _ownsDirectory;
+
+    private Instance(LocalSigstore sigstore, string directory, bool ownsDirectory)
     {
+        _ownsDirectory = ownsDirectory;
         Sigstore = sigstore;
         Directory = directory;
         Http = new HttpClient { BaseAddress = new Uri(sigstore.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
@@ -25,9 +28,10 @@ internal sealed class Instance : IAsyncDisposable
 
     public static async Task<Instance> StartAsync(string? directory = null, LocalSigstoreOptions? options = null)
     {
+        var owns = directory is null;
         directory ??= NewDirectory();
         var sigstore = await LocalSigstore.StartAsync(options ?? new LocalSigstoreOptions { DataDirectory = directory });
-        return new Instance(sigstore, directory);
+        return new Instance(sigstore, directory, owns);
     }
 
     public static string NewDirectory() => System.IO.Directory.CreateTempSubdirectory("ssb-localstack-").FullName;
@@ -105,6 +109,11 @@ internal sealed class Instance : IAsyncDisposable
     {
         Http.Dispose();
         await Sigstore.DisposeAsync();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
