@@ -45,7 +45,7 @@ public sealed class SigningSessionTests
         var first = sw.Elapsed;
         var results = await session.SignFilesAsync(requests.Skip(1).ToList(), TestContext.CancellationToken);
         var rest = sw.Elapsed - first;
-        TestContext.WriteLine($"first file (login + certificate): {first.TotalMilliseconds:0} ms; 19 more files: {rest.TotalMilliseconds:0} ms ({rest.TotalMilliseconds / 19:0.0} ms per extra file)");
+        Console.WriteLine($"first file (login + certificate): {first.TotalMilliseconds:0} ms; 19 more files: {rest.TotalMilliseconds:0} ms ({rest.TotalMilliseconds / 19:0.0} ms per extra file)");
 
         Assert.AreEqual(1, fake.FulcioRequests);
         Assert.AreEqual(1, session.CertificateRequests);
