@@ -37,7 +37,7 @@ public sealed record TufTrustState
     /// <summary>Number of root versions accepted during this refresh.</summary>
     public int RootRotations { get; init; }
 
-    /// <summary>Requests made during this refresh (a warm refresh with nothing new makes one).</summary>
+    /// <summary>Requests made during this refresh (a warm refresh with nothing new makes two: root N+1 and timestamp).</summary>
     public int Requests { get; init; }
 
     public IReadOnlyList<TufWarning> Warnings { get; init; } = [];
@@ -145,7 +145,8 @@ public sealed class TufClient : IDisposable
 
     /// <summary>
     /// Updates root, timestamp, snapshot and top-level targets (§5.3–§5.6), or, offline, loads and verifies them from the
-    /// cache. With a warm cache and nothing new on the mirror this costs one request (timestamp.json).
+    /// cache. With a warm cache and nothing new on the mirror this costs two small requests: the probe for root N+1
+    /// (a 404) and timestamp.json; snapshot and targets are then verified from the cache.
     /// </summary>
     public async Task<TufTrustState> RefreshAsync(CancellationToken cancellationToken = default)
     {
@@ -161,32 +162,11 @@ public sealed class TufClient : IDisposable
         }
         else
         {
-            byte[]? cachedTimestamp = _cache.TryRead(_cache.TopLevelPath(TufMetadata.TimestampType));
-            byte[]? remoteTimestamp = null;
-            TrustedMetadataSet? unchanged = null;
-            if (cachedTimestamp is not null)
-            {
-                // Fast path: an unchanged timestamp means nothing else changed since the last complete update. Skipping
-                // the root probe then gives nothing away: a network attacker could answer it with 404 anyway.
-                remoteTimestamp = await DownloadMetadataAsync("timestamp.json", Options.TimestampMaxLength, cancellationToken).ConfigureAwait(false);
-                if (remoteTimestamp.AsSpan().SequenceEqual(cachedTimestamp))
-                {
-                    unchanged = TryLoadUnchanged(referenceTime, cachedTimestamp);
-                }
-            }
-
-            if (unchanged is not null)
-            {
-                trusted = unchanged;
-            }
-            else
-            {
-                trusted = new TrustedMetadataSet(_rootBytes, referenceTime);
-                rotations = await UpdateRootAsync(trusted, cancellationToken).ConfigureAwait(false);
-                await UpdateTimestampAsync(trusted, remoteTimestamp, cancellationToken).ConfigureAwait(false);
-                await UpdateSnapshotAsync(trusted, cancellationToken).ConfigureAwait(false);
-                await LoadTargetsAsync(trusted, TufMetadata.TargetsType, TufMetadata.RootType, cancellationToken).ConfigureAwait(false);
-            }
+            trusted = new TrustedMetadataSet(_rootBytes, referenceTime);
+            rotations = await UpdateRootAsync(trusted, cancellationToken).ConfigureAwait(false);
+            await UpdateTimestampAsync(trusted, cancellationToken).ConfigureAwait(false);
+            await UpdateSnapshotAsync(trusted, cancellationToken).ConfigureAwait(false);
+            await LoadTargetsAsync(trusted, TufMetadata.TargetsType, TufMetadata.RootType, cancellationToken).ConfigureAwait(false);
         }
 
         _trusted = trusted;
@@ -304,29 +284,6 @@ public sealed class TufClient : IDisposable
         }
     }
 
-    private TrustedMetadataSet? TryLoadUnchanged(DateTimeOffset referenceTime, byte[] timestamp)
-    {
-        try
-        {
-            var set = new TrustedMetadataSet(_rootBytes, referenceTime);
-            set.UpdateTimestamp(timestamp);
-            byte[]? snapshot = _cache.TryRead(_cache.TopLevelPath(TufMetadata.SnapshotType));
-            byte[]? targets = _cache.TryRead(_cache.TopLevelPath(TufMetadata.TargetsType));
-            if (snapshot is null || targets is null)
-            {
-                return null;
-            }
-
-            set.UpdateSnapshot(snapshot, fromCache: true);
-            set.UpdateDelegatedTargets(targets, TufMetadata.TargetsType, TufMetadata.RootType);
-            return set;
-        }
-        catch (SigstoreException)
-        {
-            return null;
-        }
-    }
-
     private TrustedMetadataSet LoadOffline(DateTimeOffset referenceTime)
     {
         var set = new TrustedMetadataSet(_rootBytes, referenceTime, ignoreFreshnessExpiry: true);
@@ -375,10 +332,10 @@ public sealed class TufClient : IDisposable
     }
 
     /// <summary>§5.4. A cached timestamp is re-verified against the current root: after a key rotation it fails and is dropped (§5.3.11).</summary>
-    private async Task UpdateTimestampAsync(TrustedMetadataSet trusted, byte[]? prefetched, CancellationToken cancellationToken)
+    private async Task UpdateTimestampAsync(TrustedMetadataSet trusted, CancellationToken cancellationToken)
     {
         TryLoadLocal(() => trusted.UpdateTimestamp(ReadLocal(TufMetadata.TimestampType)));
-        byte[] data = prefetched ?? await DownloadMetadataAsync("timestamp.json", Options.TimestampMaxLength, cancellationToken).ConfigureAwait(false);
+        byte[] data = await DownloadMetadataAsync("timestamp.json", Options.TimestampMaxLength, cancellationToken).ConfigureAwait(false);
         if (trusted.UpdateTimestamp(data))
         {
             _cache.WriteAtomic(_cache.TopLevelPath(TufMetadata.TimestampType), data);

@@ -123,7 +123,7 @@ internal sealed class RepositorySimulator : IDisposable
 
     public static string Expiry(DateTimeOffset when) => when.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    public static long VersionOf(JsonObject signed) => signed["version"]!.GetValue<long>();
+    public static long VersionOf(JsonObject signed) => long.Parse(signed["version"]!.ToJsonString(), CultureInfo.InvariantCulture);
 
     public void AddKeyToRoot(string role, TestSigner signer)
     {
