@@ -102,7 +102,8 @@ public sealed class TufClient : IDisposable
             throw new SigstoreException(TufCodes.InvalidOptions, $"The TUF cache {cache.Directory} belongs to the mirror {mirror.Metadata}, not {metadataUri}. Use a separate --cache-dir for each mirror.");
         }
 
-        DateTimeOffset now = options.TimeProvider.GetUtcNow();
+        // Expiry is checked at refresh time, against the time read when the refresh starts; not here.
+        DateTimeOffset now = DateTimeOffset.MinValue;
         byte[]? cachedRoot = cache.TryRead(cache.TopLevelPath(TufMetadata.RootType));
         long cachedVersion = 0;
         if (cachedRoot is not null)

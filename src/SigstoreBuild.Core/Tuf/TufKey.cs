@@ -86,8 +86,9 @@ internal sealed class TufKey
                 return verifier.VerifySignature(signature.ToArray());
             }
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)
         {
+            // A malformed signature is just not a valid one.
             return false;
         }
 
