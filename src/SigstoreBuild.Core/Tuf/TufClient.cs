@@ -198,6 +198,12 @@ public sealed class TufClient : IDisposable
     public async Task<byte[]> GetTargetBytesAsync(string targetName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(targetName);
+        if (targetName.Split('/').Any(segment => segment is "" or "." or ".."))
+        {
+            // Such a path would leave the targets directory of the mirror once the URL is normalised.
+            throw new SigstoreException(TufCodes.TargetNotFound, $"\"{targetName}\" is not a valid TUF target path (empty, \".\" or \"..\" segment). Use the target name as the repository lists it.");
+        }
+
         if (_trusted is null)
         {
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -454,7 +460,7 @@ public sealed class TufClient : IDisposable
             segments[^1] = target.Hashes[0].Value + "." + segments[^1];
         }
 
-        return string.Join('/', segments.Select(s => s is "." or ".." ? s.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(s)));
+        return string.Join('/', segments.Select(Uri.EscapeDataString));
     }
 
     private byte[] ReadLocal(string role)

@@ -192,9 +192,10 @@ internal sealed class RepositorySimulator : IDisposable
         JsonObject signed = Targets[role];
         Bump(signed, bump);
         byte[] data = Sign(signed, signers ?? Signers[role]);
+        // Keys are decoded paths, as requests are decoded before lookup.
         string encoded = TufCache.EncodeName(role);
-        Files[$"metadata/{VersionOf(signed)}.{encoded}.json"] = data;
-        Files[$"metadata/{encoded}.json"] = data;
+        Files[Uri.UnescapeDataString($"metadata/{VersionOf(signed)}.{encoded}.json")] = data;
+        Files[Uri.UnescapeDataString($"metadata/{encoded}.json")] = data;
         return data;
     }
 
@@ -208,7 +209,7 @@ internal sealed class RepositorySimulator : IDisposable
             var info = new JsonObject { ["version"] = version };
             if (ComputeMetaHashes)
             {
-                AddLengthAndHash(info, Files[$"metadata/{version}.{TufCache.EncodeName(role)}.json"]);
+                AddLengthAndHash(info, Files[Uri.UnescapeDataString($"metadata/{version}.{TufCache.EncodeName(role)}.json")]);
             }
 
             meta[role + ".json"] = info;
