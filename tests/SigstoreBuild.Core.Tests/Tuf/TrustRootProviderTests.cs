@@ -98,10 +98,11 @@ public sealed class TrustRootProviderTests : TufTestBase
         PublishTrustTargets();
         await new TrustRootProvider(Configuration()).GetAsync(TestContext.CancellationToken);
         Repo.Time.Now += TimeSpan.FromDays(8);
+        Repo.ClearRequests();
 
         SigstoreException ex = await Assert.ThrowsAsync<SigstoreException>(() => new TrustRootProvider(Configuration(offline: true)).GetAsync(TestContext.CancellationToken));
         Assert.AreEqual(TufCodes.OfflineUnavailable, ex.Code);
-        Assert.IsEmpty(Repo.RequestList().Skip(5).Where(r => r.Length > 0).ToArray().Where(_ => false));
+        Assert.IsEmpty(Repo.RequestList());
     }
 
     [TestMethod]
