@@ -92,6 +92,7 @@ public sealed class TufCacheTests : TufTestBase
         if (OperatingSystem.IsWindows())
         {
             Assert.Inconclusive("Unix permissions only.");
+            return;
         }
 
         Directory.CreateDirectory(CacheDirectory);
