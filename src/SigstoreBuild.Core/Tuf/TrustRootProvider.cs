@@ -124,7 +124,7 @@ public sealed class TrustRootProvider : ITrustRootProvider
         TufOptions tuf = Configuration.Tuf
             ?? throw new SigstoreException(TufCodes.InvalidOptions, "The trust configuration names neither a TUF repository nor a trusted_root.json file. Choose an instance or pass --trusted-root.");
         return Configuration.Offline
-            ? GetOffline(tuf with { Offline = true })
+            ? await GetOfflineAsync(tuf with { Offline = true }, cancellationToken).ConfigureAwait(false)
             : await GetOnlineAsync(tuf with { Offline = false }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -143,14 +143,14 @@ public sealed class TrustRootProvider : ITrustRootProvider
         };
     }
 
-    private TrustMaterialBytes GetOffline(TufOptions tuf)
+    private async Task<TrustMaterialBytes> GetOfflineAsync(TufOptions tuf, CancellationToken cancellationToken)
     {
         TufClient? client = null;
         try
         {
-            client = TufClient.CreateAsync(tuf).GetAwaiter().GetResult();
-            TufTrustState state = client.RefreshAsync().GetAwaiter().GetResult();
-            (byte[] trustedRoot, byte[]? signingConfig) = GetTargetsAsync(client, CancellationToken.None).GetAwaiter().GetResult();
+            client = await TufClient.CreateAsync(tuf, cancellationToken).ConfigureAwait(false);
+            TufTrustState state = await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            (byte[] trustedRoot, byte[]? signingConfig) = await GetTargetsAsync(client, cancellationToken).ConfigureAwait(false);
             return new TrustMaterialBytes
             {
                 TrustedRootJson = trustedRoot,
