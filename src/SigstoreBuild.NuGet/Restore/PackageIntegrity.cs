@@ -26,11 +26,15 @@ internal sealed record IntegrityResult(byte[]? ContentHash, PackageFileState? St
 /// </summary>
 internal static class PackageIntegrity
 {
+    /// <summary>NuGet's own computation (used by tests to cross-check the strict one).</summary>
     public static PackageContentHasher NuGetContentHasher { get; } = path =>
     {
         using var reader = new PackageArchiveReader(path);
         return Convert.FromBase64String(reader.GetContentHash(CancellationToken.None));
     };
+
+    /// <summary>The content hash after the strict archive checks of the package library (N-02..N-06).</summary>
+    public static PackageContentHasher StrictContentHasher { get; } = path => PackageInspector.Inspect(path).ContentHashSha512;
 
     // Written next to an extracted package by NuGet or by us, and not part of the archive.
     private static readonly string[] KnownNonArchiveFiles = [".nupkg.metadata", ".nupkg.sha512", ".sigstore.json"];

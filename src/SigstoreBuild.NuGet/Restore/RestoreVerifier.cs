@@ -76,7 +76,7 @@ public sealed class RestoreVerificationOptions
     /// <summary>Verifies bundles. Null only when no package has a bundle to verify (else SSB5114).</summary>
     public IPackageSignatureVerifier? Verifier { get; init; }
 
-    public PackageContentHasher ContentHasher { get; init; } = PackageIntegrity.NuGetContentHasher;
+    public PackageContentHasher ContentHasher { get; init; } = PackageIntegrity.StrictContentHasher;
 
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }
