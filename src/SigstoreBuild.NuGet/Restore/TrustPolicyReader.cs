@@ -15,7 +15,7 @@ public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, stri
 /// </summary>
 public static class TrustPolicyReader
 {
-    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex" };
+    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages" };
 
     public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
     {
@@ -37,10 +37,10 @@ public static class TrustPolicyReader
                 pins[extension.Oid] = value.Trim();
             }
 
-            return new TrustedIdentity(PackageIdPattern.Parse(item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins);
+            return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins);
         }).ToList();
-        var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Include)).ToList();
-        var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package"))).ToList();
+        var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
+        var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
         return new TrustPolicy(identities, unsigned, suppress);
     }
 

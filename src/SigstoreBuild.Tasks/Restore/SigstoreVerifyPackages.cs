@@ -124,6 +124,12 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     private static PolicyItem ToPolicyItem(ITaskItem item)
     {
+        // MSBuild expands '*' in Include as a file wildcard: Include="*" becomes the files of the project folder.
+        if (File.Exists(item.GetMetadata("FullPath")))
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The Sigstore policy item '{item.ItemSpec}' is a file: MSBuild expanded a '*' in Include as a file wildcard. Write '*' as %2A in Include (Include=\"Contoso.%2A\"), or put the pattern in Packages=\"Contoso.*\".");
+        }
+
         var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in item.MetadataNames.Cast<string>())
         {
