@@ -103,10 +103,14 @@ public static class VerifyPackagesCommand
     }
 }
 
-/// <summary>The production verifier for the CLI; none until the Sigstore verifier is wired in (bundles then fail with SSB5114).</summary>
+/// <summary>
+/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
+/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
+/// </summary>
 internal static class RestoreCliVerifier
 {
-    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) => null;
+    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
+        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
 }
 
 /// <summary>A project's policy items and properties, read with <c>dotnet msbuild -getItem/-getProperty</c> (JSON output).</summary>

@@ -141,10 +141,11 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 }
 
 /// <summary>
-/// Builds the production verifier from the trust root. Until the Sigstore verifier is wired in, there is none, and a
-/// package with a bundle fails with SSB5114 (never passes unverified).
+/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
+/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
 /// </summary>
 internal static class RestoreVerifierResolver
 {
-    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) => null;
+    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
+        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
 }
