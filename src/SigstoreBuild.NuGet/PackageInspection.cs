@@ -1,0 +1,26 @@
+using NuGet.Packaging.Core;
+
+namespace SigstoreBuild.NuGet;
+
+/// <summary>What a strict read of a package established: its identity from the nuspec and its digests.</summary>
+public sealed class PackageInspection
+{
+    public required PackageIdentity Identity { get; init; }
+
+    /// <summary>SHA-256 of the file as it is on disk.</summary>
+    public required byte[] FileSha256 { get; init; }
+
+    /// <summary>SHA-512 of the file as it is on disk.</summary>
+    public required byte[] FileSha512 { get; init; }
+
+    /// <summary>
+    /// NuGet's content hash (SHA-512 of the package without its <c>.signature.p7s</c> entry): equal to
+    /// <see cref="FileSha512"/> for an unsigned package, and unchanged by author or repository signing (N-01).
+    /// </summary>
+    public required byte[] ContentHashSha512 { get; init; }
+
+    public required bool IsSigned { get; init; }
+
+    /// <summary>The <c>pkg:nuget/...</c> subject name.</summary>
+    public string SubjectName => PackageSubject.Name(Identity.Id, Identity.Version);
+}

@@ -1,0 +1,15 @@
+using System.Security.Cryptography;
+using SigstoreBuild.Bundles;
+
+namespace SigstoreBuild.NuGet.Verification;
+
+/// <summary>
+/// The cryptographic half of package verification: checks a DSSE bundle's signature, certificate, transparency log,
+/// timestamps and signer identity, and that some in-toto subject carries <paramref name="digest"/>. Implemented on the
+/// project's <c>SigstoreVerifier</c>; package verification adds the binding of that digest to the package name.
+/// </summary>
+public interface IAttestationVerifier
+{
+    /// <summary>Returns the verified DSSE payload (the statement bytes); throws a <see cref="Diagnostics.VerificationException"/> on failure.</summary>
+    byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest);
+}

@@ -1,0 +1,17 @@
+using NuGet.Packaging.Core;
+
+namespace SigstoreBuild.NuGet.Verification;
+
+/// <summary>What a package must be, beyond a valid signature by a trusted identity.</summary>
+public sealed record PackageVerificationPolicy
+{
+    public static PackageVerificationPolicy Default { get; } = new();
+
+    /// <summary>The id and version the caller asked for (e.g. from a lock file or restore graph); null: take the nuspec's.</summary>
+    public PackageIdentity? ExpectedIdentity { get; init; }
+
+    /// <summary>Required predicate type, or null for any.</summary>
+    public string? PredicateType { get; init; }
+
+    public Archives.ArchiveLimits Limits { get; init; } = Archives.ArchiveLimits.Default;
+}

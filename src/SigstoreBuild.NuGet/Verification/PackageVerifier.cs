@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+
+namespace SigstoreBuild.NuGet.Verification;
+
+/// <summary>
+/// Verifies a package against a Sigstore bundle: the package passes the strict archive checks (N-02..N-06), its nuspec
+/// names the expected identity (N-07), the bundle verifies for NuGet's content hash (N-01, so a package that was
+/// author- or repository-signed afterwards still verifies), and one subject binds that digest to
+/// <c>pkg:nuget/&lt;id&gt;@&lt;version&gt;</c> of this very package. There is no fallback that skips any step.
+/// </summary>
+public sealed class PackageVerifier
+{
+    private readonly IAttestationVerifier _attestationVerifier;
+
+    public PackageVerifier(IAttestationVerifier attestationVerifier)
+    {
+        ArgumentNullException.ThrowIfNull(attestationVerifier);
+        _attestationVerifier = attestationVerifier;
+    }
+
+    public PackageVerificationResult Verify(string packagePath, Bundle bundle, PackageVerificationPolicy? policy = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(packagePath);
+        ArgumentNullException.ThrowIfNull(bundle);
+        policy ??= PackageVerificationPolicy.Default;
+
+        var package = PackageInspector.Inspect(packagePath, policy.ExpectedIdentity, policy.Limits);
+        if (bundle.DsseEnvelope is null)
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, "The bundle signs a plain message, not an in-toto attestation, so it cannot name the package. Sign the package with SigstoreBuild (dotnet pack).");
+        }
+
+        if (bundle.DsseEnvelope.PayloadType != InTotoStatement.PayloadType)
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, $"The bundle's DSSE payload type is '{bundle.DsseEnvelope.PayloadType}', not {InTotoStatement.PayloadType}.");
+        }
+
+        var payload = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512);
+        var statement = InTotoStatement.Parse(payload);
+        if (policy.PredicateType is not null && !string.Equals(statement.PredicateType, policy.PredicateType, StringComparison.Ordinal))
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
+        }
+
+        var subject = FindSubject(statement, package);
+        return new PackageVerificationResult { Package = package, Statement = statement, MatchedSubject = subject };
+    }
+
+    /// <summary>The subject must carry both this package's name and its content hash; either alone is not enough (N-07).</summary>
+    internal static StatementSubject FindSubject(InTotoStatement statement, PackageInspection package)
+    {
+        var contentHash = Convert.ToHexStringLower(package.ContentHashSha512);
+        var byDigest = statement.Subjects
+            .Where(s => s.Digest.TryGetValue("sha512", out var value) && string.Equals(value, contentHash, StringComparison.Ordinal))
+            .ToList();
+        if (byDigest.Count == 0)
+        {
+            throw new SigstoreException(PackageCodes.SubjectMismatch, $"No subject of the attestation has the content hash of {package.Identity.Id} {package.Identity.Version.ToNormalizedString()}: the package content changed after it was signed. Do not use it.");
+        }
+
+        var match = byDigest.FirstOrDefault(s => PackageSubject.Matches(s.Name, package.Identity.Id, package.Identity.Version));
+        return match ?? throw new SigstoreException(
+            PackageCodes.SubjectMismatch,
+            $"The attestation's subject with this content hash is named '{byDigest[0].Name}', not {package.SubjectName}. The attestation belongs to another package; do not use it.");
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+
+namespace SigstoreBuild.Tasks;
+
+/// <summary>
+/// Incrementality by digest: an existing bundle whose statement already names exactly these subjects is kept. This only
+/// saves work (the bundle is not trusted for anything); a stale or unreadable bundle is simply signed again.
+/// </summary>
+internal static class BundleFreshness
+{
+    public static bool IsUpToDate(string bundlePath, IReadOnlyList<StatementSubject> subjects)
+    {
+        if (!File.Exists(bundlePath))
+        {
+            return false;
+        }
+
+        try
+        {
+            var bundle = BundleSerializer.Load(bundlePath);
+            if (bundle.DsseEnvelope?.Payload is not { } payload)
+            {
+                return false;
+            }
+
+            var existing = InTotoStatement.Parse(payload).Subjects;
+            return existing.Count == subjects.Count && existing.Zip(subjects).All(pair =>
+                pair.First.Name == pair.Second.Name
+                && pair.First.Digest.Count == pair.Second.Digest.Count
+                && pair.Second.Digest.All(d => pair.First.Digest.TryGetValue(d.Key, out var v) && v == d.Value));
+        }
+        catch (Exception ex) when (ex is SigstoreException or JsonException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

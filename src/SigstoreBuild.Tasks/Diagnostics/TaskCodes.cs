@@ -1,0 +1,35 @@
+namespace SigstoreBuild.Diagnostics;
+
+/// <summary>
+/// SSB04xx (errors) and SSB09xx (warnings): the SigstoreBuild MSBuild package. Codes raised by the library (signing,
+/// verification, packages) pass through the tasks unchanged. See docs/diagnostics/packaging.md.
+/// </summary>
+public static class TaskCodes
+{
+    /// <summary>.NET Framework MSBuild older than 18 cannot load the .NET task (raised from the targets).</summary>
+    public const string UnsupportedMSBuild = "SSB0400";
+
+    public const string InvalidSetting = "SSB0401";
+
+    public const string TrustFileMissing = "SSB0402";
+
+    /// <summary>Signing was required but no OIDC identity is available.</summary>
+    public const string NoIdentity = "SSB0403";
+
+    /// <summary>A privileged CI trigger that runs untrusted code .</summary>
+    public const string UntrustedTrigger = "SSB0404";
+
+    /// <summary>An unexpected failure inside the task (the boundary turns it into one coded error).</summary>
+    public const string SigningFailed = "SSB0405";
+
+    public const string SignerUnavailable = "SSB0406";
+
+    public const string ArtifactMissing = "SSB0407";
+
+    /// <summary>No identity in auto mode: artifacts are left unsigned, explicitly .</summary>
+    public const string NotSigned = "SSB0900";
+
+    public const string UnsafeOverride = "SSB0901";
+
+    public const string SummaryNotWritten = "SSB0902";
+}

@@ -1,0 +1,75 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Tasks.Reporting;
+
+namespace SigstoreBuild.Tasks;
+
+/// <summary>
+/// Signs a set of files (by default every file of a publish folder) with one bundle whose in-toto statement lists each
+/// file, by its path relative to the folder, as a subject.
+/// </summary>
+public sealed class SigstoreSignFiles : SigstoreTask
+{
+    [Required]
+    public string BaseDirectory { get; set; } = "";
+
+    /// <summary>Files to attest; empty: every file under <see cref="BaseDirectory"/> except bundles.</summary>
+    public ITaskItem[] Files { get; set; } = [];
+
+    [Required]
+    public string BundlePath { get; set; } = "";
+
+    public string Step { get; set; } = "publish";
+
+    [Output]
+    public ITaskItem[] Bundles { get; set; } = [];
+
+    private protected override void ExecuteCore(TaskRun run)
+    {
+        var root = Path.GetFullPath(BaseDirectory);
+        if (!Directory.Exists(root))
+        {
+            throw new SigstoreException(TaskCodes.ArtifactMissing, $"The folder to sign, '{root}', does not exist. Run the publish again.");
+        }
+
+        var bundlePath = Path.GetFullPath(BundlePath);
+        var files = (Files.Length > 0
+                ? Files.Select(f => Path.GetFullPath(f.ItemSpec))
+                : Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            .Where(f => !f.EndsWith(run.BundleExtension, StringComparison.OrdinalIgnoreCase) && !string.Equals(f, bundlePath, StringComparison.Ordinal))
+            .ToList();
+        var missing = files.FirstOrDefault(f => !File.Exists(f));
+        if (missing is not null)
+        {
+            throw new SigstoreException(TaskCodes.ArtifactMissing, $"'{missing}' does not exist. Run the publish again.");
+        }
+
+        if (files.Count == 0)
+        {
+            throw new SigstoreException(TaskCodes.ArtifactMissing, $"The folder '{root}' has no files to sign.");
+        }
+
+        var statement = PackageStatements.ForPublishOutput(root, files, run.BuildContext(Step));
+        var label = $"{Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar))} ({statement.Subjects.Count} files)";
+        if (BundleFreshness.IsUpToDate(bundlePath, statement.Subjects))
+        {
+            Bundles = [new TaskItem(bundlePath)];
+            run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, statement.Subjects[0].Digest["sha256"], null, null, Path.GetFileName(bundlePath), "up to date"));
+            return;
+        }
+
+        var signer = run.AcquireSigner(statement.Subjects.Count);
+        if (signer is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(bundlePath)!);
+        var signed = run.Sign(signer, statement, bundlePath);
+        Bundles = [new TaskItem(bundlePath)];
+        run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, statement.Subjects[0].Digest["sha256"], signed.SignerIdentity, signed.LogIndex, Path.GetFileName(bundlePath), "signed"));
+        run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "publish"));
+    }
+}

@@ -1,0 +1,150 @@
+using Microsoft.Build.Framework;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Signing;
+using SigstoreBuild.Tasks.Reporting;
+using SigstoreBuild.Tasks.Signing;
+
+namespace SigstoreBuild.Tasks;
+
+/// <summary>
+/// What the signing tasks share: settings, the identity check, the per-build signer and the one place where exceptions
+/// become coded MSBuild errors. No parameter ever carries a token; the environment is read in code only.
+/// </summary>
+public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary><c>auto</c> (default: sign when an identity is available), <c>true</c> (signing required) or <c>false</c>.</summary>
+    public string? Sign { get; set; }
+
+    /// <summary>Fail instead of skipping when no identity is available .</summary>
+    public bool RequireSigning { get; set; }
+
+    public string? Instance { get; set; }
+    public string? TrustedRootPath { get; set; }
+    public string? SigningConfigPath { get; set; }
+    public string? OidcProvider { get; set; }
+    public bool UnsafeAllowUntrustedTrigger { get; set; }
+    public string? BundleExtension { get; set; }
+    public string? ProjectPath { get; set; }
+    public string? Configuration { get; set; }
+    public string? TargetFrameworks { get; set; }
+
+    internal ITaskEnvironment Environment { get; set; } = ProcessTaskEnvironment.Instance;
+
+    protected CancellationToken CancellationToken => _cancellation.Token;
+
+    public void Cancel() => _cancellation.Cancel();
+
+    public sealed override bool Execute()
+    {
+        try
+        {
+            var mode = (Sign ?? "").Trim().ToLowerInvariant();
+            if (mode is "false")
+            {
+                return true;
+            }
+
+            if (mode is not ("" or "auto" or "true"))
+            {
+                throw new SigstoreException(TaskCodes.InvalidSetting, $"SigstoreSign is '{Sign}'. Use true, false or auto.");
+            }
+
+            var extension = string.IsNullOrWhiteSpace(BundleExtension) ? ".sigstore.json" : BundleExtension.Trim();
+            if (!extension.StartsWith('.') || extension.IndexOfAny(['/', '\\', ':']) >= 0 || extension.Length < 2)
+            {
+                throw new SigstoreException(TaskCodes.InvalidSetting, $"SigstoreBundleExtension is '{BundleExtension}'. Use a file extension that starts with a dot, such as .sigstore.json.");
+            }
+
+            var settings = SignerSettings.Create(Instance, TrustedRootPath, SigningConfigPath, OidcProvider, UnsafeAllowUntrustedTrigger);
+            ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
+        }
+        catch (SigstoreException ex)
+        {
+            LogCodedError(ex.Code, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            LogCodedError(SetupCodes.Cancelled, "Signing was cancelled.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The task boundary: one coded error instead of an MSBuild crash report.
+            LogCodedError(TaskCodes.SigningFailed, $"Signing failed unexpectedly ({ex.GetType().Name}: {ex.Message}). Rerun with -v:diag and report it if it persists.");
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    private protected abstract void ExecuteCore(TaskRun run);
+
+    internal void LogCodedError(string code, string message) =>
+        Log.LogError(subcategory: "Sigstore", errorCode: code, helpKeyword: null, file: ProjectPath, lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);
+
+    internal void LogCodedWarning(string code, string message) =>
+        Log.LogWarning(subcategory: "Sigstore", warningCode: code, helpKeyword: null, file: ProjectPath, lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);
+
+    /// <summary>One invocation's resolved state.</summary>
+    private protected sealed class TaskRun(SigstoreTask task, SignerSettings settings, string bundleExtension, bool required)
+    {
+        private readonly List<SignedArtifactRow> _rows = [];
+
+        public SignerSettings Settings { get; } = settings;
+        public string BundleExtension { get; } = bundleExtension;
+
+        public SlsaBuildContext BuildContext(string step) =>
+            BuildContextReader.Read(task.Environment, step, task.ProjectPath, task.Configuration, task.TargetFrameworks);
+
+        /// <summary>The shared signer, or null when signing is skipped (no identity, not required).</summary>
+        public IAttestationSigner? AcquireSigner(int artifactCount)
+        {
+            IdentityAvailability.CheckTrigger(task.Environment, Settings, task.LogCodedWarning);
+            var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider);
+            if (!identity.Available)
+            {
+                if (required)
+                {
+                    throw new SigstoreException(TaskCodes.NoIdentity, $"Signing is required but no OIDC identity is available ({identity.Source}). {identity.Fix}");
+                }
+
+                task.LogCodedWarning(TaskCodes.NotSigned, $"{artifactCount} artifact(s) left unsigned: no OIDC identity is available ({identity.Source}). {identity.Fix} Set SigstoreRequireSigning=true to make this an error.");
+                return null;
+            }
+
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment), out var created);
+            task.Log.LogMessage(MessageImportance.Low, created
+                ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
+                : "Sigstore: reusing this build's signing session.");
+            return signer;
+        }
+
+        public SignedAttestation Sign(IAttestationSigner signer, InTotoStatement statement, string bundlePath) =>
+            signer.SignAsync(statement, bundlePath, task.CancellationToken).GetAwaiter().GetResult();
+
+        public void Report(SignedArtifactRow row)
+        {
+            _rows.Add(row);
+            var who = row.Identity is null ? "" : $" as {row.Identity}";
+            var log = row.LogIndex is null ? "" : $", log index {row.LogIndex}";
+            task.Log.LogMessage(MessageImportance.High, $"Sigstore: {row.Status} {row.Artifact}{who}{log} -> {row.Bundle}");
+        }
+
+        public void WriteStepSummary(string title)
+        {
+            try
+            {
+                StepSummary.Append(task.Environment, title, _rows);
+            }
+            catch (IOException ex)
+            {
+                task.LogCodedWarning(TaskCodes.SummaryNotWritten, $"Could not append to GITHUB_STEP_SUMMARY: {ex.Message}");
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                task.LogCodedWarning(TaskCodes.SummaryNotWritten, $"Could not append to GITHUB_STEP_SUMMARY: {ex.Message}");
+            }
+        }
+    }
+}

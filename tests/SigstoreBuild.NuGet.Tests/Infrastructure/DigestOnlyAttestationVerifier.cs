@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Verification;
+
+namespace SigstoreBuild.NuGet.Tests.Infrastructure;
+
+/// <summary>
+/// Stands in for the cryptographic verifier in unit tests of the package binding: it keeps the seam's contract
+/// (some subject carries the digest) and records what it was asked. The end-to-end tests use the real verifier.
+/// </summary>
+internal sealed class DigestOnlyAttestationVerifier : IAttestationVerifier
+{
+    public byte[]? LastDigest { get; private set; }
+
+    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest)
+    {
+        LastDigest = digest;
+        var payload = bundle.DsseEnvelope!.Payload!;
+        var statement = InTotoStatement.Parse(payload);
+        var hex = Convert.ToHexStringLower(digest);
+        var name = digestAlgorithm == HashAlgorithmName.SHA512 ? "sha512" : "sha256";
+        if (!statement.Subjects.Any(s => s.Digest.TryGetValue(name, out var value) && value == hex))
+        {
+            throw new VerificationException("SSB3400", "no subject has the artifact digest");
+        }
+
+        return payload;
+    }
+
+    public static Bundle BundleFor(InTotoStatement statement) => new()
+    {
+        MediaType = Bundle.MediaTypeV03,
+        DsseEnvelope = new DsseEnvelope
+        {
+            PayloadType = InTotoStatement.PayloadType,
+            Payload = statement.ToJson(),
+            Signatures = [new DsseSignature { Sig = [1, 2, 3] }],
+        },
+    };
+}
