@@ -18,6 +18,8 @@ public static class SigstoreCommand
         VerifyCommands.Add(root, console);
         SignCommands.Add(root, console);
         root.Subcommands.Add(TrustRootCommands.Create(console));
+        root.Subcommands.Add(VerifyPackagesCommand.Create(console));
+        root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
 
         var parseResult = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
