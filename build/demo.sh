@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The offline end-to-end demo: starts the local Sigstore instance on 127.0.0.1, signs and attests files the way a
+# GitHub Actions job would (the OIDC token is fetched just in time through ACTIONS_ID_TOKEN_REQUEST_URL), verifies the
+# results with `sigstore verify`, and shows what was produced. Needs only the .NET SDK.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/sigstorebuild-demo.XXXXXX")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "== building (Release)"
+dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >/dev/null
+dotnet build "$repo/src/SigstoreBuild.Cli" -c Release -v quiet -nologo >/dev/null
+sigstore() { dotnet "$repo/src/SigstoreBuild.Cli/bin/Release/net10.0/sigstore.dll" "$@"; }
+
+echo "== starting the local Sigstore instance (data in $work/instance)"
+: >"$work/instance.log"
+dotnet "$repo/src/SigstoreBuild.LocalStack/bin/Release/net10.0/SigstoreBuild.LocalStack.dll" --port 0 --data-dir "$work/instance" >"$work/instance.log" 2>&1 &
+instance_pid=$!
+trap 'kill $instance_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  base=$(sed -n 's/^SigstoreBuild.LocalStack listening on //p' "$work/instance.log" | head -n 1)
+  [ -n "$base" ] && break
+  kill -0 $instance_pid 2>/dev/null || { cat "$work/instance.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "the local instance did not start"; cat "$work/instance.log"; exit 1; }
+echo "   $base"
+
+# What GitHub Actions gives a job with 'permissions: id-token: write'. The token itself never appears anywhere.
+export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push
+export ACTIONS_ID_TOKEN_REQUEST_URL="$base/token?preset=github-actions&format=json&sub=repo:octo-org/demo:ref:refs/heads/main"
+export ACTIONS_ID_TOKEN_REQUEST_TOKEN=demo-request-token
+trust=(--trusted-root "$work/instance/trusted_root.json" --signing-config "$work/instance/signing_config.json")
+
+mkdir -p "$work/out"
+printf 'hello, keyless signing\n' >"$work/out/hello.txt"
+printf '{"name":"demo","version":"1.0.0"}\n' >"$work/out/demo.json"
+
+echo "== sigstore sign (one identity, one certificate for both files)"
+sigstore sign "$work/out/hello.txt" "$work/out/demo.json" --oidc-provider github "${trust[@]}"
+
+echo "== sigstore attest (an in-toto statement in a DSSE envelope)"
+printf '{"builder":"demo.sh"}\n' >"$work/predicate.json"
+sigstore attest "$work/out/demo.json" --predicate-type https://example.com/demo/v1 --predicate "$work/predicate.json" \
+  --bundle-extension .intoto.sigstore.json --oidc-provider github "${trust[@]}"
+
+identity="https://github.com/octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main"
+echo "== sigstore verify"
+for f in hello.txt demo.json; do
+  sigstore verify "$work/out/$f" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
+    --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"
+done
+sigstore verify "$work/out/demo.json" --bundle "$work/out/demo.json.intoto.sigstore.json" \
+  --certificate-identity-regexp 'https://github\.com/octo-org/.*' --certificate-oidc-issuer "$base" \
+  --trusted-root "$work/instance/trusted_root.json" --predicate-type https://example.com/demo/v1 --output json
+
+echo "== a changed file is refused"
+printf 'tampered\n' >>"$work/out/hello.txt"
+if sigstore verify "$work/out/hello.txt" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
+     --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"; then
+  echo "ERROR: a tampered file verified"; exit 1
+fi
+
+echo "== produced"
+ls -l "$work/out"
+echo "demo OK (files kept in $work)"
