@@ -1,1 +1,76 @@
+using System.Globalization;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.LocalStack;
+
+string? dataDirectory = null;
+var port = 0;
+var keyType = CheckpointKeyType.Ed25519;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p <= 65535:
+            port = p;
+            i++;
+            break;
+        case "--data-dir" when i + 1 < args.Length:
+            dataDirectory = args[++i];
+            break;
+        case "--rekor-v2-key" when i + 1 < args.Length:
+            keyType = args[++i] switch
+            {
+                "ecdsa" => CheckpointKeyType.EcdsaP256,
+                _ => CheckpointKeyType.Ed25519,
+            };
+            break;
+        case "-h" or "--help":
+            Console.WriteLine("Usage: SigstoreBuild.LocalStack --data-dir DIR [--port N] [--rekor-v2-key ed25519|ecdsa]");
+            Console.WriteLine("Serves OIDC, Fulcio v2, Rekor v1/v2 and an RFC 3161 TSA on 127.0.0.1; writes DIR/trusted_root.json and DIR/signing_config.json.");
+            return 0;
+        default:
+            Console.Error.WriteLine($"{LocalStackCodes.ListenerFailed}: unknown or incomplete argument '{args[i]}'. Run with --help.");
+            return 2;
+    }
+}
+
+if (dataDirectory is null)
+{
+    Console.Error.WriteLine($"{LocalStackCodes.DataDirectoryUnusable}: --data-dir is required. Pass a directory for keys and logs.");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+LocalSigstore instance;
+try
+{
+    instance = await LocalSigstore.StartAsync(new LocalSigstoreOptions { DataDirectory = dataDirectory, Port = port, RekorV2KeyType = keyType }, stop.Token);
+}
+catch (SigstoreException ex)
+{
+    Console.Error.WriteLine(ex.ToString());
+    return 1;
+}
+
+await using (instance)
+{
+    Console.WriteLine($"SigstoreBuild.LocalStack listening on {instance.BaseUrl}");
+    Console.WriteLine($"trusted root: {instance.TrustedRootPath}");
+    Console.WriteLine($"signing config: {instance.SigningConfigPath}");
+    Console.WriteLine($"identity token: {instance.BaseUrl}/token?sub=you@example.com");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
 return 0;

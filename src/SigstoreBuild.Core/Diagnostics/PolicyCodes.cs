@@ -1,0 +1,25 @@
+namespace SigstoreBuild.Diagnostics;
+
+/// <summary>SSB345x-SSB349x: the caller's policy (artifact, identity, key, thresholds) is not met. SSB355x: policy warnings.</summary>
+public static class PolicyCodes
+{
+    public const string MissingArtifact = "SSB3450";
+    public const string MissingIdentity = "SSB3451";
+    public const string ArtifactDigestMismatch = "SSB3452";
+    public const string EmptyArtifact = "SSB3453";
+    public const string UnsupportedDigestAlgorithm = "SSB3454";
+    public const string KeylessPolicyKeyBundle = "SSB3455";
+    public const string KeyPolicyCertificateBundle = "SSB3456";
+    public const string SubjectAlternativeNameMismatch = "SSB3460";
+    public const string IssuerMismatch = "SSB3461";
+    public const string ExtensionMismatch = "SSB3462";
+    public const string InvalidIdentityPattern = "SSB3463";
+    public const string TlogThresholdNotMet = "SSB3470";
+    public const string VerifiedTimeThresholdNotMet = "SSB3471";
+    public const string MissingSignedTimestamp = "SSB3472";
+    public const string TimeInFuture = "SSB3473";
+    public const string PredicateTypeForMessageSignature = "SSB3480";
+
+    /// <summary>Warning: an option that weakens verification was used.</summary>
+    public const string UnsafeOptionUsed = "SSB3550";
+}

@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Verification;
+
+/// <summary>
+/// An expected signer: the certificate's SAN (exact, or a fully anchored regex), its exact OIDC issuer, and optional
+/// exact values of other Fulcio extensions (pin 1.15/1.17 against repojacking, 1.14/1.20/1.11 against PR builds).
+/// Immutable; the <c>With*</c> methods return a new identity.
+/// </summary>
+public sealed class CertificateIdentity
+{
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+
+    private readonly string? _exactSan;
+    private readonly Regex? _sanRegex;
+    private readonly KeyValuePair<string, string>[] _extensions;
+
+    private CertificateIdentity(string? exactSan, Regex? sanRegex, string issuer, KeyValuePair<string, string>[] extensions)
+    {
+        _exactSan = exactSan;
+        _sanRegex = sanRegex;
+        Issuer = issuer;
+        _extensions = extensions;
+    }
+
+    /// <summary>The exact OIDC issuer (extension 1.8, or legacy 1.1) every identity requires.</summary>
+    public string Issuer { get; }
+
+    /// <summary>The SAN as given: the exact value, or the pattern of a regex identity.</summary>
+    public string SubjectAlternativeName => _exactSan ?? Pattern!;
+
+    /// <summary>The SAN pattern as the caller wrote it (before anchoring), for a regex identity; else null.</summary>
+    public string? Pattern { get; private init; }
+
+    /// <summary>Extension pins: OID to exact value.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RequiredExtensions => _extensions;
+
+    /// <summary>SAN and issuer must both equal these strings exactly (ordinal).</summary>
+    public static CertificateIdentity Exact(string subjectAlternativeName, string issuer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectAlternativeName);
+        ArgumentException.ThrowIfNullOrEmpty(issuer);
+        return new CertificateIdentity(subjectAlternativeName, null, issuer, []);
+    }
+
+    /// <summary>
+    /// The SAN must match <paramref name="subjectAlternativeNamePattern"/> in full: it is wrapped as <c>^(?:…)$</c> and
+    /// run by the non-backtracking engine. Escape literal dots (<see cref="Regex.Escape"/>). The issuer stays exact.
+    /// </summary>
+    public static CertificateIdentity Regex(string subjectAlternativeNamePattern, string issuer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectAlternativeNamePattern);
+        ArgumentException.ThrowIfNullOrEmpty(issuer);
+        Regex regex;
+        try
+        {
+            regex = new Regex(
+                "^(?:" + subjectAlternativeNamePattern + ")$",
+                RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
+                RegexTimeout);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            throw new VerificationException(PolicyCodes.InvalidIdentityPattern, $"The SAN pattern '{subjectAlternativeNamePattern}' is not a supported regular expression ({ex.Message}). Use a pattern without backreferences or lookarounds.", ex);
+        }
+
+        return new CertificateIdentity(null, regex, issuer, []) { Pattern = subjectAlternativeNamePattern };
+    }
+
+    /// <summary>Requires the Fulcio extension <paramref name="oid"/> (see <see cref="FulcioExtensions"/>) to equal <paramref name="value"/> exactly.</summary>
+    public CertificateIdentity WithExtension(string oid, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(oid);
+        ArgumentNullException.ThrowIfNull(value);
+        if (FulcioExtensions.NameOf(oid) is null || oid is FulcioExtensions.Issuer or FulcioExtensions.IssuerV1)
+        {
+            throw new ArgumentException($"'{oid}' is not a Fulcio extension that can be pinned (1.2-1.6, 1.9-1.23; the issuer is set by the identity itself).", nameof(oid));
+        }
+
+        return new CertificateIdentity(_exactSan, _sanRegex, Issuer, [.. _extensions, new(oid, value)]) { Pattern = Pattern };
+    }
+
+    public CertificateIdentity WithBuildSignerUri(string value) => WithExtension(FulcioExtensions.BuildSignerUri, value);
+
+    public CertificateIdentity WithBuildSignerDigest(string value) => WithExtension(FulcioExtensions.BuildSignerDigest, value);
+
+    public CertificateIdentity WithRunnerEnvironment(string value) => WithExtension(FulcioExtensions.RunnerEnvironment, value);
+
+    public CertificateIdentity WithSourceRepositoryUri(string value) => WithExtension(FulcioExtensions.SourceRepositoryUri, value);
+
+    public CertificateIdentity WithSourceRepositoryDigest(string value) => WithExtension(FulcioExtensions.SourceRepositoryDigest, value);
+
+    public CertificateIdentity WithSourceRepositoryRef(string value) => WithExtension(FulcioExtensions.SourceRepositoryRef, value);
+
+    public CertificateIdentity WithSourceRepositoryIdentifier(string value) => WithExtension(FulcioExtensions.SourceRepositoryIdentifier, value);
+
+    public CertificateIdentity WithSourceRepositoryOwnerUri(string value) => WithExtension(FulcioExtensions.SourceRepositoryOwnerUri, value);
+
+    public CertificateIdentity WithSourceRepositoryOwnerIdentifier(string value) => WithExtension(FulcioExtensions.SourceRepositoryOwnerIdentifier, value);
+
+    public CertificateIdentity WithBuildConfigUri(string value) => WithExtension(FulcioExtensions.BuildConfigUri, value);
+
+    public CertificateIdentity WithBuildConfigDigest(string value) => WithExtension(FulcioExtensions.BuildConfigDigest, value);
+
+    public CertificateIdentity WithBuildTrigger(string value) => WithExtension(FulcioExtensions.BuildTrigger, value);
+
+    public CertificateIdentity WithRunInvocationUri(string value) => WithExtension(FulcioExtensions.RunInvocationUri, value);
+
+    public CertificateIdentity WithSourceRepositoryVisibility(string value) => WithExtension(FulcioExtensions.SourceRepositoryVisibilityAtSigning, value);
+
+    public CertificateIdentity WithDeploymentEnvironment(string value) => WithExtension(FulcioExtensions.DeploymentEnvironment, value);
+
+    public override string ToString() => _exactSan is not null ? $"SAN '{_exactSan}', issuer '{Issuer}'" : $"SAN matching '{Pattern}', issuer '{Issuer}'";
+
+    /// <summary>How far the certificate got: 0 = SAN differs, 1 = issuer differs, 2 = an extension differs, 3 = match.</summary>
+    internal (int Stage, string? Detail) Match(string san, string issuer, IReadOnlyDictionary<string, string> extensions)
+    {
+        var sanMatches = _exactSan is not null
+            ? string.Equals(_exactSan, san, StringComparison.Ordinal)
+            : MatchesPattern(san);
+        if (!sanMatches)
+        {
+            return (0, null);
+        }
+
+        if (!string.Equals(Issuer, issuer, StringComparison.Ordinal))
+        {
+            return (1, null);
+        }
+
+        foreach (var (oid, value) in _extensions)
+        {
+            if (!extensions.TryGetValue(oid, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+            {
+                return (2, $"{FulcioExtensions.NameOf(oid)} ({oid}) is '{actual ?? "(absent)"}', expected '{value}'");
+            }
+        }
+
+        return (3, null);
+    }
+
+    private bool MatchesPattern(string san)
+    {
+        try
+        {
+            return _sanRegex!.IsMatch(san);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,582 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using SigstoreBuild.Attestations;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Crypto;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification.Certificates;
+using SigstoreBuild.Verification.Timestamps;
+using SigstoreBuild.Verification.Tlog;
+
+namespace SigstoreBuild.Verification;
+
+/// <summary>
+/// Verifies Sigstore bundles offline against one trusted root. Thread-safe; create it once and reuse it (per-CA and
+/// per-certificate work is cached). Every failure throws <see cref="VerificationException"/> with an SSB3xxx code.
+/// </summary>
+public sealed class SigstoreVerifier
+{
+    private const int LeafCacheCapacity = 256;
+
+    private readonly TrustedRoot _trust;
+    private readonly VerifierOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FulcioAuthorities _authorities;
+    private readonly Func<TransparencyLogEntry, SignedContent, TrustedRoot, int, VerifiedLogEntry> _verifyLogEntry;
+    private readonly Func<byte[], byte[], TrustedRoot, VerifiedTimestamp> _verifyTimestamp;
+    private readonly ConcurrentDictionary<string, LeafEvidence> _leafCache = new(StringComparer.Ordinal);
+
+    public SigstoreVerifier(TrustedRoot trust, VerifierOptions options, TimeProvider? timeProvider = null)
+        : this(trust, options, timeProvider, TransparencyLogVerifier.Verify, TimestampVerifier.Verify)
+    {
+    }
+
+    /// <summary>Tests substitute the log and timestamp verifiers to exercise the rest of the pipeline in isolation.</summary>
+    internal SigstoreVerifier(
+        TrustedRoot trust,
+        VerifierOptions options,
+        TimeProvider? timeProvider,
+        Func<TransparencyLogEntry, SignedContent, TrustedRoot, int, VerifiedLogEntry> verifyLogEntry,
+        Func<byte[], byte[], TrustedRoot, VerifiedTimestamp> verifyTimestamp)
+    {
+        ArgumentNullException.ThrowIfNull(trust);
+        ArgumentNullException.ThrowIfNull(options);
+        _trust = trust;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _authorities = new FulcioAuthorities(trust);
+        _verifyLogEntry = verifyLogEntry;
+        _verifyTimestamp = verifyTimestamp;
+    }
+
+    public TrustedRoot TrustedRoot => _trust;
+
+    public VerifierOptions Options => _options;
+
+    /// <summary>Verifies <paramref name="bundle"/> under <paramref name="policy"/>; throws <see cref="VerificationException"/> on any failure.</summary>
+    public VerificationResult Verify(Bundle bundle, VerificationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(policy);
+        var warnings = new List<string>();
+
+        // The bundle may have been built in code rather than parsed: check its shape again (cheap).
+        BundleShape.Validate(bundle);
+        CheckPolicyComplete(policy, warnings);
+        var material = bundle.VerificationMaterial!;
+
+        // 1. The signer: a certificate that chains to a trusted Fulcio CA, or the caller's key. Never one for the other.
+        LeafEvidence? leaf = null;
+        VerificationKey key;
+        if (policy.Key is not null)
+        {
+            if (material.PublicKey is null)
+            {
+                throw new VerificationException(PolicyCodes.KeyPolicyCertificateBundle, "The policy names a public key but the bundle is signed with a certificate. Verify it with a certificate identity instead.");
+            }
+
+            key = policy.Key;
+        }
+        else
+        {
+            if (material.PublicKey is not null)
+            {
+                throw new VerificationException(PolicyCodes.KeylessPolicyKeyBundle, "The bundle is signed with a key, not a certificate, and the policy supplies no key. Verify it with the signer's public key.");
+            }
+
+            var chain = material.Certificate is { } single ? [single.RawBytes!] : material.X509CertificateChain!.Certificates!.Select(c => c.RawBytes!).ToArray();
+            if (chain.Length > 1)
+            {
+                _authorities.CheckBundleChain(chain[1..]);
+            }
+
+            leaf = GetLeafEvidence(chain[0]);
+            key = leaf.Key;
+        }
+
+        // 2. The signature over the artifact, or over the DSSE PAE (with the in-toto statement bound to the artifact).
+        byte[] signature;
+        SignedContent content;
+        string? artifactDigest;
+        VerifiedStatement? statement = null;
+        if (bundle.MessageSignature is { } messageSignature)
+        {
+            if (policy.PredicateType is not null)
+            {
+                throw new VerificationException(PolicyCodes.PredicateTypeForMessageSignature, "The policy requires an attestation predicate type, but the bundle holds a plain message signature, not an attestation.");
+            }
+
+            signature = messageSignature.Signature!;
+            var (algorithm, digest, bytes) = ResolveArtifactDigest(messageSignature, policy, warnings);
+            VerifyMessageSignature(key, signature, algorithm, digest, bytes);
+            artifactDigest = $"{VerificationPolicy.HashName(algorithm)}:{Convert.ToHexStringLower(digest)}";
+            content = new SignedContent
+            {
+                Signature = signature,
+                SignerCertificate = leaf?.Certificate.RawData,
+                SignerPublicKey = leaf is null ? key.SubjectPublicKeyInfo : null,
+                ArtifactDigest = digest,
+                ArtifactDigestAlgorithm = algorithm,
+            };
+        }
+        else
+        {
+            var envelope = bundle.DsseEnvelope!;
+            (signature, statement, artifactDigest) = VerifyEnvelope(envelope, key, policy, warnings);
+            content = new SignedContent
+            {
+                Signature = signature,
+                SignerCertificate = leaf?.Certificate.RawData,
+                SignerPublicKey = leaf is null ? key.SubjectPublicKeyInfo : null,
+                Envelope = envelope,
+            };
+        }
+
+        // 3. Transparency log entries bound to this content; thresholds count distinct logs.
+        var logEntries = new List<VerifiedLogEntry>();
+        foreach (var entry in material.TlogEntries ?? [])
+        {
+            logEntries.Add(_verifyLogEntry(entry, content, _trust, bundle.MinorVersion));
+        }
+
+        var distinctLogs = logEntries.Select(e => e.Log).Distinct().Count();
+        if (distinctLogs < _options.TransparencyLogThreshold)
+        {
+            if (!_options.UnsafeSkipTransparencyLog)
+            {
+                throw new VerificationException(PolicyCodes.TlogThresholdNotMet, $"The bundle has verified entries in {distinctLogs} distinct transparency log(s); {_options.TransparencyLogThreshold} required. Sign with a client that logs the signature.");
+            }
+
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: transparency log threshold not met; accepted because UnsafeSkipTransparencyLog is set.");
+        }
+
+        // 4. Signed times: SET-verified integrated times and RFC 3161 timestamps over this signature, deduplicated.
+        var times = new List<VerifiedTime>();
+        var timeSources = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var entry in logEntries)
+        {
+            if (entry.IntegratedTime is { } integrated)
+            {
+                times.Add(new VerifiedTime("tlog", LogName(entry.Log), integrated));
+                timeSources.Add(entry.Log);
+            }
+        }
+
+        var verifiedTimestamps = VerifyTimestamps(material, signature);
+        foreach (var timestamp in verifiedTimestamps)
+        {
+            times.Add(new VerifiedTime("timestamp-authority", timestamp.Authority.Uri ?? "timestamp authority", timestamp.Time));
+            timeSources.Add(timestamp.Authority);
+        }
+
+        if (verifiedTimestamps.Count == 0 && logEntries.Any(e => e.IntegratedTime is null))
+        {
+            // Rekor v2 entries carry no SET, so only a TSA can say when the signature existed.
+            if (logEntries.All(e => e.IntegratedTime is null))
+            {
+                throw new VerificationException(PolicyCodes.MissingSignedTimestamp, "The bundle's log entries carry no signed integrated time (Rekor v2) and the bundle has no RFC 3161 timestamp. Sign with a timestamp authority.");
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var time in times)
+        {
+            if (time.Time > now + _options.MaxClockSkew)
+            {
+                throw new VerificationException(PolicyCodes.TimeInFuture, $"A verified time ({time.Time:O}, {time.Source}) is in the future. Check the clock, or the bundle was forged.");
+            }
+        }
+
+        if (timeSources.Count < _options.VerifiedTimeThreshold)
+        {
+            if (!_options.UnsafeAllowCurrentTime)
+            {
+                throw new VerificationException(PolicyCodes.VerifiedTimeThresholdNotMet, $"The bundle has {timeSources.Count} distinct verified time source(s); {_options.VerifiedTimeThreshold} required. Add an RFC 3161 timestamp or a log entry with a SET.");
+            }
+
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: verified-time threshold not met; the certificate is checked at the current time because UnsafeAllowCurrentTime is set.");
+            if (times.Count == 0)
+            {
+                times.Add(new VerifiedTime("current-time", "verifier clock", now));
+            }
+        }
+
+        // 5. The certificate at every verified time, its SCTs, and the identity policy.
+        VerifiedIdentity? identity = null;
+        var ctLogs = new List<string>();
+        if (leaf is not null)
+        {
+            foreach (var time in times)
+            {
+                FulcioAuthorities.CheckValidAt(leaf.Certificate, leaf.Issuers, time.Time, time.Source);
+            }
+
+            var sctLogs = EmbeddedSctVerifier.DistinctLogs(leaf.Scts);
+            if (sctLogs < _options.CertificateTransparencyLogThreshold)
+            {
+                if (!_options.UnsafeSkipCertificateTransparency)
+                {
+                    throw new VerificationException(CertificateCodes.SctThresholdNotMet, $"The certificate has verified SCTs from {sctLogs} distinct trusted CT log(s); {_options.CertificateTransparencyLogThreshold} required. The certificate was not logged by a CT log of this trusted root.");
+                }
+
+                warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: SCT threshold not met; accepted because UnsafeSkipCertificateTransparency is set.");
+            }
+
+            ctLogs.AddRange(leaf.Scts.Select(s => LogName(s.Log)).Distinct(StringComparer.Ordinal));
+            CheckIdentity(leaf.Leaf, policy);
+            identity = new VerifiedIdentity(
+                leaf.Leaf.SubjectAlternativeName.Kind,
+                leaf.Leaf.SubjectAlternativeName.Value,
+                leaf.Leaf.Issuer,
+                leaf.Leaf.Extensions.ToDictionary(e => FulcioExtensions.NameOf(e.Key)!, e => e.Value, StringComparer.Ordinal),
+                Convert.ToHexStringLower(SHA256.HashData(leaf.Certificate.RawData)));
+        }
+
+        return new VerificationResult
+        {
+            MediaType = bundle.MediaType!,
+            ContentType = bundle.MessageSignature is not null ? "messageSignature" : "dsseEnvelope",
+            Identity = identity,
+            KeySha256 = leaf is null ? Convert.ToHexStringLower(SHA256.HashData(key.SubjectPublicKeyInfo)) : null,
+            ArtifactDigest = artifactDigest,
+            VerifiedTimes = times,
+            LogEntries = logEntries.Select(e => new VerifiedLogEntryInfo(LogName(e.Log), Convert.ToHexStringLower(e.Log.LogId), e.LogIndex, e.Kind, e.Version, e.IntegratedTime, e.InclusionProofVerified)).ToArray(),
+            CertificateTransparencyLogs = ctLogs,
+            Statement = statement,
+            Warnings = warnings,
+        };
+    }
+
+    private static void CheckPolicyComplete(VerificationPolicy policy, List<string> warnings)
+    {
+        if (policy.ArtifactBytes is null && policy.ArtifactStream is null && policy.Digest is null)
+        {
+            if (!policy.UnsafeNoArtifact)
+            {
+                throw new VerificationException(PolicyCodes.MissingArtifact, "The policy names no artifact. Pass the artifact or its digest; UnsafeWithoutArtifact exists only for inspection.");
+            }
+
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the artifact was not checked (UnsafeWithoutArtifact).");
+        }
+
+        if (policy.ArtifactBytes is { Length: 0 })
+        {
+            throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact is empty. Check the path of the file being verified.");
+        }
+
+        if (policy.Key is not null && policy.Identities.Count > 0)
+        {
+            throw new ArgumentException("A policy names either a key or certificate identities, not both.", nameof(policy));
+        }
+
+        if (policy.Key is null && policy.Identities.Count == 0)
+        {
+            if (!policy.UnsafeNoSigner)
+            {
+                throw new VerificationException(PolicyCodes.MissingIdentity, "The policy names no signer. Require a certificate identity (SAN and issuer) or a public key.");
+            }
+
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the signer identity was not checked (UnsafeWithoutIdentity).");
+        }
+    }
+
+    private LeafEvidence GetLeafEvidence(byte[] der)
+    {
+        var cacheKey = Convert.ToHexString(SHA256.HashData(der));
+        if (_leafCache.TryGetValue(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        // Pure functions of the certificate bytes and the trusted root: safe to cache (time checks are not cached).
+        var leaf = FulcioLeaf.Parse(der);
+        var issuers = _authorities.FindIssuers(leaf.Certificate);
+        var scts = EmbeddedSctVerifier.Verify(leaf.Certificate, issuers[0].IssuingKey, _trust);
+        VerificationKey key;
+        try
+        {
+            key = VerificationKey.FromSubjectPublicKeyInfo(leaf.Certificate.SubjectPublicKeyInfo);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new VerificationException(KeyCodes.UnsupportedKey, $"The signing certificate's public key cannot be read: {ex.Message}", ex);
+        }
+
+        var evidence = new LeafEvidence(leaf, issuers, scts, key);
+        if (_leafCache.Count >= LeafCacheCapacity)
+        {
+            _leafCache.Clear();
+        }
+
+        _leafCache[cacheKey] = evidence;
+        return evidence;
+    }
+
+    private static (HashAlgorithmName Algorithm, byte[] Digest, byte[]? Bytes) ResolveArtifactDigest(MessageSignature signature, VerificationPolicy policy, List<string> warnings)
+    {
+        HashAlgorithmName? hintAlgorithm = signature.MessageDigest?.Algorithm switch
+        {
+            null => null,
+            "SHA2_256" => HashAlgorithmName.SHA256,
+            "SHA2_384" => HashAlgorithmName.SHA384,
+            "SHA2_512" => HashAlgorithmName.SHA512,
+            var other => throw new VerificationException(PolicyCodes.UnsupportedDigestAlgorithm, $"The bundle's message digest algorithm '{other}' is not supported (SHA2_256, SHA2_384, SHA2_512)."),
+        };
+        var hint = signature.MessageDigest?.Digest;
+        if (hint is not null && hint.Length != VerificationPolicy.HashLength(hintAlgorithm!.Value))
+        {
+            throw new VerificationException(PolicyCodes.ArtifactDigestMismatch, $"The bundle's {hintAlgorithm.Value.Name} message digest has the wrong length ({hint.Length} bytes).");
+        }
+
+        HashAlgorithmName algorithm;
+        byte[] digest;
+        byte[]? bytes = null;
+        if (policy.Digest is not null)
+        {
+            algorithm = policy.DigestAlgorithm!.Value;
+            digest = policy.Digest;
+        }
+        else if (policy.ArtifactBytes is not null || policy.ArtifactStream is not null)
+        {
+            algorithm = hintAlgorithm ?? HashAlgorithmName.SHA256;
+            if (policy.ArtifactBytes is not null)
+            {
+                bytes = policy.ArtifactBytes;
+                digest = HashData(algorithm, bytes);
+            }
+            else
+            {
+                (digest, var length) = HashStream(algorithm, policy.ArtifactStream!);
+                if (length == 0)
+                {
+                    throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact stream is empty. Check the file being verified.");
+                }
+            }
+        }
+        else
+        {
+            // UnsafeWithoutArtifact: the bundle's own digest is all there is.
+            if (hint is null)
+            {
+                throw new VerificationException(PolicyCodes.MissingArtifact, "The bundle carries no message digest and the policy names no artifact. Pass the artifact.");
+            }
+
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the signature was checked over the bundle's own message digest.");
+            return (hintAlgorithm!.Value, hint, null);
+        }
+
+        // The bundle's digest is only a hint, but a hint that disagrees means the bundle is for something else.
+        if (hint is not null && (hintAlgorithm != algorithm || !CryptographicOperations.FixedTimeEquals(hint, digest)))
+        {
+            throw new VerificationException(PolicyCodes.ArtifactDigestMismatch, $"The bundle signs an artifact with {hintAlgorithm!.Value.Name} digest {Convert.ToHexStringLower(hint)}, not {algorithm.Name} {Convert.ToHexStringLower(digest)}. The bundle is not for this artifact.");
+        }
+
+        return (algorithm, digest, bytes);
+    }
+
+    private static void VerifyMessageSignature(VerificationKey key, byte[] signature, HashAlgorithmName algorithm, byte[] digest, byte[]? bytes)
+    {
+        bool valid;
+        if (key.IsEd25519)
+        {
+            if (bytes is null)
+            {
+                throw new VerificationException(KeyCodes.KeyNeedsArtifactBytes, "An Ed25519 signature covers the artifact itself, not its digest. Verify with the artifact's bytes.");
+            }
+
+            valid = key.VerifyData(bytes, signature);
+        }
+        else
+        {
+            valid = key.VerifyDigest(digest, signature, algorithm);
+        }
+
+        if (!valid)
+        {
+            throw new VerificationException(KeyCodes.InvalidSignature, "The bundle's signature does not verify over the artifact with the signer's key. The artifact or the bundle was altered, or they do not belong together.");
+        }
+    }
+
+    private static (byte[] Signature, VerifiedStatement Statement, string? ArtifactDigest) VerifyEnvelope(DsseEnvelope envelope, VerificationKey key, VerificationPolicy policy, List<string> warnings)
+    {
+        // Unsupported types are refused before the payload is used (D-02); one signature only, since only one is logged (D-03).
+        if (!string.Equals(envelope.PayloadType, DssePae.InTotoPayloadType, StringComparison.Ordinal))
+        {
+            throw new VerificationException(AttestationCodes.UnsupportedPayloadType, $"The DSSE payload type '{envelope.PayloadType}' is not supported; only '{DssePae.InTotoPayloadType}' is.");
+        }
+
+        if (envelope.Signatures!.Count != 1)
+        {
+            throw new VerificationException(AttestationCodes.SignatureCount, $"The DSSE envelope has {envelope.Signatures.Count} signatures; exactly one is allowed.");
+        }
+
+        var signature = envelope.Signatures[0].Sig!;
+        if (!key.VerifyData(DssePae.Encode(envelope.PayloadType!, envelope.Payload!), signature))
+        {
+            throw new VerificationException(KeyCodes.InvalidSignature, "The DSSE signature does not verify over PAE(payloadType, payload) with the signer's key. The envelope was altered.");
+        }
+
+        var statement = InTotoStatement.Parse(envelope.Payload);
+        var artifactDigest = MatchSubject(statement, policy, warnings);
+        if (policy.PredicateType is not null && !string.Equals(policy.PredicateType, statement.PredicateType, StringComparison.Ordinal))
+        {
+            throw new VerificationException(AttestationCodes.PredicateTypeMismatch, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
+        }
+
+        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name ?? string.Empty).ToArray()), artifactDigest);
+    }
+
+    /// <summary>The artifact must be an in-toto subject, matched by (algorithm, digest) only; names are never enough.</summary>
+    private static string? MatchSubject(InTotoStatement statement, VerificationPolicy policy, List<string> warnings)
+    {
+        if (policy.Digest is not null)
+        {
+            var name = VerificationPolicy.HashName(policy.DigestAlgorithm!.Value);
+            var hex = Convert.ToHexStringLower(policy.Digest);
+            return HasSubject(statement, name, hex) ? $"{name}:{hex}" : throw SubjectMismatch($"{name}:{hex}");
+        }
+
+        if (policy.ArtifactBytes is null && policy.ArtifactStream is null)
+        {
+            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the attestation subject was not matched to any artifact (UnsafeWithoutArtifact).");
+            return null;
+        }
+
+        // Hash with each algorithm the subjects use that we accept, strongest evidence first.
+        var algorithms = new[] { HashAlgorithmName.SHA256, HashAlgorithmName.SHA512, HashAlgorithmName.SHA384 }
+            .Where(a => statement.Subjects.Any(s => s.Digest.ContainsKey(VerificationPolicy.HashName(a))))
+            .ToArray();
+        if (policy.ArtifactStream is not null && algorithms.Length > 1)
+        {
+            algorithms = algorithms[..1];
+        }
+
+        foreach (var algorithm in algorithms)
+        {
+            byte[] digest;
+            if (policy.ArtifactBytes is not null)
+            {
+                digest = HashData(algorithm, policy.ArtifactBytes);
+            }
+            else
+            {
+                (digest, var length) = HashStream(algorithm, policy.ArtifactStream!);
+                if (length == 0)
+                {
+                    throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact stream is empty. Check the file being verified.");
+                }
+            }
+
+            var name = VerificationPolicy.HashName(algorithm);
+            var hex = Convert.ToHexStringLower(digest);
+            if (HasSubject(statement, name, hex))
+            {
+                return $"{name}:{hex}";
+            }
+        }
+
+        throw SubjectMismatch(policy.ArtifactBytes is not null ? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(policy.ArtifactBytes)) : "the artifact");
+    }
+
+    private static bool HasSubject(InTotoStatement statement, string algorithm, string hex)
+    {
+        foreach (var subject in statement.Subjects)
+        {
+            if (subject.Digest.TryGetValue(algorithm, out var value) && string.Equals(value, hex, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static VerificationException SubjectMismatch(string digest) =>
+        new(AttestationCodes.SubjectMismatch, $"No subject of the in-toto statement has digest {digest}. The attestation is not about this artifact.");
+
+    private List<VerifiedTimestamp> VerifyTimestamps(VerificationMaterial material, byte[] signature)
+    {
+        var result = new List<VerifiedTimestamp>();
+        var seenTokens = new HashSet<string>(StringComparer.Ordinal);
+        var seenAuthorities = new HashSet<CertificateAuthority>(ReferenceEqualityComparer.Instance);
+        foreach (var token in material.TimestampVerificationData?.Rfc3161Timestamps ?? [])
+        {
+            if (!seenTokens.Add(Convert.ToHexString(SHA256.HashData(token.SignedTimestamp!))))
+            {
+                continue; // the same token twice is one witness
+            }
+
+            if (seenTokens.Count > _options.MaxTimestamps)
+            {
+                throw new VerificationException(BundleCodes.TooLarge, $"The bundle has more than {_options.MaxTimestamps} distinct timestamps. Regenerate it.");
+            }
+
+            var verified = _verifyTimestamp(token.SignedTimestamp!, signature, _trust);
+
+            // One TSA counts once, whatever number of tokens it issued; every token's time is still checked (S-05).
+            seenAuthorities.Add(verified.Authority);
+            result.Add(verified);
+        }
+
+        return result;
+    }
+
+    private void CheckIdentity(FulcioLeaf leaf, VerificationPolicy policy)
+    {
+        if (policy.Identities.Count == 0)
+        {
+            return; // UnsafeWithoutIdentity, already warned
+        }
+
+        var best = (Stage: -1, Detail: (string?)null, Identity: (CertificateIdentity?)null);
+        foreach (var identity in policy.Identities)
+        {
+            var (stage, detail) = identity.Match(leaf.SubjectAlternativeName.Value, leaf.Issuer, leaf.Extensions);
+            if (stage == 3)
+            {
+                return;
+            }
+
+            if (stage > best.Stage)
+            {
+                best = (stage, detail, identity);
+            }
+        }
+
+        var san = leaf.SubjectAlternativeName.Value;
+        throw best.Stage switch
+        {
+            0 => new VerificationException(PolicyCodes.SubjectAlternativeNameMismatch, $"The certificate's identity '{san}' matches none of the expected identities ({string.Join("; ", policy.Identities)})."),
+            1 => new VerificationException(PolicyCodes.IssuerMismatch, $"The certificate's OIDC issuer '{leaf.Issuer}' is not the expected '{best.Identity!.Issuer}' for identity '{san}'."),
+            _ => new VerificationException(PolicyCodes.ExtensionMismatch, $"The certificate for '{san}' does not meet the policy: {best.Detail}."),
+        };
+    }
+
+    private static string LogName(TransparencyLog log) => log.BaseUrl ?? Convert.ToHexStringLower(log.LogId);
+
+    private static byte[] HashData(HashAlgorithmName algorithm, byte[] data) =>
+        algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(data)
+        : algorithm == HashAlgorithmName.SHA384 ? SHA384.HashData(data)
+        : SHA512.HashData(data);
+
+    private static (byte[] Digest, long Length) HashStream(HashAlgorithmName algorithm, Stream stream)
+    {
+        using var hash = IncrementalHash.CreateHash(algorithm);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            total += read;
+        }
+
+        return (hash.GetHashAndReset(), total);
+    }
+
+    private sealed record LeafEvidence(FulcioLeaf Leaf, IReadOnlyList<FulcioAuthorities.TrustedAuthority> Issuers, IReadOnlyList<VerifiedSct> Scts, VerificationKey Key)
+    {
+        public ParsedCertificate Certificate => Leaf.Certificate;
+    }
+}

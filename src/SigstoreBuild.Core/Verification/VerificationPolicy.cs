@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using SigstoreBuild.Crypto;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Verification;
+
+/// <summary>
+/// What a bundle must prove: which artifact (bytes, stream or digest), signed by whom (certificate identities, any of
+/// which may match, or a caller-supplied key), and for DSSE which predicate type. Immutable; methods return a new
+/// policy. There is no default that skips the artifact or the signer: only the explicit <c>Unsafe…</c> methods do.
+/// </summary>
+public sealed class VerificationPolicy
+{
+    private VerificationPolicy()
+    {
+    }
+
+    internal byte[]? ArtifactBytes { get; private init; }
+
+    internal Stream? ArtifactStream { get; private init; }
+
+    internal HashAlgorithmName? DigestAlgorithm { get; private init; }
+
+    internal byte[]? Digest { get; private init; }
+
+    internal bool UnsafeNoArtifact { get; private init; }
+
+    internal bool UnsafeNoSigner { get; private init; }
+
+    public IReadOnlyList<CertificateIdentity> Identities { get; private init; } = [];
+
+    public VerificationKey? Key { get; private init; }
+
+    /// <summary>For DSSE bundles: the exact in-toto predicateType required.</summary>
+    public string? PredicateType { get; private init; }
+
+    /// <summary>Verify against these artifact bytes (digest computed by the verifier).</summary>
+    public static VerificationPolicy ForArtifact(byte[] artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return new VerificationPolicy { ArtifactBytes = artifact };
+    }
+
+    /// <summary>Verify against a stream read once, to its end, during <see cref="SigstoreVerifier.Verify"/>.</summary>
+    public static VerificationPolicy ForArtifact(Stream artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return new VerificationPolicy { ArtifactStream = artifact };
+    }
+
+    /// <summary>Verify against a digest. For DSSE bundles it must be the digest of an in-toto subject.</summary>
+    public static VerificationPolicy ForDigest(HashAlgorithmName algorithm, byte[] digest)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        if (HashLength(algorithm) is not { } length)
+        {
+            throw new VerificationException(PolicyCodes.UnsupportedDigestAlgorithm, $"Digest algorithm {algorithm.Name} is not supported. Use SHA-256, SHA-384 or SHA-512.");
+        }
+
+        if (digest.Length != length)
+        {
+            throw new VerificationException(digest.Length == 0 ? PolicyCodes.EmptyArtifact : PolicyCodes.UnsupportedDigestAlgorithm, $"A {algorithm.Name} digest has {length} bytes, not {digest.Length}.");
+        }
+
+        return new VerificationPolicy { DigestAlgorithm = algorithm, Digest = (byte[])digest.Clone() };
+    }
+
+    /// <summary>Verify against <c>sha256:&lt;hex&gt;</c> (also <c>sha384:</c>, <c>sha512:</c>), lowercase or uppercase hex.</summary>
+    public static VerificationPolicy ForDigest(string algorithmAndHex)
+    {
+        ArgumentNullException.ThrowIfNull(algorithmAndHex);
+        var colon = algorithmAndHex.IndexOf(':', StringComparison.Ordinal);
+        var algorithm = colon < 0 ? null : algorithmAndHex[..colon].ToLowerInvariant() switch
+        {
+            "sha256" => HashAlgorithmName.SHA256,
+            "sha384" => HashAlgorithmName.SHA384,
+            "sha512" => HashAlgorithmName.SHA512,
+            _ => (HashAlgorithmName?)null,
+        };
+        if (algorithm is null)
+        {
+            throw new VerificationException(PolicyCodes.UnsupportedDigestAlgorithm, $"'{algorithmAndHex}' is not '<sha256|sha384|sha512>:<hex>'.");
+        }
+
+        byte[] digest;
+        try
+        {
+            digest = Convert.FromHexString(algorithmAndHex.AsSpan(colon + 1));
+        }
+        catch (FormatException ex)
+        {
+            throw new VerificationException(PolicyCodes.UnsupportedDigestAlgorithm, $"'{algorithmAndHex}' does not end in a hex digest.", ex);
+        }
+
+        return ForDigest(algorithm.Value, digest);
+    }
+
+    /// <summary>
+    /// UNSAFE: accept a bundle without checking which artifact it signs (a message signature is checked over the
+    /// bundle's own digest; a DSSE subject is not matched). Only for inspection tools; never for trust decisions.
+    /// </summary>
+    public static VerificationPolicy UnsafeWithoutArtifact() => new() { UnsafeNoArtifact = true };
+
+    /// <summary>Requires the certificate to match at least one of <paramref name="anyOf"/>. Replaces earlier identities.</summary>
+    public VerificationPolicy RequireIdentity(params CertificateIdentity[] anyOf)
+    {
+        ArgumentNullException.ThrowIfNull(anyOf);
+        if (anyOf.Length == 0 || anyOf.Any(i => i is null))
+        {
+            throw new ArgumentException("Give at least one identity.", nameof(anyOf));
+        }
+
+        return With(p => p.Identities = [.. anyOf]);
+    }
+
+    /// <summary>Key-based bundles: the bundle must be signed by this key (and carry no certificate).</summary>
+    public VerificationPolicy WithKey(VerificationKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return With(p => p.Key = key);
+    }
+
+    /// <summary>DSSE bundles: the in-toto statement's predicateType must equal this exactly.</summary>
+    public VerificationPolicy RequirePredicateType(string predicateType)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(predicateType);
+        return With(p => p.PredicateType = predicateType);
+    }
+
+    /// <summary>
+    /// UNSAFE: accept any certificate the trusted CA issued, whoever it names. Only for inspection tools; the result
+    /// still reports the identity, which the caller must then check.
+    /// </summary>
+    public VerificationPolicy UnsafeWithoutIdentity() => With(p => p.UnsafeNoSigner = true);
+
+    internal static int? HashLength(HashAlgorithmName algorithm) =>
+        algorithm == HashAlgorithmName.SHA256 ? 32 : algorithm == HashAlgorithmName.SHA384 ? 48 : algorithm == HashAlgorithmName.SHA512 ? 64 : null;
+
+    internal static string HashName(HashAlgorithmName algorithm) => algorithm.Name!.ToLower(CultureInfo.InvariantCulture);
+
+    private VerificationPolicy With(Action<Builder> change)
+    {
+        var builder = new Builder(this);
+        change(builder);
+        return new VerificationPolicy
+        {
+            ArtifactBytes = ArtifactBytes,
+            ArtifactStream = ArtifactStream,
+            DigestAlgorithm = DigestAlgorithm,
+            Digest = Digest,
+            UnsafeNoArtifact = UnsafeNoArtifact,
+            UnsafeNoSigner = builder.UnsafeNoSigner,
+            Identities = builder.Identities,
+            Key = builder.Key,
+            PredicateType = builder.PredicateType,
+        };
+    }
+
+    private sealed class Builder(VerificationPolicy from)
+    {
+        public IReadOnlyList<CertificateIdentity> Identities { get; set; } = from.Identities;
+        public VerificationKey? Key { get; set; } = from.Key;
+        public string? PredicateType { get; set; } = from.PredicateType;
+        public bool UnsafeNoSigner { get; set; } = from.UnsafeNoSigner;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.LocalStack.Faults;
+using SigstoreBuild.LocalStack.Http;
+using SigstoreBuild.LocalStack.Oidc;
+
+namespace SigstoreBuild.LocalStack;
+
+/// <summary>Options for <see cref="LocalSigstore.StartAsync(LocalSigstoreOptions, CancellationToken)"/>.</summary>
+public sealed class LocalSigstoreOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Clock for certificates, log entries, timestamps and tokens (tests inject a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public CheckpointKeyType RekorV2KeyType { get; init; } = CheckpointKeyType.Ed25519;
+
+    public string GitHubServerUrl { get; init; } = "https://github.com";
+}
+
+/// <summary>
+/// A running local Sigstore instance: Kestrel on 127.0.0.1 serving OIDC, Fulcio v2, Rekor v1/v2 and an RFC 3161 TSA,
+/// with trusted_root.json and signing_config.json written into the data directory. Dispose to stop it.
+/// </summary>
+public sealed class LocalSigstore : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LocalSigstore(WebApplication app, LocalSigstoreServices services, FaultPlan faults)
+    {
+        _app = app;
+        Services = services;
+        Faults = faults;
+    }
+
+    public string BaseUrl => Services.BaseUrl;
+
+    public int Port => new Uri(BaseUrl).Port;
+
+    public string DataDirectory => Services.DataDirectory;
+
+    public string TrustedRootPath => Services.TrustedRootPath;
+
+    public string SigningConfigPath => Services.SigningConfigPath;
+
+    public string SigningConfigRekorV2Path => Services.SigningConfigRekorV2Path;
+
+    /// <summary>The primitives behind the HTTP endpoints, for tests that build or break material in-process.</summary>
+    public LocalSigstoreServices Services { get; }
+
+    /// <summary>Fault injection and request counters.</summary>
+    public FaultPlan Faults { get; }
+
+    public static Task<LocalSigstore> StartAsync(string dataDirectory, int port = 0, CancellationToken cancellationToken = default) =>
+        StartAsync(new LocalSigstoreOptions { DataDirectory = dataDirectory, Port = port }, cancellationToken);
+
+    public static async Task<LocalSigstore> StartAsync(LocalSigstoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = dataDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+        });
+
+        var app = builder.Build();
+        var faults = new FaultPlan();
+        LocalSigstoreServices? services = null;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The base URL (and so the issuer and checkpoint origins) is known only once the port is bound.
+        app.Use(async (context, next) =>
+        {
+            await ready.Task.WaitAsync(context.RequestAborted);
+            await next(context);
+        });
+        Endpoints.Map(app, () => services!, faults);
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            throw new SigstoreException(LocalStackCodes.ListenerFailed,
+                $"The local Sigstore instance cannot listen on 127.0.0.1:{options.Port} ({ex.Message}). Choose another --port or 0.", ex);
+        }
+
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var port = new Uri(address).Port;
+            services = LocalSigstoreServices.Open(dataDirectory, $"http://127.0.0.1:{port}", options.TimeProvider, options.RekorV2KeyType);
+            services = services.WithGitHubServerUrl(options.GitHubServerUrl);
+            services.WriteTrustDocuments();
+        }
+        catch
+        {
+            services?.Dispose();
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            throw;
+        }
+
+        ready.SetResult();
+        return new LocalSigstore(app, services, faults);
+    }
+
+    /// <summary>Mints an identity token (audience "sigstore") for an email or URI subject.</summary>
+    public string MintToken(string subject, TimeSpan? lifetime = null) =>
+        Services.Oidc.Mint(new TokenRequest { Subject = subject, Lifetime = lifetime ?? TimeSpan.FromMinutes(10) });
+
+    public string MintToken(TokenRequest request) => Services.Oidc.Mint(request);
+
+    /// <summary>Mints a token shaped like a GitHub Actions OIDC token for <paramref name="repository"/>.</summary>
+    public string MintGitHubActionsToken(string repository = "octo-org/octo-repo", string workflowPath = ".github/workflows/release.yml",
+        string reference = "refs/heads/main")
+    {
+        var claims = TokenRequest.GitHubActionsClaims(repository, workflowPath, reference);
+        return Services.Oidc.Mint(new TokenRequest
+        {
+            Subject = $"repo:{repository}:ref:{reference}",
+            Claims = claims,
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        Services.Dispose();
+    }
+}

@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Verification;
+using SigstoreBuild.Verification.Certificates;
+
+namespace SigstoreBuild.Tests.Verification;
+
+[TestClass]
+public sealed class CertificateProfileTests
+{
+    private static readonly TestPki Pki = new();
+
+    [TestMethod]
+    public void WellFormedLeaf_ParsesIdentityAndExtensions()
+    {
+        var leaf = FulcioLeaf.Parse(Pki.NewLeaf().Issue());
+        Assert.AreEqual(SubjectAlternativeNameKind.Uri, leaf.SubjectAlternativeName.Kind);
+        Assert.AreEqual(TestPki.San, leaf.SubjectAlternativeName.Value);
+        Assert.AreEqual(TestPki.Issuer, leaf.Issuer);
+        Assert.AreEqual("1234", leaf.Extensions[FulcioExtensions.SourceRepositoryIdentifier]);
+    }
+
+    [TestMethod]
+    public void MissingCodeSigningEku_Rejected() => AssertRejected(CertificateCodes.MissingCodeSigningUsage,
+        s => s.Replace("2.5.29.37", new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)));
+
+    [TestMethod]
+    public void NoEku_Rejected() => AssertRejected(CertificateCodes.MissingCodeSigningUsage, s => s.Replace("2.5.29.37", null));
+
+    [TestMethod]
+    public void MissingDigitalSignatureKu_Rejected() => AssertRejected(CertificateCodes.MissingDigitalSignatureUsage,
+        s => s.Replace("2.5.29.15", new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment, true)));
+
+    [TestMethod]
+    public void LeafThatIsCa_Rejected() => AssertRejected(CertificateCodes.LeafIsCertificateAuthority,
+        s => s.Replace("2.5.29.19", new X509BasicConstraintsExtension(true, false, 0, true)));
+
+    [TestMethod]
+    public void NonCaBasicConstraints_Accepted()
+    {
+        var spec = Pki.NewLeaf().Replace("2.5.29.19", new X509BasicConstraintsExtension(false, false, 0, true));
+        Assert.AreEqual(TestPki.San, FulcioLeaf.Parse(spec.Issue()).SubjectAlternativeName.Value);
+    }
+
+    [TestMethod]
+    public void UnknownCriticalExtension_Rejected() => AssertRejected(CertificateCodes.UnknownCriticalExtension,
+        s => s.Replace("1.2.3.4.5", new X509Extension("1.2.3.4.5", [0x05, 0x00], true)));
+
+    [TestMethod]
+    public void DuplicatedExtension_Rejected()
+    {
+        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs => TestPki.AppendExtension(tbs, FulcioExtensions.SourceRepositoryIdentifier, TestPki.Utf8StringValue("9999")));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
+        Assert.AreEqual(CertificateCodes.DuplicateExtension, ex.Code);
+    }
+
+    [TestMethod]
+    public void TwoSans_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((6, TestPki.San), (1, "a@example.com")), true)));
+
+    [TestMethod]
+    public void NoSan_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName, s => s.Replace("2.5.29.17", null));
+
+    [TestMethod]
+    public void DnsSan_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((2, "example.com")), true)));
+
+    [TestMethod]
+    [DataRow(1, "someone@example.com", SubjectAlternativeNameKind.Email)]
+    [DataRow(0, "user!example.com", SubjectAlternativeNameKind.OtherName)]
+    public void EmailAndOtherNameSans_Accepted(int tag, string value, SubjectAlternativeNameKind kind)
+    {
+        var spec = Pki.NewLeaf().Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((tag, value)), true));
+        var san = FulcioLeaf.Parse(spec.Issue()).SubjectAlternativeName;
+        Assert.AreEqual(kind, san.Kind);
+        Assert.AreEqual(value, san.Value);
+    }
+
+    [TestMethod]
+    public void LegacyIssuerOnly_IsUsed()
+    {
+        var spec = Pki.NewLeaf()
+            .Replace(FulcioExtensions.Issuer, null)
+            .Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, "https://legacy.test"u8.ToArray(), false));
+        Assert.AreEqual("https://legacy.test", FulcioLeaf.Parse(spec.Issue()).Issuer);
+    }
+
+    [TestMethod]
+    public void ConflictingLegacyIssuer_Rejected() => AssertRejected(CertificateCodes.ConflictingIssuer,
+        s => s.Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, "https://evil.test"u8.ToArray(), false)));
+
+    [TestMethod]
+    public void AgreeingLegacyIssuer_Accepted()
+    {
+        var spec = Pki.NewLeaf().Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, System.Text.Encoding.UTF8.GetBytes(TestPki.Issuer), false));
+        Assert.AreEqual(TestPki.Issuer, FulcioLeaf.Parse(spec.Issue()).Issuer);
+    }
+
+    [TestMethod]
+    public void NoIssuer_Rejected() => AssertRejected(CertificateCodes.MissingIssuer, s => s.Replace(FulcioExtensions.Issuer, null));
+
+    [TestMethod]
+    public void IssuerNotUtf8String_Rejected() => AssertRejected(CertificateCodes.InvalidExtensionEncoding,
+        s => s.Replace(FulcioExtensions.Issuer, new X509Extension(FulcioExtensions.Issuer, System.Text.Encoding.UTF8.GetBytes(TestPki.Issuer), false)));
+
+    [TestMethod]
+    public void GarbageDer_Rejected()
+    {
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse([0x30, 0x03, 0x02, 0x01]));
+        Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
+    }
+
+    private static void AssertRejected(string code, Action<TestPki.LeafSpec> mutate)
+    {
+        var spec = Pki.NewLeaf();
+        mutate(spec);
+        AssertRejected(code, spec);
+    }
+
+    private static void AssertRejected(string code, TestPki.LeafSpec spec)
+    {
+        var der = spec.Issue();
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
+        Assert.AreEqual(code, ex.Code, ex.Message);
+    }
+}

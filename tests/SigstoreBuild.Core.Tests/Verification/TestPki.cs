@@ -1,0 +1,405 @@
+using System.Buffers.Binary;
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SigstoreBuild.Attestations;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+using SigstoreBuild.Verification.Timestamps;
+using SigstoreBuild.Verification.Tlog;
+
+namespace SigstoreBuild.Tests.Verification;
+
+/// <summary>
+/// A throw-away Fulcio-like PKI generated at run time: a P-384 root and intermediate, a P-256 CT log, and a leaf
+/// builder whose extensions each test can bend. Leaves get an RFC 6962 embedded SCT built independently of the code
+/// under test. Log entries and timestamps are faked (<see cref="CreateVerifier"/>) so the rest of the pipeline runs alone.
+/// </summary>
+internal sealed class TestPki
+{
+    public const string Issuer = "https://token.test";
+    public const string San = "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0.0";
+    public static readonly DateTimeOffset SigningTime = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public TestPki()
+    {
+        RootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var rootRequest = new CertificateRequest("O=sigstore.test, CN=test-root", RootKey, HashAlgorithmName.SHA384);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        Root = rootRequest.CreateSelfSigned(SigningTime.AddYears(-2), SigningTime.AddYears(8));
+
+        IntermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var intermediateRequest = new CertificateRequest("O=sigstore.test, CN=test-intermediate", IntermediateKey, HashAlgorithmName.SHA384);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        intermediateRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
+        Intermediate = intermediateRequest.Create(Root, SigningTime.AddYears(-1), SigningTime.AddYears(4), [1, 2, 3, 4]).CopyWithPrivateKey(IntermediateKey);
+
+        CtKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        CtLogId = SHA256.HashData(CtKey.ExportSubjectPublicKeyInfo());
+        RekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Trust = TrustedRoot.Parse(Encoding.UTF8.GetBytes(TrustedRootJson()));
+    }
+
+    public ECDsa RootKey { get; }
+    public X509Certificate2 Root { get; }
+    public ECDsa IntermediateKey { get; }
+    public X509Certificate2 Intermediate { get; }
+    public ECDsa CtKey { get; }
+    public byte[] CtLogId { get; }
+    public ECDsa RekorKey { get; }
+    public TrustedRoot Trust { get; }
+
+    public string TrustedRootJson(DateTimeOffset? caStart = null, DateTimeOffset? caEnd = null)
+    {
+        static string B64(byte[] b) => Convert.ToBase64String(b);
+        var start = (caStart ?? SigningTime.AddYears(-1)).ToString("O");
+        var end = caEnd is { } e ? $",\"end\":\"{e:O}\"" : string.Empty;
+        var rekorSpki = RekorKey.ExportSubjectPublicKeyInfo();
+        return $$"""
+        {
+          "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+          "tlogs": [{ "baseUrl": "https://rekor.test", "hashAlgorithm": "SHA2_256",
+            "publicKey": { "rawBytes": "{{B64(rekorSpki)}}", "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": { "start": "2020-01-01T00:00:00Z" } },
+            "logId": { "keyId": "{{B64(SHA256.HashData(rekorSpki))}}" } }],
+          "certificateAuthorities": [{ "subject": { "organization": "sigstore.test", "commonName": "test-root" }, "uri": "https://fulcio.test",
+            "certChain": { "certificates": [{ "rawBytes": "{{B64(Intermediate.RawData)}}" }, { "rawBytes": "{{B64(Root.RawData)}}" }] },
+            "validFor": { "start": "{{start}}"{{end}} } }],
+          "ctlogs": [{ "baseUrl": "https://ct.test", "hashAlgorithm": "SHA2_256",
+            "publicKey": { "rawBytes": "{{B64(CtKey.ExportSubjectPublicKeyInfo())}}", "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": { "start": "2020-01-01T00:00:00Z" } },
+            "logId": { "keyId": "{{B64(CtLogId)}}" } }],
+          "timestampAuthorities": [{ "subject": { "organization": "sigstore.test", "commonName": "test-tsa" }, "uri": "https://tsa.test",
+            "certChain": { "certificates": [{ "rawBytes": "{{B64(Root.RawData)}}" }] }, "validFor": { "start": "2020-01-01T00:00:00Z" } }]
+        }
+        """;
+    }
+
+    public LeafSpec NewLeaf() => new(this);
+
+    public static byte[] Utf8StringValue(string value)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
+        return writer.Encode();
+    }
+
+    /// <summary>SubjectAltName extension value with the given GeneralNames: (tag 1 email | 6 URI | 0 otherName 1.7).</summary>
+    public static byte[] SanValue(params (int Tag, string Value)[] names)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            foreach (var (tag, value) in names)
+            {
+                if (tag == 0)
+                {
+                    using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
+                    {
+                        writer.WriteObjectIdentifier("1.3.6.1.4.1.57264.1.7");
+                        using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
+                        {
+                            writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
+                        }
+                    }
+                }
+                else
+                {
+                    writer.WriteCharacterString(UniversalTagNumber.IA5String, value, new Asn1Tag(TagClass.ContextSpecific, tag));
+                }
+            }
+        }
+
+        return writer.Encode();
+    }
+
+    /// <summary>The leaf's certificate, signing key, and a bundle-building helper.</summary>
+    internal sealed class LeafSpec
+    {
+        private readonly TestPki _pki;
+
+        public LeafSpec(TestPki pki)
+        {
+            _pki = pki;
+            Extensions =
+            [
+                new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true),
+                new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false),
+                new X509Extension("2.5.29.17", SanValue((6, San)), true),
+                new X509Extension(FulcioExtensions.Issuer, Utf8StringValue(Issuer), false),
+                new X509Extension(FulcioExtensions.SourceRepositoryUri, Utf8StringValue("https://github.com/org/repo"), false),
+                new X509Extension(FulcioExtensions.SourceRepositoryIdentifier, Utf8StringValue("1234"), false),
+                new X509Extension(FulcioExtensions.SourceRepositoryOwnerIdentifier, Utf8StringValue("5678"), false),
+                new X509Extension(FulcioExtensions.SourceRepositoryRef, Utf8StringValue("refs/tags/v1.0.0"), false),
+                new X509Extension(FulcioExtensions.BuildTrigger, Utf8StringValue("push"), false),
+                new X509Extension(FulcioExtensions.RunnerEnvironment, Utf8StringValue("github-hosted"), false),
+            ];
+        }
+
+        public List<X509Extension> Extensions { get; }
+        public DateTimeOffset NotBefore { get; set; } = SigningTime.AddMinutes(-5);
+        public DateTimeOffset NotAfter { get; set; } = SigningTime.AddMinutes(5);
+        public bool EmbedSct { get; set; } = true;
+        public int SctCount { get; set; } = 1;
+        public Func<byte[], byte[]>? MutateSctSignedData { get; set; }
+        public byte[]? SctExtensions { get; set; }
+        public ECDsa Key { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        public LeafSpec Replace(string oid, X509Extension? replacement)
+        {
+            var index = Extensions.FindIndex(e => e.Oid!.Value == oid);
+            if (index >= 0)
+            {
+                Extensions.RemoveAt(index);
+                if (replacement is not null)
+                {
+                    Extensions.Insert(index, replacement);
+                }
+            }
+            else if (replacement is not null)
+            {
+                Extensions.Add(replacement);
+            }
+
+            return this;
+        }
+
+        public byte[] Issue()
+        {
+            var serial = RandomNumberGenerator.GetBytes(16);
+            serial[0] &= 0x7f;
+            var request = Request();
+            var precert = request.Create(_pki.Intermediate, NotBefore, NotAfter, serial);
+            if (!EmbedSct)
+            {
+                return precert.RawData;
+            }
+
+            var tbs = new AsnReader(precert.RawData, AsnEncodingRules.DER).ReadSequence().ReadEncodedValue().ToArray();
+            var issuerKeyHash = SHA256.HashData(_pki.Intermediate.PublicKey.ExportSubjectPublicKeyInfo());
+            var list = new List<byte[]>();
+            for (var i = 0; i < SctCount; i++)
+            {
+                list.Add(Sct(tbs, issuerKeyHash));
+            }
+
+            var final = Request();
+            final.CertificateExtensions.Add(new X509Extension(FulcioExtensions.EmbeddedSctList, SctListValue(list), false));
+            return final.Create(_pki.Intermediate, NotBefore, NotAfter, serial).RawData;
+        }
+
+        private CertificateRequest Request()
+        {
+            var request = new CertificateRequest(new X500DistinguishedName(string.Empty), Key, HashAlgorithmName.SHA384);
+            foreach (var extension in Extensions)
+            {
+                request.CertificateExtensions.Add(extension);
+            }
+
+            return request;
+        }
+
+        private byte[] Sct(byte[] tbs, byte[] issuerKeyHash)
+        {
+            var extensions = SctExtensions ?? [];
+            var timestamp = (ulong)SigningTime.ToUnixTimeMilliseconds();
+            using var signed = new MemoryStream();
+            signed.WriteByte(0); // v1
+            signed.WriteByte(0); // certificate_timestamp
+            WriteBigEndian(signed, timestamp, 8);
+            WriteBigEndian(signed, 1, 2); // precert_entry
+            signed.Write(issuerKeyHash);
+            WriteBigEndian(signed, (ulong)tbs.Length, 3);
+            signed.Write(tbs);
+            WriteBigEndian(signed, (ulong)extensions.Length, 2);
+            signed.Write(extensions);
+            var data = signed.ToArray();
+            data = MutateSctSignedData?.Invoke(data) ?? data;
+            var signature = _pki.CtKey.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
+            using var sct = new MemoryStream();
+            sct.WriteByte(0);
+            sct.Write(_pki.CtLogId);
+            WriteBigEndian(sct, timestamp, 8);
+            WriteBigEndian(sct, (ulong)extensions.Length, 2);
+            sct.Write(extensions);
+            sct.WriteByte(4); // sha256
+            sct.WriteByte(3); // ecdsa
+            WriteBigEndian(sct, (ulong)signature.Length, 2);
+            sct.Write(signature);
+            return sct.ToArray();
+        }
+    }
+
+    /// <summary>Re-signs a certificate after rewriting its TBS (for encodings the BCL refuses to produce).</summary>
+    public byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs)
+    {
+        var certificate = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+        var tbs = rewriteTbs(certificate.ReadEncodedValue().ToArray());
+        var algorithm = certificate.ReadEncodedValue().ToArray();
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteEncodedValue(tbs);
+            writer.WriteEncodedValue(algorithm);
+            writer.WriteBitString(IntermediateKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
+        }
+
+        return writer.Encode();
+    }
+
+    /// <summary>Appends an extension (raw DER Extension) to a TBSCertificate's extension list.</summary>
+    public static byte[] AppendExtension(byte[] tbs, string oid, byte[] value, bool critical = false)
+    {
+        var reader = new AsnReader(tbs, AsnEncodingRules.DER).ReadSequence();
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        var tag = new Asn1Tag(TagClass.ContextSpecific, 3, true);
+        using (writer.PushSequence())
+        {
+            while (reader.HasData)
+            {
+                if (!reader.PeekTag().HasSameClassAndValue(tag))
+                {
+                    writer.WriteEncodedValue(reader.ReadEncodedValue().Span);
+                    continue;
+                }
+
+                var list = reader.ReadSequence(tag).ReadSequence();
+                using (writer.PushSequence(tag))
+                using (writer.PushSequence())
+                {
+                    while (list.HasData)
+                    {
+                        writer.WriteEncodedValue(list.ReadEncodedValue().Span);
+                    }
+
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier(oid);
+                        if (critical)
+                        {
+                            writer.WriteBoolean(true);
+                        }
+
+                        writer.WriteOctetString(value);
+                    }
+                }
+            }
+        }
+
+        return writer.Encode();
+    }
+
+    public static byte[] SctListValue(IReadOnlyList<byte[]> scts)
+    {
+        using var list = new MemoryStream();
+        foreach (var sct in scts)
+        {
+            WriteBigEndian(list, (ulong)sct.Length, 2);
+            list.Write(sct);
+        }
+
+        var body = list.ToArray();
+        var tls = new byte[body.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(tls, (ushort)body.Length);
+        body.CopyTo(tls, 2);
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        writer.WriteOctetString(tls);
+        return writer.Encode();
+    }
+
+    private static void WriteBigEndian(Stream stream, ulong value, int bytes)
+    {
+        for (var i = bytes - 1; i >= 0; i--)
+        {
+            stream.WriteByte((byte)(value >> (8 * i)));
+        }
+    }
+
+    // ---- bundles and the substituted log/timestamp verifiers ----
+
+    public static readonly byte[] Artifact = Encoding.UTF8.GetBytes("hello, sigstore\n");
+
+    public Bundle MessageBundle(byte[] leafDer, ECDsa signer, byte[]? artifact = null, string version = "0.0.1", int entries = 1)
+    {
+        artifact ??= Artifact;
+        var digest = SHA256.HashData(artifact);
+        return new Bundle
+        {
+            MediaType = Bundle.MediaTypeV03,
+            VerificationMaterial = new VerificationMaterial { Certificate = new X509CertificateBytes { RawBytes = leafDer }, TlogEntries = Entries(entries, "hashedrekord", version) },
+            MessageSignature = new MessageSignature
+            {
+                MessageDigest = new HashOutput { Algorithm = "SHA2_256", Digest = digest },
+                Signature = signer.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence),
+            },
+        };
+    }
+
+    public Bundle DsseBundle(byte[] leafDer, ECDsa signer, string statementJson, string payloadType = DssePae.InTotoPayloadType, int signatures = 1)
+    {
+        var payload = Encoding.UTF8.GetBytes(statementJson);
+        var pae = DssePae.Encode(payloadType, payload);
+        return new Bundle
+        {
+            MediaType = Bundle.MediaTypeV03,
+            VerificationMaterial = new VerificationMaterial { Certificate = new X509CertificateBytes { RawBytes = leafDer }, TlogEntries = Entries(1, "dsse", "0.0.1") },
+            DsseEnvelope = new DsseEnvelope
+            {
+                Payload = payload,
+                PayloadType = payloadType,
+                Signatures = Enumerable.Range(0, signatures).Select(_ => new DsseSignature { Sig = signer.SignData(pae, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence) }).ToList(),
+            },
+        };
+    }
+
+    public static string Statement(byte[] artifact, string predicateType = "https://slsa.dev/provenance/v1", string type = "https://in-toto.io/Statement/v1") =>
+        $$$"""{"_type":"{{{type}}}","subject":[{"name":"pkg:nuget/Test@1.0.0","digest":{"sha256":"{{{Convert.ToHexStringLower(SHA256.HashData(artifact))}}}"}}],"predicateType":"{{{predicateType}}}","predicate":{}}""";
+
+    private List<TransparencyLogEntry> Entries(int count, string kind, string version) =>
+        Enumerable.Range(0, count).Select(i => new TransparencyLogEntry
+        {
+            LogIndex = 100 + i,
+            LogId = new LogId { KeyId = Trust.TransparencyLogs[0].LogId },
+            KindVersion = new KindVersion { Kind = kind, Version = version },
+            IntegratedTime = SigningTime.ToUnixTimeSeconds(),
+            InclusionProof = new InclusionProof { LogIndex = 100 + i, TreeSize = 1000, RootHash = new byte[32], Hashes = [], Checkpoint = new Checkpoint { Envelope = "rekor.test\n1000\nAAAA\n" } },
+            CanonicalizedBody = [1],
+        }).ToList();
+
+    /// <summary>
+    /// A verifier whose log entries are "verified" by trusting their integrated time (v0.0.1) and whose timestamps all
+    /// come from the root's one TSA at <see cref="TimestampTimes"/>. Everything else is the real pipeline.
+    /// </summary>
+    public SigstoreVerifier CreateVerifier(VerifierOptions? options = null, TrustedRoot? trust = null, List<SignedContent>? seen = null) =>
+        new(trust ?? Trust, options ?? VerifierOptions.PublicGood, new FixedTime(SigningTime.AddDays(30)), FakeLog(seen), FakeTimestamp);
+
+    public List<DateTimeOffset> TimestampTimes { get; } = [];
+
+    public static Func<TransparencyLogEntry, SignedContent, TrustedRoot, int, VerifiedLogEntry> FakeLog(List<SignedContent>? seen = null) =>
+        (entry, content, trust, _) =>
+        {
+            seen?.Add(content);
+            var log = trust.FindTransparencyLog(entry.LogId!.KeyId!) ?? throw new InvalidOperationException("unknown log in test");
+            var time = entry.KindVersion!.Version == "0.0.1" ? DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime) : (DateTimeOffset?)null;
+            return new VerifiedLogEntry(log, entry.LogIndex, entry.KindVersion.Kind!, entry.KindVersion.Version!, time, true);
+        };
+
+    private VerifiedTimestamp FakeTimestamp(byte[] token, byte[] signature, TrustedRoot trust) =>
+        new(TimestampTimes[token[0]], trust.TimestampAuthorities[0], [token[0]]);
+
+    /// <summary>Adds a fake RFC 3161 token whose (fake) verification yields <paramref name="time"/>.</summary>
+    public void AddTimestamp(Bundle bundle, DateTimeOffset time)
+    {
+        TimestampTimes.Add(time);
+        var data = bundle.VerificationMaterial!.TimestampVerificationData ??= new TimestampVerificationData { Rfc3161Timestamps = [] };
+        data.Rfc3161Timestamps!.Add(new Rfc3161SignedTimestamp { SignedTimestamp = [(byte)(TimestampTimes.Count - 1)] });
+    }
+}
+
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.Ess;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Tsp;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Cms;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Utilities.Collections;
+using Org.BouncyCastle.X509;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Trust;
+
+namespace SigstoreBuild.Tests.Verification.Timestamps;
+
+/// <summary>A timestamp authority made in the test (root CA + TSA leaf, keys generated at run time) issuing RFC 3161 tokens.</summary>
+internal sealed class TestTsa : IDisposable
+{
+    public const string Sha256 = "2.16.840.1.101.3.4.2.1";
+
+    public TestTsa(DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool timeStampingEku = true, string name = "Test TSA")
+    {
+        var from = notBefore ?? DateTimeOffset.UtcNow.AddYears(-1);
+        var to = notAfter ?? DateTimeOffset.UtcNow.AddYears(1);
+        RootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var rootRequest = new CertificateRequest($"CN={name} Root", RootKey, HashAlgorithmName.SHA384);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        Root = rootRequest.CreateSelfSigned(from.AddDays(-1), to.AddDays(1));
+
+        LeafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest($"CN={name} Leaf", LeafKey, HashAlgorithmName.SHA256);
+        leafRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid(timeStampingEku ? "1.3.6.1.5.5.7.3.8" : "1.3.6.1.5.5.7.3.3")], true));
+        Leaf = leafRequest.Create(Root, from, to, RandomNumberGenerator.GetBytes(8)).CopyWithPrivateKey(LeafKey);
+    }
+
+    public ECDsa RootKey { get; }
+
+    public ECDsa LeafKey { get; }
+
+    public X509Certificate2 Root { get; }
+
+    public X509Certificate2 Leaf { get; }
+
+    public CertificateAuthorityDocument Authority(DateTimeOffset? validFrom = null, DateTimeOffset? validTo = null, bool includeLeaf = true) => new()
+    {
+        Uri = "https://tsa.example.test",
+        CertChain = new X509CertificateChain
+        {
+            Certificates = includeLeaf
+                ? [new X509CertificateBytes { RawBytes = Leaf.RawData }, new X509CertificateBytes { RawBytes = Root.RawData }]
+                : [new X509CertificateBytes { RawBytes = Root.RawData }],
+        },
+        ValidFor = new TimeRangeDocument { Start = validFrom ?? DateTimeOffset.UnixEpoch, End = validTo },
+    };
+
+    public static TrustedRoot TrustOnly(params CertificateAuthorityDocument[] authorities) =>
+        TrustedRoot.FromDocument(new TrustedRootDocument { MediaType = TrustedRootDocument.MediaTypeV01, TimestampAuthorities = [.. authorities] });
+
+    /// <summary>A TimeStampToken (CMS ContentInfo) over <paramref name="data"/>.</summary>
+    public byte[] Token(
+        byte[] data,
+        DateTimeOffset? genTime = null,
+        bool embedLeaf = true,
+        bool signingCertificateAttribute = true,
+        X509Certificate2? essCertFor = null,
+        string imprintAlgorithm = Sha256,
+        X509Certificate2[]? extraCertificates = null,
+        ECDsa? signingKey = null)
+    {
+        var imprint = imprintAlgorithm switch
+        {
+            Sha256 => SHA256.HashData(data),
+            "1.3.14.3.2.26" => SHA1.HashData(data),
+            _ => SHA512.HashData(data),
+        };
+        var info = new TstInfo(
+            new DerObjectIdentifier("1.3.6.1.4.1.57264.2"),
+            new MessageImprint(new AlgorithmIdentifier(new DerObjectIdentifier(imprintAlgorithm)), imprint),
+            new DerInteger(RandomNumberGenerator.GetBytes(8)[..7]),
+            new Asn1GeneralizedTime((genTime ?? DateTimeOffset.UtcNow).UtcDateTime),
+            null, null, null, null, null);
+
+        var attributes = new Asn1EncodableVector();
+        if (signingCertificateAttribute)
+        {
+            var essCert = new SigningCertificateV2(new EssCertIDv2(SHA256.HashData((essCertFor ?? Leaf).RawData)));
+            attributes.Add(new Org.BouncyCastle.Asn1.Cms.Attribute(PkcsObjectIdentifiers.IdAASigningCertificateV2, new DerSet(essCert)));
+        }
+
+        var leaf = new X509CertificateParser().ReadCertificate(Leaf.RawData);
+        var key = PrivateKeyFactory.CreateKey((signingKey ?? LeafKey).ExportPkcs8PrivateKey());
+        var generator = new CmsSignedDataGenerator();
+        generator.AddSignerInfoGenerator(new SignerInfoGeneratorBuilder()
+            .WithSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new Org.BouncyCastle.Asn1.Cms.AttributeTable(attributes)))
+            .Build(new Asn1SignatureFactory("SHA256WITHECDSA", key), leaf));
+        var certificates = new List<Org.BouncyCastle.X509.X509Certificate>();
+        if (embedLeaf)
+        {
+            certificates.Add(leaf);
+        }
+
+        foreach (var extra in extraCertificates ?? [])
+        {
+            certificates.Add(new X509CertificateParser().ReadCertificate(extra.RawData));
+        }
+
+        generator.AddCertificates(CollectionUtilities.CreateStore(certificates));
+        var signed = generator.Generate(PkcsObjectIdentifiers.IdCTTstInfo.Id, new CmsProcessableByteArray(info.GetDerEncoded()), true);
+        return signed.ContentInfo.GetDerEncoded();
+    }
+
+    /// <summary>A TimeStampResp wrapping <paramref name="token"/> with the given PKIStatus.</summary>
+    public static byte[] Response(byte[] token, int status = 0) =>
+        new Org.BouncyCastle.Asn1.Tsp.TimeStampResp(
+            new Org.BouncyCastle.Asn1.Cmp.PkiStatusInfo(status),
+            Org.BouncyCastle.Asn1.Cms.ContentInfo.GetInstance(token)).GetEncoded();
+
+    public void Dispose()
+    {
+        RootKey.Dispose();
+        LeafKey.Dispose();
+        Root.Dispose();
+        Leaf.Dispose();
+    }
+}
