@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
 
@@ -55,19 +56,19 @@ internal sealed record TrustSelection
     public bool Offline { get; init; }
 }
 
-/// <summary>Exact-match pins on Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.x).</summary>
+/// <summary>Exact-match pins on Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.x), keyed by OID.</summary>
 internal sealed class ExtensionOptions
 {
-    private readonly (Option<string> Option, string Name)[] _options =
+    private readonly (Option<string> Option, string Oid)[] _options =
     [
-        (new("--certificate-github-workflow-repository", "--source-repository-uri") { Description = "Source Repository URI (1.12)." }, "SourceRepositoryUri"),
-        (new("--source-repository-identifier") { Description = "Source Repository Identifier (1.15), immutable." }, "SourceRepositoryIdentifier"),
-        (new("--source-repository-ref") { Description = "Source Repository Ref (1.14), e.g. refs/heads/main." }, "SourceRepositoryRef"),
-        (new("--source-repository-digest") { Description = "Source Repository Digest (1.13): the commit." }, "SourceRepositoryDigest"),
-        (new("--owner-identifier") { Description = "Source Repository Owner Identifier (1.17), immutable." }, "SourceRepositoryOwnerIdentifier"),
-        (new("--build-signer-uri") { Description = "Build Signer URI (1.9)." }, "BuildSignerUri"),
-        (new("--runner-environment") { Description = "Runner Environment (1.11), e.g. github-hosted." }, "RunnerEnvironment"),
-        (new("--build-trigger") { Description = "Build Trigger (1.20), e.g. push." }, "BuildTrigger"),
+        (new("--source-repository-uri", "--certificate-github-workflow-repository") { Description = "Source Repository URI (1.12)." }, FulcioExtensions.SourceRepositoryUri),
+        (new("--source-repository-identifier") { Description = "Source Repository Identifier (1.15), immutable." }, FulcioExtensions.SourceRepositoryIdentifier),
+        (new("--source-repository-ref") { Description = "Source Repository Ref (1.14), e.g. refs/heads/main." }, FulcioExtensions.SourceRepositoryRef),
+        (new("--source-repository-digest") { Description = "Source Repository Digest (1.13): the commit." }, FulcioExtensions.SourceRepositoryDigest),
+        (new("--owner-identifier") { Description = "Source Repository Owner Identifier (1.17), immutable." }, FulcioExtensions.SourceRepositoryOwnerIdentifier),
+        (new("--build-signer-uri") { Description = "Build Signer URI (1.9)." }, FulcioExtensions.BuildSignerUri),
+        (new("--runner-environment") { Description = "Runner Environment (1.11), e.g. github-hosted." }, FulcioExtensions.RunnerEnvironment),
+        (new("--build-trigger") { Description = "Build Trigger (1.20), e.g. push." }, FulcioExtensions.BuildTrigger),
     ];
 
     public static ExtensionOptions Create() => new();

@@ -43,7 +43,7 @@ internal static class VerifyCommands
                 Trust = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName),
             };
             var result = await VerifyRunner.RunAsync(request, console, ct).ConfigureAwait(false);
-            console.Info($"OK: {result.Summary}");
+            console.Info($"OK: {result.Summary()}");
             return SigstoreCommand.Success;
         });
         return command;
@@ -116,7 +116,7 @@ internal static class VerifyCommands
             }
             else
             {
-                console.Out.WriteLine($"Verified OK: {result.Summary}");
+                console.Out.WriteLine($"Verified OK: {result.Summary()}");
             }
 
             return SigstoreCommand.Success;

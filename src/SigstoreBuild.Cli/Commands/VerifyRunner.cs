@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Crypto;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary>Turns command-line choices into a verifier, a policy and a result.</summary>
+internal static class VerifyRunner
+{
+    public static async Task<VerificationResult> RunAsync(VerifyRequest request, CliConsole console, CancellationToken cancellationToken)
+    {
+        var bundle = BundleSerializer.Load(request.BundlePath);
+        var trust = await TrustResolver.GetTrustedRootAsync(request.Trust, console, cancellationToken).ConfigureAwait(false);
+        var options = VerifierOptions.PublicGood with
+        {
+            TransparencyLogThreshold = request.TlogThreshold,
+            VerifiedTimeThreshold = request.TimestampThreshold,
+            CertificateTransparencyLogThreshold = request.SctThreshold,
+        };
+
+        var policy = await CreatePolicyAsync(request, cancellationToken).ConfigureAwait(false);
+        var result = new SigstoreVerifier(trust, options).Verify(bundle, policy);
+        foreach (var warning in result.Warnings)
+        {
+            console.Warning(PolicyCodes.UnsafeOptionUsed, warning);
+        }
+
+        return result;
+    }
+
+    private static async Task<VerificationPolicy> CreatePolicyAsync(VerifyRequest request, CancellationToken cancellationToken)
+    {
+        VerificationPolicy policy;
+        if (LooksLikeDigest(request.Subject) && !File.Exists(request.Subject))
+        {
+            policy = VerificationPolicy.ForDigest(request.Subject);
+        }
+        else
+        {
+            if (!File.Exists(request.Subject))
+            {
+                throw new SigstoreException(SetupCodes.SubjectNotFound, $"The artifact '{request.Subject}' does not exist. Pass a file, or a digest as sha256:<hex>.");
+            }
+
+            policy = VerificationPolicy.ForArtifact(await File.ReadAllBytesAsync(request.Subject, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (request.KeyPath is not null)
+        {
+            policy = policy.WithKey(VerificationKey.FromPem(await File.ReadAllTextAsync(request.KeyPath, cancellationToken).ConfigureAwait(false)));
+        }
+        else
+        {
+            var identity = request.IdentityRegex is not null
+                ? CertificateIdentity.Regex(request.IdentityRegex, request.Issuer!)
+                : CertificateIdentity.Exact(request.Identity!, request.Issuer!);
+            foreach (var (oid, value) in request.Extensions)
+            {
+                identity = identity.WithExtension(oid, value);
+            }
+
+            policy = policy.RequireIdentity(identity);
+        }
+
+        return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
+    }
+
+    private static bool LooksLikeDigest(string subject)
+    {
+        var colon = subject.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && subject.AsSpan(0, colon) is "sha256" or "sha384" or "sha512";
+    }
+}
+
+/// <summary>Picks the trusted root: an explicit file, else the instance's (public-good by default, or staging).</summary>
+internal static class TrustResolver
+{
+    public static Task<TrustedRoot> GetTrustedRootAsync(TrustSelection selection, CliConsole console, CancellationToken cancellationToken)
+    {
+        if (selection.TrustedRootPath is not null)
+        {
+            return Task.FromResult(LoadCached(selection.TrustedRootPath));
+        }
+
+        throw new SigstoreException(SetupCodes.NoTrustRoot, "No trusted root: pass --trusted-root FILE.");
+    }
+
+    private static readonly ConcurrentDictionary<string, TrustedRoot> Cache = new(StringComparer.Ordinal);
+
+    private static TrustedRoot LoadCached(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SigstoreException(SetupCodes.TrustedRootNotFound, $"The trusted root '{path}' does not exist. Pass the path of a trusted_root.json.");
+        }
+
+        return TrustedRoot.Load(path);
+    }
+}
+
+internal static class VerificationResultText
+{
+    /// <summary>One line: who signed, and how many log entries and verified times back it.</summary>
+    public static string Summary(this VerificationResult result)
+    {
+        var signer = result.Identity is { } id ? $"{id.SubjectAlternativeName} (issuer {id.Issuer})" : $"key sha256:{result.KeySha256}";
+        var statement = result.Statement is { } s ? $", {s.PredicateType} for {string.Join(", ", s.SubjectNames)}" : string.Empty;
+        return $"signed by {signer}{statement}; {result.LogEntries.Count} log entr{(result.LogEntries.Count == 1 ? "y" : "ies")}, {result.VerifiedTimes.Count} verified time(s)";
+    }
+}

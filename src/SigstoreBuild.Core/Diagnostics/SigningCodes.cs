@@ -1,0 +1,31 @@
+namespace SigstoreBuild.Diagnostics;
+
+/// <summary>SSB2xxx: signing services (Fulcio, Rekor, TSA) and the signing pipeline. SSB20xx-24xx errors, SSB25xx-29xx warnings.</summary>
+public static class SigningCodes
+{
+    public const string FulcioUnavailable = "SSB2000";
+    public const string FulcioRejected = "SSB2001";
+    public const string FulcioResponseInvalid = "SSB2002";
+
+    public const string RekorUnavailable = "SSB2010";
+    public const string RekorRejected = "SSB2011";
+    public const string RekorEntryInvalid = "SSB2012";
+
+    public const string TsaUnavailable = "SSB2020";
+    public const string TsaRejected = "SSB2021";
+    public const string TsaResponseInvalid = "SSB2022";
+
+    public const string NoService = "SSB2030";
+    public const string InsecureServiceUrl = "SSB2031";
+    public const string RekorV2RequiresTimestamp = "SSB2032";
+    public const string TrustRootUnavailable = "SSB2033";
+    public const string ResponseTooLarge = "SSB2034";
+
+    public const string FinalVerificationFailed = "SSB2040";
+    public const string CertificateOutlived = "SSB2041";
+    public const string BundleWriteFailed = "SSB2042";
+    public const string ArtifactUnreadable = "SSB2043";
+
+    public const string ClockSkew = "SSB2500";
+    public const string RetryingService = "SSB2501";
+}

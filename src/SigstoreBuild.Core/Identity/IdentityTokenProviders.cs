@@ -1,0 +1,164 @@
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Identity;
+
+/// <summary>Which identity provider to use; <see cref="Auto"/> detects the ambient CI.</summary>
+public enum IdentityProviderKind
+{
+    Auto,
+    GitHubActions,
+    GitLab,
+    Buildkite,
+    CircleCi,
+    AzurePipelines,
+    Environment,
+    Interactive,
+    DeviceCode,
+    EntraId,
+}
+
+/// <summary>How to obtain an identity token.</summary>
+public sealed record IdentityOptions
+{
+    public IdentityProviderKind Provider { get; init; } = IdentityProviderKind.Auto;
+
+    /// <summary>An explicit token (wins over everything). Prefer <see cref="TokenFile"/> or the environment: arguments leak.</summary>
+    public string? Token { get; init; }
+
+    public string? TokenFile { get; init; }
+
+    /// <summary>Outside CI, may Auto fall back to a browser or device-code login?</summary>
+    public bool AllowInteractive { get; init; } = true;
+
+    /// <summary>Prefer the device-code flow to the browser when interactive.</summary>
+    public bool PreferDeviceCode { get; init; }
+
+    public OAuthOptions OAuth { get; init; } = OAuthOptions.PublicGood;
+
+    public EntraIdOptions? EntraId { get; init; }
+
+    /// <summary>
+    /// Sign even in GitHub <c>pull_request_target</c>/<c>workflow_run</c> workflows (threat model X-03). Unsafe: warns each use.
+    /// </summary>
+    public bool UnsafeAllowPrivilegedTriggers { get; init; }
+}
+
+/// <summary>Chooses an <see cref="IIdentityTokenProvider"/>, detecting the ambient CI from the (injected) environment.</summary>
+public static class IdentityTokenProviders
+{
+    /// <summary>Variables that identify a CI system in which no interactive login may start (threat model X-04).</summary>
+    private static readonly string[] CiMarkers = ["CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "TF_BUILD", "JENKINS_URL", "TEAMCITY_VERSION", "TRAVIS", "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "CODEBUILD_BUILD_ID"];
+
+    public static bool IsCi(IEnvironment env) => CiMarkers.Any(name => env.GetVariable(name) is { Length: > 0 } v && !string.Equals(v, "false", StringComparison.OrdinalIgnoreCase) && v != "0");
+
+    public static IIdentityTokenProvider Create(IdentityOptions options, IdentityContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        var env = context.Environment;
+
+        if (options.Token is { Length: > 0 } token)
+        {
+            return ExplicitTokenProvider.FromToken(token);
+        }
+
+        if (options.TokenFile is { Length: > 0 } file)
+        {
+            return ExplicitTokenProvider.FromFile(file);
+        }
+
+        switch (options.Provider)
+        {
+            case IdentityProviderKind.GitHubActions:
+                return new GitHubActionsTokenProvider(context, options.UnsafeAllowPrivilegedTriggers);
+            case IdentityProviderKind.GitLab:
+                return ExplicitTokenProvider.FromEnvironment(env, name: "GitLab CI");
+            case IdentityProviderKind.Environment:
+                return ExplicitTokenProvider.FromEnvironment(env);
+            case IdentityProviderKind.Buildkite:
+                return CliTokenProvider.Buildkite(context);
+            case IdentityProviderKind.CircleCi:
+                return CliTokenProvider.CircleCi(context);
+            case IdentityProviderKind.AzurePipelines:
+                return new AzurePipelinesTokenProvider(context);
+            case IdentityProviderKind.Interactive:
+                return new InteractiveBrowserTokenProvider(context, options.OAuth);
+            case IdentityProviderKind.DeviceCode:
+                return new DeviceCodeTokenProvider(context, options.OAuth);
+            case IdentityProviderKind.EntraId:
+                return new EntraIdTokenProvider(options.EntraId ?? throw new SigstoreException(IdentityCodes.NoProvider, "Entra ID was chosen but no authority and client ID were configured."));
+            case IdentityProviderKind.Auto:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options));
+        }
+
+        return Detect(options, context);
+    }
+
+    private static IIdentityTokenProvider Detect(IdentityOptions options, IdentityContext context)
+    {
+        var env = context.Environment;
+        if (GitHubActionsTokenProvider.IsPresent(env))
+        {
+            // Check at detection time too, so a privileged trigger fails before any work.
+            GitHubActionsTokenProvider.CheckTrigger(env, options.UnsafeAllowPrivilegedTriggers, context.Log);
+            if (string.IsNullOrEmpty(env.GetVariable("ACTIONS_ID_TOKEN_REQUEST_URL")) && env.GetVariable("SIGSTORE_ID_TOKEN") is not { Length: > 0 })
+            {
+                throw new SigstoreException(IdentityCodes.NoTokenInCi,
+                    "Running in GitHub Actions without an OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add 'permissions: id-token: write' to the signing job; pull requests from forks cannot sign.");
+            }
+
+            return env.GetVariable("ACTIONS_ID_TOKEN_REQUEST_URL") is { Length: > 0 }
+                ? new GitHubActionsTokenProvider(context, options.UnsafeAllowPrivilegedTriggers)
+                : ExplicitTokenProvider.FromEnvironment(env);
+        }
+
+        if (env.GetVariable("SIGSTORE_ID_TOKEN") is { Length: > 0 })
+        {
+            return ExplicitTokenProvider.FromEnvironment(env, name: string.Equals(env.GetVariable("GITLAB_CI"), "true", StringComparison.OrdinalIgnoreCase) ? "GitLab CI" : "environment token");
+        }
+
+        if (string.Equals(env.GetVariable("GITLAB_CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SigstoreException(IdentityCodes.NoTokenInCi,
+                "Running in GitLab CI without SIGSTORE_ID_TOKEN. Add to the signing job: 'id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore'.");
+        }
+
+        if (CliTokenProvider.IsBuildkite(env))
+        {
+            return CliTokenProvider.Buildkite(context);
+        }
+
+        if (CliTokenProvider.IsCircleCi(env))
+        {
+            return CliTokenProvider.CircleCi(context);
+        }
+
+        if (AzurePipelinesTokenProvider.IsPresent(env))
+        {
+            if (string.IsNullOrEmpty(env.GetVariable("SYSTEM_OIDCREQUESTURI")))
+            {
+                throw new SigstoreException(IdentityCodes.NoTokenInCi,
+                    "Running in Azure Pipelines without an OIDC endpoint (SYSTEM_OIDCREQUESTURI). Use a pipeline with workload identity federation and map SYSTEM_ACCESSTOKEN, or pass SIGSTORE_ID_TOKEN.");
+            }
+
+            return new AzurePipelinesTokenProvider(context);
+        }
+
+        if (IsCi(env))
+        {
+            throw new SigstoreException(IdentityCodes.NoTokenInCi,
+                "Running in CI but no OIDC identity token is available, and interactive login is never started in CI. Provide SIGSTORE_ID_TOKEN (audience 'sigstore') or enable the CI system's OIDC token for this job.");
+        }
+
+        if (!options.AllowInteractive)
+        {
+            throw new SigstoreException(IdentityCodes.NoProvider, "No identity token is available and interactive login is disabled. Pass an identity token or token file, or allow interactive login.");
+        }
+
+        return options.PreferDeviceCode
+            ? new DeviceCodeTokenProvider(context, options.OAuth)
+            : new InteractiveBrowserTokenProvider(context, options.OAuth);
+    }
+}

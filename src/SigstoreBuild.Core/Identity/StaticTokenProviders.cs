@@ -1,0 +1,66 @@
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Identity;
+
+/// <summary>A token given explicitly (e.g. <c>--identity-token</c>), or read from an environment variable.</summary>
+public sealed class ExplicitTokenProvider : IIdentityTokenProvider
+{
+    private readonly Func<string?> _read;
+    private readonly string _source;
+
+    private ExplicitTokenProvider(string name, string source, Func<string?> read)
+    {
+        Name = name;
+        _source = source;
+        _read = read;
+    }
+
+    public string Name { get; }
+
+    public bool CanRefresh => false;
+
+    public static ExplicitTokenProvider FromToken(string token)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        return new ExplicitTokenProvider("explicit token", "the explicit token", () => token);
+    }
+
+    /// <summary>GitLab CI (<c>id_tokens: SIGSTORE_ID_TOKEN</c>) and any CI that exports <c>SIGSTORE_ID_TOKEN</c>.</summary>
+    public static ExplicitTokenProvider FromEnvironment(IEnvironment environment, string variable = "SIGSTORE_ID_TOKEN", string name = "environment token") =>
+        new(name, $"the environment variable {variable}", () => environment.GetVariable(variable));
+
+    /// <summary>A file holding the token; read each time so a refreshed file is picked up.</summary>
+    public static ExplicitTokenProvider FromFile(string path) =>
+        new("token file", $"the token file '{path}'", () =>
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                if (info.Exists && info.Length > 64 * 1024)
+                {
+                    throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' is larger than 64 KiB; it does not hold a single identity token.");
+                }
+
+                return File.ReadAllText(path);
+            }
+            catch (IOException ex)
+            {
+                throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' could not be read ({ex.GetType().Name}). Check the path and permissions.");
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' could not be read (access denied). Check its permissions.");
+            }
+        });
+
+    public Task<IdentityToken> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        var raw = _read();
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            throw new SigstoreException(IdentityCodes.NoProvider, $"No identity token in {_source}. Provide an OIDC token issued for audience 'sigstore'.");
+        }
+
+        return Task.FromResult(IdentityToken.Parse(raw));
+    }
+}

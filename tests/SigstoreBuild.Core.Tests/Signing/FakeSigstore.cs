@@ -1,0 +1,584 @@
+using System.Collections.Concurrent;
+using System.Formats.Asn1;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Org.BouncyCastle.Tsp;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Identity;
+using SigstoreBuild.Rekor;
+using SigstoreBuild.Serialization;
+using SigstoreBuild.Signing;
+using SigstoreBuild.Trust;
+
+namespace SigstoreBuild.Tests.Signing;
+
+public enum FulcioFault { None, WrongKey, RogueCa, WrongSan, NoSct, WrongIssuer, EchoTokenIn400 }
+
+public enum RekorFault { None, BadBody, BadProof, WrongCheckpointKey, UntrustedLog, BadSet }
+
+public enum TsaFault { None, WrongImprint, UntrustedTsa }
+
+/// <summary>
+/// Fake Fulcio, Rekor v1/v2 and TSA on one 127.0.0.1 server, with real keys generated at run time and knobs that inject
+/// the faults of the threat model (F-01..F-12).
+/// </summary>
+internal sealed class FakeSigstore : IDisposable
+{
+    public const string Issuer = "https://issuer.example";
+    public const string Email = "alice@example.com";
+
+    private readonly TestHttpServer _server;
+    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _rekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _rekorV2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _otherLogKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _ctKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly List<byte[]> _v1Leaves = [];
+    private readonly List<byte[]> _v2Leaves = [];
+    private readonly object _gate = new();
+    private int _fulcioFailuresLeft;
+    private int _rekorFailuresLeft;
+    private int _tsaFailuresLeft;
+    private int _tsaLateLeft;
+    private int _rekorCommitThenFailLeft;
+    private int _unauthorizedLeft;
+
+    public FakeSigstore()
+    {
+        _server = new TestHttpServer(HandleAsync);
+        CaCert = SelfSigned(_caKey, "CN=fake-fulcio-root");
+        RogueCaCert = SelfSigned(_rogueKey, "CN=rogue-root");
+        (TsaRoot, TsaLeaf, TsaLeafKey) = CreateTsa("CN=fake-tsa-root");
+        (_, RogueTsaLeaf, RogueTsaKey) = CreateTsa("CN=rogue-tsa-root");
+    }
+
+    public Uri BaseUrl => _server.BaseUrl;
+
+    public X509Certificate2 CaCert { get; }
+
+    public X509Certificate2 RogueCaCert { get; }
+
+    public X509Certificate2 TsaRoot { get; }
+
+    public X509Certificate2 TsaLeaf { get; }
+
+    public ECDsa TsaLeafKey { get; }
+
+    public X509Certificate2 RogueTsaLeaf { get; }
+
+    public ECDsa RogueTsaKey { get; }
+
+    public FulcioFault FulcioFault { get; set; }
+
+    public RekorFault RekorFault { get; set; }
+
+    public TsaFault TsaFault { get; set; }
+
+    public TimeSpan CertificateLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    public int FulcioRequests;
+    public int RekorRequests;
+    public int TsaRequests;
+    public readonly ConcurrentQueue<byte[]> RekorBodies = new();
+    public readonly ConcurrentQueue<string> FulcioAuthorizations = new();
+
+    public int V1EntryCount { get { lock (_gate) { return _v1Leaves.Count; } } }
+
+    public int V2EntryCount { get { lock (_gate) { return _v2Leaves.Count; } } }
+
+    /// <summary>The next N Fulcio calls answer 503.</summary>
+    public void FailFulcio(int times) => _fulcioFailuresLeft = times;
+
+    /// <summary>The next N Rekor POSTs answer 429 with Retry-After: 0.</summary>
+    public void RateLimitRekor(int times) => _rekorFailuresLeft = times;
+
+    /// <summary>The next N Rekor POSTs commit the entry, then answer 503 (F-04).</summary>
+    public void CommitThenFailRekor(int times) => _rekorCommitThenFailLeft = times;
+
+    public void FailTsa(int times) => _tsaFailuresLeft = times;
+
+    /// <summary>The next N timestamps are dated an hour late, after the certificate expired (F-09).</summary>
+    public void LateTsa(int times) => _tsaLateLeft = times;
+
+    public void UnauthorizedFulcio(int times) => _unauthorizedLeft = times;
+
+    public TrustedRoot TrustedRoot => Trust.TrustedRoot;
+
+    public SigningTrust Trust => new(TrustedRoot.FromDocument(TrustedRootDocument()), SigningConfig());
+
+    public TrustedRootDocument TrustedRootDocument()
+    {
+        var start = new TimeRangeDocument { Start = DateTimeOffset.UtcNow.AddDays(-1) };
+        TransparencyLogInstance Log(ECDsa key, string url) => new()
+        {
+            BaseUrl = url,
+            HashAlgorithm = "SHA2_256",
+            PublicKey = new PublicKeyDocument { RawBytes = key.ExportSubjectPublicKeyInfo(), KeyDetails = "PKIX_ECDSA_P256_SHA_256", ValidFor = start },
+            LogId = new LogId { KeyId = SHA256.HashData(key.ExportSubjectPublicKeyInfo()) },
+        };
+        return new TrustedRootDocument
+        {
+            MediaType = SigstoreBuild.Trust.TrustedRootDocument.MediaTypeV01,
+            Tlogs = [Log(_rekorKey, BaseUrl.AbsoluteUri), Log(_rekorV2Key, BaseUrl.AbsoluteUri + "v2")],
+            Ctlogs = [Log(_ctKey, BaseUrl.AbsoluteUri + "ct")],
+            CertificateAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri, CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = CaCert.RawData }] }, ValidFor = start }],
+            TimestampAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri + "tsa", CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = TsaLeaf.RawData }, new X509CertificateBytes { RawBytes = TsaRoot.RawData }] }, ValidFor = start }],
+        };
+    }
+
+    public SigningConfigDocument SigningConfig(int rekorVersion = 1, bool withTsa = true)
+    {
+        var valid = new TimeRangeDocument { Start = DateTimeOffset.UtcNow.AddDays(-1) };
+        return new SigningConfigDocument
+        {
+            MediaType = SigningConfigDocument.MediaTypeV02,
+            CaUrls = [new ServiceDocument { Url = BaseUrl.AbsoluteUri.TrimEnd('/'), MajorApiVersion = 1, ValidFor = valid }],
+            RekorTlogUrls = [new ServiceDocument { Url = BaseUrl.AbsoluteUri.TrimEnd('/'), MajorApiVersion = rekorVersion, ValidFor = valid }],
+            TsaUrls = withTsa ? [new ServiceDocument { Url = BaseUrl.AbsoluteUri + "api/v1/timestamp", MajorApiVersion = 1, ValidFor = valid }] : [],
+            RekorTlogConfig = new ServiceConfigurationDocument { Selector = "ANY" },
+            TsaConfig = new ServiceConfigurationDocument { Selector = "ANY" },
+        };
+    }
+
+    public static string MakeToken(string? email = Email, string issuer = Issuer, DateTimeOffset? expires = null, string secret = "SENTINELxTOKENxSECRET")
+    {
+        var claims = new JsonObject
+        {
+            ["iss"] = issuer,
+            ["sub"] = "subject-123",
+            ["aud"] = "sigstore",
+            ["exp"] = (expires ?? DateTimeOffset.UtcNow.AddMinutes(10)).ToUnixTimeSeconds(),
+        };
+        if (email is not null)
+        {
+            claims["email"] = email;
+            claims["email_verified"] = true;
+        }
+
+        var header = IdentityToken.Base64UrlEncode("{\"alg\":\"none\"}"u8);
+        var payload = IdentityToken.Base64UrlEncode(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        return $"{header}.{payload}.{secret}{Guid.NewGuid():N}";
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+    }
+
+    private static X509Certificate2 SelfSigned(ECDsa key, string name)
+    {
+        var req = new CertificateRequest(name, key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1));
+    }
+
+    private static (X509Certificate2 Root, X509Certificate2 Leaf, ECDsa LeafKey) CreateTsa(string rootName)
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var root = SelfSigned(rootKey, rootName);
+        var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest(rootName + "-leaf", leafKey, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.8")], true));
+        var leaf = req.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(8));
+        return (root, leaf, leafKey);
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var path = context.Request.Url!.AbsolutePath;
+        switch (context.Request.HttpMethod, path)
+        {
+            case ("POST", "/api/v2/signingCert"):
+                await FulcioAsync(context);
+                break;
+            case ("POST", "/api/v1/log/entries"):
+                await RekorV1PostAsync(context);
+                break;
+            case ("GET", _) when path.StartsWith("/api/v1/log/entries/", StringComparison.Ordinal):
+                await RekorV1GetAsync(context, path["/api/v1/log/entries/".Length..]);
+                break;
+            case ("POST", "/api/v2/log/entries"):
+                await RekorV2PostAsync(context);
+                break;
+            case ("POST", "/api/v1/timestamp"):
+                await TsaAsync(context);
+                break;
+            default:
+                await TestHttpServer.RespondAsync(context, 404);
+                break;
+        }
+    }
+
+    private async Task FulcioAsync(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref FulcioRequests);
+        FulcioAuthorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
+        var body = await TestHttpServer.ReadBodyAsync(context.Request);
+        if (Interlocked.Decrement(ref _fulcioFailuresLeft) >= 0)
+        {
+            await TestHttpServer.RespondAsync(context, 503, "{\"message\":\"unavailable\"}"u8.ToArray());
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _unauthorizedLeft) >= 0)
+        {
+            await TestHttpServer.RespondAsync(context, 401, "{\"message\":\"token expired\"}"u8.ToArray());
+            return;
+        }
+
+        if (FulcioFault == FulcioFault.EchoTokenIn400)
+        {
+            // A hostile or buggy Fulcio echoing the request: the client must not pass the token on.
+            await TestHttpServer.RespondAsync(context, 400, body);
+            return;
+        }
+
+        using var doc = JsonDocument.Parse(body);
+        var token = IdentityToken.Parse(doc.RootElement.GetProperty("credentials").GetProperty("oidcIdentityToken").GetString()!);
+        using var key = ECDsa.Create();
+        if (doc.RootElement.TryGetProperty("certificateSigningRequest", out var csrB64))
+        {
+            var csr = CertificateRequest.LoadSigningRequestPem(Encoding.ASCII.GetString(Convert.FromBase64String(csrB64.GetString()!)), HashAlgorithmName.SHA256);
+            key.ImportSubjectPublicKeyInfo(csr.PublicKey.ExportSubjectPublicKeyInfo(), out _);
+        }
+        else
+        {
+            var pkr = doc.RootElement.GetProperty("publicKeyRequest");
+            key.ImportFromPem(pkr.GetProperty("publicKey").GetProperty("content").GetString());
+            var proof = Convert.FromBase64String(pkr.GetProperty("proofOfPossession").GetString()!);
+            if (!key.VerifyData(Encoding.UTF8.GetBytes(token.Email ?? token.Subject), proof, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)
+                && !key.VerifyData(Encoding.UTF8.GetBytes(token.Subject), proof, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+            {
+                await TestHttpServer.RespondAsync(context, 400, "{\"message\":\"bad proof of possession\"}"u8.ToArray());
+                return;
+            }
+        }
+
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest(new X500DistinguishedName(string.Empty), FulcioFault == FulcioFault.WrongKey ? other : key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddEmailAddress(FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
+        req.CertificateExtensions.Add(san.Build(true));
+        var issuerWriter = new AsnWriter(AsnEncodingRules.DER);
+        issuerWriter.WriteCharacterString(UniversalTagNumber.UTF8String, FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer);
+        req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.57264.1.8", issuerWriter.Encode(), false));
+        if (FulcioFault != FulcioFault.NoSct)
+        {
+            var sct = new AsnWriter(AsnEncodingRules.DER);
+            sct.WriteOctetString(RandomNumberGenerator.GetBytes(120));
+            req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.11129.2.4.2", sct.Encode(), false));
+        }
+
+        var (issuerCert, issuerKey) = FulcioFault == FulcioFault.RogueCa ? (RogueCaCert, _rogueKey) : (CaCert, _caKey);
+        var now = DateTimeOffset.UtcNow;
+        var leaf = req.Create(issuerCert.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddSeconds(-5), now + CertificateLifetime, RandomNumberGenerator.GetBytes(16));
+        var response = new JsonObject
+        {
+            ["signedCertificateEmbeddedSct"] = new JsonObject
+            {
+                ["chain"] = new JsonObject
+                {
+                    ["certificates"] = new JsonArray(PemEncoding.WriteString("CERTIFICATE", leaf.RawData), PemEncoding.WriteString("CERTIFICATE", issuerCert.RawData)),
+                },
+            },
+        };
+        await TestHttpServer.RespondAsync(context, 201, Encoding.UTF8.GetBytes(response.ToJsonString()));
+    }
+
+    private async Task RekorV1PostAsync(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref RekorRequests);
+        var posted = await TestHttpServer.ReadBodyAsync(context.Request);
+        RekorBodies.Enqueue(posted);
+        if (Interlocked.Decrement(ref _rekorFailuresLeft) >= 0)
+        {
+            await TestHttpServer.RespondAsync(context, 429, "{}"u8.ToArray(), headers: new Dictionary<string, string> { ["Retry-After"] = "0" });
+            return;
+        }
+
+        var body = CanonicalV1Body(posted);
+        int index;
+        bool existed;
+        lock (_gate)
+        {
+            index = _v1Leaves.FindIndex(b => b.AsSpan().SequenceEqual(body));
+            existed = index >= 0;
+            if (!existed)
+            {
+                _v1Leaves.Add(body);
+                index = _v1Leaves.Count - 1;
+            }
+        }
+
+        var uuid = Convert.ToHexStringLower(MerkleTree.HashLeaf(body));
+        var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + uuid };
+        if (existed)
+        {
+            await TestHttpServer.RespondAsync(context, 409, "{\"message\":\"entry already exists\"}"u8.ToArray(), headers: location);
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _rekorCommitThenFailLeft) >= 0)
+        {
+            await TestHttpServer.RespondAsync(context, 503, "{}"u8.ToArray());
+            return;
+        }
+
+        await TestHttpServer.RespondAsync(context, 201, V1Entry(index), headers: location);
+    }
+
+    private async Task RekorV1GetAsync(HttpListenerContext context, string uuid)
+    {
+        int index;
+        lock (_gate)
+        {
+            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(MerkleTree.HashLeaf(b)) == uuid);
+        }
+
+        await (index < 0 ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(index)));
+    }
+
+    private static byte[] CanonicalV1Body(byte[] posted)
+    {
+        var node = JsonNode.Parse(posted)!;
+        if ((string?)node["kind"] != "dsse")
+        {
+            return Encoding.UTF8.GetBytes(node.ToJsonString());
+        }
+
+        var proposed = node["spec"]!["proposedContent"]!;
+        var envelope = JsonNode.Parse((string)proposed["envelope"]!)!;
+        var payload = Convert.FromBase64String((string)envelope["payload"]!);
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "0.0.1",
+            ["kind"] = "dsse",
+            ["spec"] = new JsonObject
+            {
+                ["envelopeHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((string)proposed["envelope"]!))) },
+                ["payloadHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(payload)) },
+                ["signatures"] = new JsonArray(new JsonObject { ["signature"] = (string)envelope["signatures"]![0]!["sig"]!, ["verifier"] = (string)proposed["verifiers"]![0]! }),
+            },
+        };
+        return Encoding.UTF8.GetBytes(body.ToJsonString());
+    }
+
+    private byte[] V1Entry(int index)
+    {
+        List<byte[]> leaves;
+        lock (_gate)
+        {
+            leaves = [.. _v1Leaves];
+        }
+
+        var body = leaves[index];
+        if (RekorFault == RekorFault.BadBody)
+        {
+            var node = JsonNode.Parse(body)!;
+            if (node["spec"]?["data"]?["hash"] is JsonObject hash)
+            {
+                hash["value"] = new string('0', 64);
+            }
+            else
+            {
+                node["spec"]!["payloadHash"]!["value"] = new string('0', 64);
+            }
+
+            body = Encoding.UTF8.GetBytes(node.ToJsonString());
+            leaves[index] = body;
+        }
+
+        var hashes = leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+        var root = Root(hashes);
+        var path = Path(index, hashes);
+        if (RekorFault == RekorFault.BadProof)
+        {
+            path = [.. path, RandomNumberGenerator.GetBytes(32)];
+        }
+
+        var logKey = RekorFault == RekorFault.UntrustedLog ? _otherLogKey : _rekorKey;
+        var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
+        var integrated = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var entry = new TransparencyLogEntry { CanonicalizedBody = body, IntegratedTime = integrated, LogId = new LogId { KeyId = logId }, LogIndex = 1000 + index };
+        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(LogEntryChecker.CanonicalSetPayload(entry), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var checkpoint = Checkpoint("fake-rekor - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
+        var response = new JsonObject
+        {
+            [Convert.ToHexStringLower(MerkleTree.HashLeaf(body))] = new JsonObject
+            {
+                ["body"] = Convert.ToBase64String(body),
+                ["integratedTime"] = integrated,
+                ["logID"] = Convert.ToHexStringLower(logId),
+                ["logIndex"] = 1000 + index,
+                ["verification"] = new JsonObject
+                {
+                    ["inclusionProof"] = new JsonObject
+                    {
+                        ["checkpoint"] = checkpoint,
+                        ["hashes"] = new JsonArray(path.Select(p => (JsonNode)Convert.ToHexStringLower(p)).ToArray()),
+                        ["logIndex"] = index,
+                        ["rootHash"] = Convert.ToHexStringLower(root),
+                        ["treeSize"] = hashes.Count,
+                    },
+                    ["signedEntryTimestamp"] = Convert.ToBase64String(set),
+                },
+            },
+        };
+        return Encoding.UTF8.GetBytes(response.ToJsonString());
+    }
+
+    private async Task RekorV2PostAsync(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref RekorRequests);
+        var posted = await TestHttpServer.ReadBodyAsync(context.Request);
+        RekorBodies.Enqueue(posted);
+        var request = JsonNode.Parse(posted)!;
+        JsonObject spec;
+        string kind;
+        if (request["hashedRekordRequestV002"] is { } h)
+        {
+            kind = "hashedrekord";
+            spec = new JsonObject
+            {
+                ["hashedRekordV002"] = new JsonObject
+                {
+                    ["data"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = (string)h["digest"]! },
+                    ["signature"] = h["signature"]!.DeepClone(),
+                },
+            };
+        }
+        else
+        {
+            var d = request["dsseRequestV002"]!;
+            kind = "dsse";
+            var payload = Convert.FromBase64String((string)d["envelope"]!["payload"]!);
+            spec = new JsonObject
+            {
+                ["dsseV002"] = new JsonObject
+                {
+                    ["payloadHash"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = Convert.ToBase64String(SHA256.HashData(payload)) },
+                    ["signatures"] = new JsonArray(new JsonObject { ["content"] = (string)d["envelope"]!["signatures"]![0]!["sig"]!, ["verifier"] = d["verifiers"]![0]!.DeepClone() }),
+                },
+            };
+        }
+
+        var body = Encoding.UTF8.GetBytes(new JsonObject { ["apiVersion"] = "0.0.2", ["kind"] = kind, ["spec"] = spec }.ToJsonString());
+        List<byte[]> hashes;
+        int index;
+        lock (_gate)
+        {
+            index = _v2Leaves.FindIndex(b => b.AsSpan().SequenceEqual(body));
+            if (index < 0)
+            {
+                _v2Leaves.Add(body);
+                index = _v2Leaves.Count - 1;
+            }
+
+            hashes = _v2Leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+        }
+
+        var root = Root(hashes);
+        var entry = new TransparencyLogEntry
+        {
+            LogIndex = index,
+            LogId = new LogId { KeyId = SHA256.HashData(_rekorV2Key.ExportSubjectPublicKeyInfo()) },
+            KindVersion = new KindVersion { Kind = kind, Version = "0.0.2" },
+            IntegratedTime = 0,
+            CanonicalizedBody = body,
+            InclusionProof = new InclusionProof
+            {
+                LogIndex = index,
+                RootHash = root,
+                TreeSize = hashes.Count,
+                Hashes = Path(index, hashes),
+                Checkpoint = new Checkpoint { Envelope = Checkpoint("fake-rekor-v2", hashes.Count, root, _rekorV2Key) },
+            },
+        };
+        var json = JsonSerializer.SerializeToUtf8Bytes(entry, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<TransparencyLogEntry>)SigstoreJson.Strict.GetTypeInfo(typeof(TransparencyLogEntry)));
+        await TestHttpServer.RespondAsync(context, 201, json);
+    }
+
+    private async Task TsaAsync(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref TsaRequests);
+        var posted = await TestHttpServer.ReadBodyAsync(context.Request);
+        if (Interlocked.Decrement(ref _tsaFailuresLeft) >= 0)
+        {
+            await TestHttpServer.RespondAsync(context, 503, [], "application/timestamp-reply");
+            return;
+        }
+
+        var request = new TimeStampRequest(posted);
+        if (TsaFault == TsaFault.WrongImprint)
+        {
+            request = new TimeStampRequestGenerator { }.Generate(TspAlgorithms.Sha256, SHA256.HashData("other data"u8.ToArray()), request.Nonce);
+        }
+
+        var (cert, key) = TsaFault == TsaFault.UntrustedTsa ? (RogueTsaLeaf, RogueTsaKey) : (TsaLeaf, TsaLeafKey);
+        var bcKey = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(key.ExportPkcs8PrivateKey());
+        var bcCert = new Org.BouncyCastle.X509.X509Certificate(cert.RawData);
+        var generator = new TimeStampTokenGenerator(bcKey, bcCert, TspAlgorithms.Sha256, "1.3.6.1.4.1.57264.2");
+        generator.SetCertificates(Org.BouncyCastle.Utilities.Collections.CollectionUtilities.CreateStore(new[] { bcCert }));
+        var genTime = DateTime.UtcNow.AddSeconds(-1);
+        if (Interlocked.Decrement(ref _tsaLateLeft) >= 0)
+        {
+            genTime = DateTime.UtcNow.AddHours(1);
+        }
+
+        var response = new TimeStampResponseGenerator(generator, TspAlgorithms.Allowed).Generate(request, new Org.BouncyCastle.Math.BigInteger(64, new Random()), genTime);
+        await TestHttpServer.RespondAsync(context, 200, response.GetEncoded(), "application/timestamp-reply");
+    }
+
+    private static string Checkpoint(string origin, int size, byte[] root, ECDsa key)
+    {
+        var text = $"{origin}\n{size}\n{Convert.ToBase64String(root)}\n";
+        var sig = key.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var hint = SHA256.HashData(key.ExportSubjectPublicKeyInfo()).AsSpan(0, 4).ToArray();
+        return text + "\n\u2014 " + origin.Split(' ')[0] + " " + Convert.ToBase64String([.. hint, .. sig]) + "\n";
+    }
+
+    internal static byte[] Root(IReadOnlyList<byte[]> leaves)
+    {
+        if (leaves.Count == 1)
+        {
+            return leaves[0];
+        }
+
+        var k = Split(leaves.Count);
+        return MerkleTree.HashChildren(Root(leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList()));
+    }
+
+    internal static List<byte[]> Path(int m, IReadOnlyList<byte[]> leaves)
+    {
+        if (leaves.Count == 1)
+        {
+            return [];
+        }
+
+        var k = Split(leaves.Count);
+        return m < k
+            ? [.. Path(m, leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList())]
+            : [.. Path(m - k, leaves.Skip(k).ToList()), Root(leaves.Take(k).ToList())];
+    }
+
+    private static int Split(int n)
+    {
+        var k = 1;
+        while (k * 2 < n)
+        {
+            k *= 2;
+        }
+
+        return k;
+    }
+}
