@@ -77,7 +77,7 @@ public sealed class SigningTests
         CollectionAssert.AreEqual(bundleBefore, File.ReadAllBytes(package + ".sigstore.json"));
 
         // A changed package is signed again.
-        File.AppendAllText(Path.Combine(project, "Greeter.cs"), "\nnamespace Contoso.Greetings { public static class Extra { } }\n");
+        File.WriteAllText(Path.Combine(project, "Extra.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra { }\n");
         var changed = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
         Assert.IsTrue(changed.Succeeded, changed.ToString());
         Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg", changed.Output);
