@@ -16,6 +16,8 @@ public static class SigstoreCommand
         var console = new CliConsole(output, error);
         var root = new RootCommand("Sign, attest and verify with Sigstore (SigstoreBuild).");
         VerifyCommands.Add(root, console);
+        SignCommands.Add(root, console);
+        root.Subcommands.Add(TrustRootCommands.Create(console));
 
         var parseResult = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

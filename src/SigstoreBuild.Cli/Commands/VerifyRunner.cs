@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
@@ -13,7 +12,7 @@ internal static class VerifyRunner
     public static async Task<VerificationResult> RunAsync(VerifyRequest request, CliConsole console, CancellationToken cancellationToken)
     {
         var bundle = BundleSerializer.Load(request.BundlePath);
-        var trust = await TrustResolver.GetTrustedRootAsync(request.Trust, console, cancellationToken).ConfigureAwait(false);
+        var trust = TrustedRoot.Parse((await TrustResolver.GetAsync(request.Trust, console, cancellationToken).ConfigureAwait(false)).TrustedRootJson);
         var options = VerifierOptions.PublicGood with
         {
             TransparencyLogThreshold = request.TlogThreshold,
@@ -72,32 +71,6 @@ internal static class VerifyRunner
     {
         var colon = subject.IndexOf(':', StringComparison.Ordinal);
         return colon > 0 && subject.AsSpan(0, colon) is "sha256" or "sha384" or "sha512";
-    }
-}
-
-/// <summary>Picks the trusted root: an explicit file, else the instance's (public-good by default, or staging).</summary>
-internal static class TrustResolver
-{
-    public static Task<TrustedRoot> GetTrustedRootAsync(TrustSelection selection, CliConsole console, CancellationToken cancellationToken)
-    {
-        if (selection.TrustedRootPath is not null)
-        {
-            return Task.FromResult(LoadCached(selection.TrustedRootPath));
-        }
-
-        throw new SigstoreException(SetupCodes.NoTrustRoot, "No trusted root: pass --trusted-root FILE.");
-    }
-
-    private static readonly ConcurrentDictionary<string, TrustedRoot> Cache = new(StringComparer.Ordinal);
-
-    private static TrustedRoot LoadCached(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new SigstoreException(SetupCodes.TrustedRootNotFound, $"The trusted root '{path}' does not exist. Pass the path of a trusted_root.json.");
-        }
-
-        return TrustedRoot.Load(path);
     }
 }
 

@@ -7,6 +7,6 @@ public static class SetupCodes
     public const string NoBundle = "SSB0010";
     public const string SubjectNotFound = "SSB0011";
     public const string TrustedRootNotFound = "SSB0012";
-    public const string NoTrustRoot = "SSB0013";
+    public const string InvalidArgument = "SSB0014";
     public const string Internal = "SSB9000";
 }

@@ -22,3 +22,19 @@ public sealed class StaticSigningTrustProvider(SigningTrust trust) : ISigningTru
 
     public Task<SigningTrust> GetAsync(CancellationToken cancellationToken) => Task.FromResult(trust);
 }
+
+/// <summary>Trust material from a <see cref="Tuf.ITrustRootProvider"/> (TUF, the TUF cache or explicit files), read once per session.</summary>
+public sealed class TrustRootSigningTrustProvider(Tuf.ITrustRootProvider provider) : ISigningTrustProvider
+{
+    public async Task<SigningTrust> GetAsync(CancellationToken cancellationToken)
+    {
+        var material = await provider.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (material.SigningConfigJson is null)
+        {
+            throw new Diagnostics.SigstoreException(Diagnostics.SigningCodes.TrustRootUnavailable,
+                "The trust configuration has no signing config, so the signing services are unknown. Pass --signing-config (a signing_config.json v0.2) or use an instance whose TUF repository publishes one.");
+        }
+
+        return new SigningTrust(TrustedRoot.Parse(material.TrustedRootJson), TrustDocumentSerializer.ParseSigningConfig(material.SigningConfigJson));
+    }
+}

@@ -16,7 +16,7 @@ internal sealed class CapturingLog : ISigningLog
     public string AllText => string.Join("\n", Entries.Select(e => $"{e.Level} {e.Code} {e.Message}"));
 }
 
-internal sealed class RecordingVerifier : IBundleVerifier
+internal sealed class RecordingVerifier(IBundleVerifier? inner = null) : IBundleVerifier
 {
     public ConcurrentQueue<(Bundle Bundle, BundleVerificationRequest Request)> Calls { get; } = new();
 
@@ -30,7 +30,7 @@ internal sealed class RecordingVerifier : IBundleVerifier
             throw new VerificationException(code, "test verifier rejected the bundle");
         }
 
-        return Task.CompletedTask;
+        return inner?.VerifyAsync(bundle, request, cancellationToken) ?? Task.CompletedTask;
     }
 }
 

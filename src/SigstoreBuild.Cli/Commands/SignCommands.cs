@@ -1,0 +1,266 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Identity;
+using SigstoreBuild.Signing;
+using SigstoreBuild.Tuf;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary><c>sign-bundle</c> (sigstore-conformance protocol), <c>sign</c> and <c>attest</c>.</summary>
+internal static class SignCommands
+{
+    public static void Add(RootCommand root, CliConsole console)
+    {
+        root.Subcommands.Add(CreateSignBundle(console));
+        root.Subcommands.Add(CreateSign(console));
+        root.Subcommands.Add(CreateAttest(console));
+    }
+
+    private static Command CreateSignBundle(CliConsole console)
+    {
+        var staging = new Option<bool>("--staging") { Description = "Sign with the Sigstore staging instance." };
+        var inToto = new Option<bool>("--in-toto") { Description = "FILE is an in-toto statement: sign it as a DSSE attestation." };
+        var token = new Option<string>("--identity-token") { Description = "The OIDC identity token to use.", Required = true };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "Where to write the bundle.", Required = true };
+        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json for a custom instance." };
+        var signingConfig = new Option<FileInfo>("--signing-config") { Description = "A signing_config.json (v0.2) for a custom instance." };
+        var file = new Argument<FileInfo>("FILE") { Description = "The artifact (or in-toto statement) to sign." };
+        var command = new Command("sign-bundle", "Sign a file into a bundle (sigstore-conformance protocol).")
+        {
+            staging, inToto, token, bundle, trustedRoot, signingConfig, file,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var selection = new TrustSelection
+            {
+                Staging = parse.GetValue(staging),
+                TrustedRootPath = parse.GetValue(trustedRoot)?.FullName,
+                SigningConfigPath = parse.GetValue(signingConfig)?.FullName,
+            };
+            var identity = new IdentityOptions { Token = parse.GetValue(token), Provider = IdentityProviderKind.Environment, AllowInteractive = false };
+            using var session = CreateSession(selection, identity, rekorVersion: null, console);
+            var input = parse.GetValue(file)!;
+            var bundlePath = parse.GetValue(bundle)!.FullName;
+            if (parse.GetValue(inToto))
+            {
+                var statement = await ReadFileAsync(input, ct).ConfigureAwait(false);
+                var signed = await session.SignDsseAsync(InTotoStatement.PayloadType, statement, FirstSubjectSha256(statement), ct).ConfigureAwait(false);
+                await WriteAsync(bundlePath, signed, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await session.SignFileAsync(input.FullName, bundlePath, ct).ConfigureAwait(false);
+            }
+
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateSign(CliConsole console)
+    {
+        var files = new Argument<FileInfo[]>("FILE") { Description = "Files to sign; each gets <FILE>.sigstore.json.", Arity = ArgumentArity.OneOrMore };
+        var common = new SigningOptionSet();
+        var command = new Command("sign", "Sign files with an ambient or interactive identity: one certificate for all of them.") { files };
+        common.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var session = common.CreateSession(parse, console);
+            var requests = parse.GetValue(files)!.Select(f => new SigningRequest(f.FullName, f.FullName + common.BundleExtension(parse))).ToList();
+            var signed = await session.SignFilesAsync(requests, ct).ConfigureAwait(false);
+            foreach (var s in signed)
+            {
+                console.Out.WriteLine($"{s.BundlePath}  sha256:{Convert.ToHexStringLower(s.Sha256)}");
+            }
+
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateAttest(CliConsole console)
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The subject of the attestation." };
+        var predicateType = new Option<string>("--predicate-type") { Description = "The predicate type URI, e.g. https://slsa.dev/provenance/v1.", Required = true };
+        var predicate = new Option<FileInfo>("--predicate") { Description = "A JSON file holding the predicate (default: an empty object)." };
+        var subjectName = new Option<string>("--subject-name") { Description = "The subject name (default: the file name)." };
+        var common = new SigningOptionSet();
+        var command = new Command("attest", "Sign an in-toto attestation about a file; writes <FILE>.sigstore.json.") { file, predicateType, predicate, subjectName };
+        common.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            JsonNode? body = null;
+            if (parse.GetValue(predicate) is { } p)
+            {
+                try
+                {
+                    body = JsonNode.Parse(await ReadFileAsync(p, ct).ConfigureAwait(false));
+                }
+                catch (System.Text.Json.JsonException ex)
+                {
+                    throw new SigstoreException(SetupCodes.InvalidArgument, $"The predicate '{p.FullName}' is not JSON: {ex.Message}");
+                }
+            }
+
+            using var session = common.CreateSession(parse, console);
+            var subject = parse.GetValue(file)!;
+            var request = new SigningRequest(subject.FullName, subject.FullName + common.BundleExtension(parse))
+            {
+                PredicateType = parse.GetValue(predicateType),
+                Predicate = body ?? new JsonObject(),
+                SubjectName = parse.GetValue(subjectName),
+            };
+            var signed = await session.SignFilesAsync([request], ct).ConfigureAwait(false);
+            console.Out.WriteLine(signed[0].BundlePath);
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Options shared by <c>sign</c> and <c>attest</c>: identity source, instance, services.</summary>
+    private sealed class SigningOptionSet
+    {
+        private readonly Option<string> _provider = new("--oidc-provider")
+        {
+            Description = "Where the identity token comes from: auto, github, gitlab, buildkite, circleci, azure-pipelines, env, interactive, device, entra.",
+            DefaultValueFactory = _ => "auto",
+        };
+
+        private readonly Option<FileInfo> _tokenFile = new("--identity-token-file") { Description = "Read the identity token from this file (safer than an argument)." };
+        private readonly Option<bool> _staging = new("--staging") { Description = "Sign with the Sigstore staging instance." };
+        private readonly Option<FileInfo> _trustedRoot = new("--trusted-root") { Description = "A trusted_root.json for a custom instance (with --signing-config)." };
+        private readonly Option<FileInfo> _signingConfig = new("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance." };
+        private readonly Option<int?> _rekorVersion = new("--rekor-version") { Description = "Force Rekor API version 1 or 2 (default: the signing config's choice)." };
+        private readonly Option<string> _extension = new("--bundle-extension") { Description = "The bundle file suffix.", DefaultValueFactory = _ => ".sigstore.json" };
+        private readonly TrustOptions _trust = TrustOptions.Create();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_provider);
+            command.Options.Add(_tokenFile);
+            command.Options.Add(_staging);
+            command.Options.Add(_trustedRoot);
+            command.Options.Add(_signingConfig);
+            command.Options.Add(_rekorVersion);
+            command.Options.Add(_extension);
+            _trust.AddTo(command);
+            _provider.AcceptOnlyFromAmong("auto", "github", "gitlab", "buildkite", "circleci", "azure-pipelines", "env", "interactive", "device", "entra");
+            _rekorVersion.Validators.Add(r =>
+            {
+                if (r.GetValue(_rekorVersion) is { } v && v is not (1 or 2))
+                {
+                    r.AddError("--rekor-version is 1 or 2.");
+                }
+            });
+        }
+
+        public string BundleExtension(ParseResult parse) => parse.GetValue(_extension)!;
+
+        public SigningSession CreateSession(ParseResult parse, CliConsole console)
+        {
+            var selection = _trust.Read(parse, parse.GetValue(_staging), parse.GetValue(_trustedRoot)?.FullName) with
+            {
+                SigningConfigPath = parse.GetValue(_signingConfig)?.FullName,
+            };
+            var identity = new IdentityOptions
+            {
+                Provider = ParseProvider(parse.GetValue(_provider)!),
+                TokenFile = parse.GetValue(_tokenFile)?.FullName,
+            };
+            return SignCommands.CreateSession(selection, identity, parse.GetValue(_rekorVersion), console);
+        }
+
+        private static IdentityProviderKind ParseProvider(string name) => name switch
+        {
+            "github" => IdentityProviderKind.GitHubActions,
+            "gitlab" => IdentityProviderKind.GitLab,
+            "buildkite" => IdentityProviderKind.Buildkite,
+            "circleci" => IdentityProviderKind.CircleCi,
+            "azure-pipelines" => IdentityProviderKind.AzurePipelines,
+            "env" => IdentityProviderKind.Environment,
+            "interactive" => IdentityProviderKind.Interactive,
+            "device" => IdentityProviderKind.DeviceCode,
+            "entra" => IdentityProviderKind.EntraId,
+            _ => IdentityProviderKind.Auto,
+        };
+    }
+
+    private static SigningSession CreateSession(TrustSelection selection, IdentityOptions identityOptions, int? rekorVersion, CliConsole console)
+    {
+        if (selection.SigningConfigPath is not null && selection.TrustedRootPath is null)
+        {
+            throw new SigstoreException(SetupCodes.InvalidArgument, "--signing-config needs --trusted-root (the trust material of the same instance).");
+        }
+
+        var log = new ConsoleSigningLog(console);
+        var trust = new TrustRootSigningTrustProvider(new TrustRootProvider(TrustResolver.ToConfiguration(selection)));
+        var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Log = log });
+        return new SigningSession(trust, identity, new SigstoreBundleVerifier(), new SigningOptions { Log = log, RekorApiVersion = rekorVersion });
+    }
+
+    private static async Task<byte[]> ReadFileAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            throw new SigstoreException(SetupCodes.SubjectNotFound, $"The file '{file.FullName}' does not exist.");
+        }
+
+        return await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The final verification of an attestation binds it to its first sha256 subject.</summary>
+    private static byte[] FirstSubjectSha256(byte[] statement)
+    {
+        try
+        {
+            var hex = JsonNode.Parse(statement)?["subject"]?[0]?["digest"]?["sha256"]?.GetValue<string>();
+            if (hex is { Length: 64 })
+            {
+                return Convert.FromHexString(hex);
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new SigstoreException(SetupCodes.InvalidArgument, $"The in-toto statement is not valid JSON: {ex.Message}");
+        }
+
+        throw new SigstoreException(SetupCodes.InvalidArgument, "The in-toto statement's first subject has no sha256 digest. Give every subject a sha256 digest.");
+    }
+
+    private static async Task WriteAsync(string path, Bundle bundle, CancellationToken cancellationToken)
+    {
+        // Same directory, then rename: a reader never sees half a bundle.
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}.tmp");
+        try
+        {
+            await File.WriteAllBytesAsync(temp, BundleSerializer.Serialize(bundle), cancellationToken).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}
+
+/// <summary>Signing progress and warnings on standard error, with their codes.</summary>
+internal sealed class ConsoleSigningLog(CliConsole console) : ISigningLog
+{
+    public void Write(SigningLogLevel level, string? code, string message)
+    {
+        switch (level)
+        {
+            case SigningLogLevel.Warning:
+                console.Warning(code ?? "SSB2500", message);
+                break;
+            case SigningLogLevel.Info:
+                console.Info(message);
+                break;
+            default:
+                break;
+        }
+    }
+}

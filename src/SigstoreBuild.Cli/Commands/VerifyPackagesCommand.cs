@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Restore;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary>
+/// <c>sigstore verify-packages --project X.csproj | --assets FILE</c> and <c>sigstore lock update</c>: the restore-time
+/// dependency verification outside a build, reading the same MSBuild policy items (through <c>dotnet msbuild
+/// -getItem</c>) or a JSON policy file.
+/// </summary>
+public static class VerifyPackagesCommand
+{
+    public static Command Create(CliConsole console) => Build(console, "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
+
+    /// <summary><c>sigstore lock update</c>: verify and record the current signers in sigstore.lock.json, accepting changes.</summary>
+    public static Command CreateLock(CliConsole console)
+    {
+        var lockCommand = new Command("lock", "Manage sigstore.lock.json, the signer first seen for each package ID.");
+        lockCommand.Subcommands.Add(Build(console, "update", "Verify the packages and record their current signers in sigstore.lock.json, accepting changed signers.", lockUpdate: true));
+        return lockCommand;
+    }
+
+    private static Command Build(CliConsole console, string name, string description, bool lockUpdate)
+    {
+        var project = new Option<FileInfo>("--project") { Description = "The project file; its policy items and properties are read with dotnet msbuild." };
+        var assets = new Option<FileInfo>("--assets") { Description = "A project.assets.json to verify (with --policy)." };
+        var policy = new Option<FileInfo>("--policy") { Description = "A JSON trust policy file (merged with the project's items)." };
+        var mode = new Option<string>("--mode") { Description = "off, audit or enforce (default: the project's SigstoreVerifyPackages, else enforce)." };
+        var lockFile = new Option<FileInfo>("--lock-file") { Description = "sigstore.lock.json (default: beside the project, or the project's SigstoreLockFile)." };
+        var noLock = new Option<bool>("--no-lock") { Description = "Keep no lock file." };
+        var locked = new Option<bool>("--locked-mode") { Description = "Fail on signed packages missing from the lock instead of adding them." };
+        var bundleDirs = new Option<DirectoryInfo[]>("--bundle-dir") { Description = "Bundle directories to search (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var attestationUrl = new Option<string>("--attestation-url") { Description = "An attestation URL template ({id}, {version}, {lowerId}, {lowerVersion}, {sha512})." };
+        var github = new Option<bool>("--github") { Description = "Ask GitHub's attestation API by digest (token from GITHUB_TOKEN)." };
+        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "trusted_root.json of the Sigstore instance." };
+        var json = new Option<bool>("--json") { Description = "Print the JSON report instead of the summary." };
+        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github, trustedRoot, json };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(project) is null) == (result.GetValue(assets) is null))
+            {
+                result.AddError("Give exactly one of --project or --assets.");
+            }
+        });
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var fromProject = parse.GetValue(project) is { } projectFile ? await ProjectPolicy.ReadAsync(projectFile.FullName, ct).ConfigureAwait(false) : null;
+            var assetsPath = parse.GetValue(assets)?.FullName ?? fromProject!.AssetsFile
+                ?? throw new SigstoreException(RestoreCodes.AssetsFileInvalid, "The project has no ProjectAssetsFile. Run 'dotnet restore' first.");
+            var lockPath = parse.GetValue(noLock) ? null
+                : parse.GetValue(lockFile)?.FullName ?? fromProject?.Property("SigstoreLockFile")
+                    ?? Path.Combine(fromProject is null ? Environment.CurrentDirectory : Path.GetDirectoryName(fromProject.ProjectPath)!, SigstoreLockFile.DefaultFileName);
+            var request = new RestoreRunRequest
+            {
+                AssetsFilePath = assetsPath,
+                ProjectFileName = fromProject is null ? null : Path.GetFileName(fromProject.ProjectPath),
+                Mode = parse.GetValue(mode) ?? fromProject?.Property("SigstoreVerifyPackages") ?? "enforce",
+                TrustedIdentities = fromProject?.Items("SigstoreTrustedIdentity") ?? [],
+                UnsignedAllowed = fromProject?.Items("SigstoreUnsignedAllowed") ?? [],
+                Suppressions = fromProject?.Items("SigstoreVerifySuppress") ?? [],
+                PolicyFile = parse.GetValue(policy)?.FullName ?? fromProject?.Property("SigstoreTrustPolicyFile"),
+                LockFile = lockPath,
+                LockUpdate = lockUpdate,
+                LockedMode = parse.GetValue(locked),
+                Rehash = true,
+                BundleDirectories = (parse.GetValue(bundleDirs) ?? []).Select(d => d.FullName).Concat(fromProject?.Items("SigstoreBundleDirectory").Select(i => i.Include) ?? []).ToList(),
+                AttestationUrlTemplate = parse.GetValue(attestationUrl) ?? fromProject?.Property("SigstoreAttestationUrl"),
+                GitHubAttestations = parse.GetValue(github),
+                GitHubToken = Environment.GetEnvironmentVariable("GITHUB_TOKEN"),
+                StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
+                InvalidateOnFailure = fromProject is not null,
+            };
+            var rootPath = parse.GetValue(trustedRoot)?.FullName ?? fromProject?.Property("SigstoreTrustedRootPath");
+            var result = await RestoreRun.ExecuteAsync(request, RestoreCliVerifier.Resolve(rootPath), http: null, ct).ConfigureAwait(false);
+            foreach (var diagnostic in result.Diagnostics.Where(d => !d.Suppressed))
+            {
+                if (diagnostic.Severity == DiagnosticSeverity.Error)
+                {
+                    console.Error(diagnostic.Code, diagnostic.Message);
+                }
+                else if (diagnostic.Severity == DiagnosticSeverity.Warning)
+                {
+                    console.Warning(diagnostic.Code, diagnostic.Message);
+                }
+            }
+
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(RestoreReport.ToJson(result, request.ProjectFileName ?? assetsPath));
+            }
+            else
+            {
+                console.Out.WriteLine(result.Summary);
+            }
+
+            return result.Succeeded ? SigstoreCommand.Success : SigstoreCommand.Failure;
+        });
+        return command;
+    }
+}
+
+/// <summary>
+/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
+/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
+/// </summary>
+internal static class RestoreCliVerifier
+{
+    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
+        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
+}
+
+/// <summary>A project's policy items and properties, read with <c>dotnet msbuild -getItem/-getProperty</c> (JSON output).</summary>
+internal sealed class ProjectPolicy(string projectPath, JsonElement root)
+{
+    private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath"];
+    private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory"];
+
+    public string ProjectPath { get; } = projectPath;
+
+    public string? AssetsFile => Property("ProjectAssetsFile");
+
+    public string? Property(string name) =>
+        root.TryGetProperty("Properties", out var properties) && properties.TryGetProperty(name, out var value) && value.GetString() is { Length: > 0 } text ? text : null;
+
+    public IReadOnlyList<PolicyItem> Items(string name)
+    {
+        if (!root.TryGetProperty("Items", out var items) || !items.TryGetProperty(name, out var list))
+        {
+            return [];
+        }
+
+        return list.EnumerateArray().Select(item =>
+        {
+            var metadata = item.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.OrdinalIgnoreCase);
+            return new PolicyItem(metadata.GetValueOrDefault("Identity") ?? string.Empty, metadata);
+        }).ToList();
+    }
+
+    public static async Task<ProjectPolicy> ReadAsync(string projectPath, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(projectPath)! };
+        start.ArgumentList.Add("msbuild");
+        start.ArgumentList.Add(projectPath);
+        start.ArgumentList.Add("-nologo");
+        foreach (var property in PropertyNames)
+        {
+            start.ArgumentList.Add("-getProperty:" + property);
+        }
+
+        foreach (var item in ItemNames)
+        {
+            start.ArgumentList.Add("-getItem:" + item);
+        }
+
+        using var process = Process.Start(start) ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, "Could not start 'dotnet msbuild' to read the project's policy.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"'dotnet msbuild' could not evaluate '{projectPath}': {(await output.ConfigureAwait(false)).Trim()} {(await error.ConfigureAwait(false)).Trim()}");
+        }
+
+        using var document = JsonDocument.Parse(await output.ConfigureAwait(false));
+        return new ProjectPolicy(projectPath, document.RootElement.Clone());
+    }
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("SigstoreBuild.Restore.Tests")]
+[assembly: InternalsVisibleTo("SigstoreBuild.Restore.Benchmarks")]

@@ -1,0 +1,384 @@
+using System.Collections.Concurrent;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.NuGet.Restore;
+
+public enum DiagnosticSeverity
+{
+    Message,
+    Warning,
+    Error,
+}
+
+/// <summary>A coded finding. <see cref="PackageId"/> is null for findings about the configuration.</summary>
+public sealed record RestoreDiagnostic(string Code, DiagnosticSeverity Severity, string? PackageId, string? Version, string Message, bool Suppressed = false)
+{
+    public override string ToString() => $"{Code}: {Message}";
+}
+
+public enum PackageStatus
+{
+    Verified,
+    UnsignedAllowed,
+    Failed,
+}
+
+/// <summary>The result for one package, with its evidence.</summary>
+public sealed record PackageOutcome(string Id, string Version, PackageStatus Status, string? ContentHash, SignerIdentity? Signer, string? BundleLocation, string? Pattern, bool FromCache, string? Problem);
+
+/// <summary>Everything one verification run found.</summary>
+public sealed class RestoreVerificationResult
+{
+    public required IReadOnlyList<PackageOutcome> Packages { get; init; }
+
+    public required IReadOnlyList<RestoreDiagnostic> Diagnostics { get; init; }
+
+    public required VerificationMode Mode { get; init; }
+
+    public int Verified => Packages.Count(p => p.Status == PackageStatus.Verified);
+
+    public int Unsigned => Packages.Count(p => p.Status == PackageStatus.UnsignedAllowed);
+
+    public int Failed => Packages.Count(p => p.Status == PackageStatus.Failed);
+
+    /// <summary>False when an unsuppressed error was reported (only possible in enforce mode).</summary>
+    public bool Succeeded => !Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error && !d.Suppressed);
+
+    public string Summary => $"Sigstore dependency verification ({Mode.ToString().ToLowerInvariant()}): {Packages.Count} packages, {Verified} verified, {Unsigned} unsigned (allowed), {Failed} failed.";
+}
+
+/// <summary>Inputs of one verification run.</summary>
+public sealed class RestoreVerificationOptions
+{
+    public required string AssetsFilePath { get; init; }
+
+    public required TrustPolicy Policy { get; init; }
+
+    public VerificationMode Mode { get; init; } = VerificationMode.Enforce;
+
+    /// <summary>sigstore.lock.json, or null to keep no lock.</summary>
+    public string? LockFilePath { get; init; }
+
+    /// <summary>Accept signer changes and unsigned-after-signed, rewriting the lock (a deliberate act).</summary>
+    public bool LockUpdate { get; init; }
+
+    /// <summary>Fail instead of adding new lock entries (CI).</summary>
+    public bool LockedMode { get; init; }
+
+    /// <summary>Re-hash every .nupkg and re-compare every extracted file, whatever the cache says.</summary>
+    public bool Rehash { get; init; }
+
+    /// <summary>Where the verification cache lives (obj/sigstore), or null for no cache.</summary>
+    public string? CacheFilePath { get; init; }
+
+    public IReadOnlyList<IBundleSource> Sources { get; init; } = [new SidecarBundleSource(), new PackageFolderCacheBundleSource()];
+
+    /// <summary>Verifies bundles. Null only when no package has a bundle to verify (else SSB5114).</summary>
+    public IPackageSignatureVerifier? Verifier { get; init; }
+
+    public PackageContentHasher ContentHasher { get; init; } = PackageIntegrity.StrictContentHasher;
+
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>
+/// Verifies every package of a project's assets file against the trust policy: integrity of the package folder,
+/// a bundle from the configured sources, the Sigstore verification of that bundle, the signer against the policy, and
+/// the signer against the lock. Never fails open (P-06): a package without policy, without bundle (unless explicitly
+/// allowed) or with a bundle that does not verify is an error in enforce mode.
+/// </summary>
+public sealed class RestoreVerifier(RestoreVerificationOptions options)
+{
+    private readonly ConcurrentBag<RestoreDiagnostic> _diagnostics = [];
+    private readonly object _lockGate = new();
+
+    public async Task<RestoreVerificationResult> VerifyAsync(CancellationToken cancellationToken)
+    {
+        if (options.Mode == VerificationMode.Off)
+        {
+            return new RestoreVerificationResult { Packages = [], Diagnostics = [], Mode = options.Mode };
+        }
+
+        var assets = AssetsFile.Load(options.AssetsFilePath);
+        foreach (var identity in options.Policy.Identities.Where(i => i.IsRegexWithoutRef))
+        {
+            Report(RestoreCodes.RegexWithoutRef, null, null, $"The SubjectRegex '{identity.SubjectRegex}' for '{identity.Packages}' names no ref ('@refs/...'), so a signature from any branch, tag or pull request of that workflow is trusted. Pin the ref in the regex, or use Subject with the exact SAN.", isWarning: true);
+        }
+
+        var lockFile = options.LockFilePath is null ? null : SigstoreLockFile.Load(options.LockFilePath);
+        var cache = VerificationCache.Load(options.CacheFilePath);
+        var usedDirectories = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var usedKeys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var outcomes = new PackageOutcome[assets.Packages.Count];
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, assets.Packages.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                outcomes[index] = await VerifyPackageAsync(assets, assets.Packages[index], lockFile, cache, usedDirectories, usedKeys, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+
+        if (options.CacheFilePath is not null)
+        {
+            cache.Retain(usedDirectories.Keys.ToHashSet(StringComparer.Ordinal), usedKeys.Keys.ToHashSet(StringComparer.Ordinal));
+            cache.Save(options.CacheFilePath);
+        }
+
+        if (lockFile is not null && lockFile.IsChanged)
+        {
+            lockFile.Save(options.LockFilePath!);
+        }
+
+        var ordered = _diagnostics.OrderBy(d => d.PackageId ?? string.Empty, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Code, StringComparer.Ordinal).ToList();
+        return new RestoreVerificationResult { Packages = outcomes, Diagnostics = ordered, Mode = options.Mode };
+    }
+
+    private async Task<PackageOutcome> VerifyPackageAsync(
+        AssetsFile assets,
+        AssetsPackage package,
+        SigstoreLockFile? lockFile,
+        VerificationCache cache,
+        ConcurrentDictionary<string, bool> usedDirectories,
+        ConcurrentDictionary<string, bool> usedKeys,
+        CancellationToken cancellationToken)
+    {
+        PackageOutcome Fail(string code, string message, string? hash = null, SignerIdentity? signer = null, string? location = null, string? pattern = null)
+        {
+            Report(code, package.Id, package.Version, $"{package.Id} {package.Version}: {message}", isWarning: false);
+            return new PackageOutcome(package.Id, package.Version, PackageStatus.Failed, hash, signer, location, pattern, false, message);
+        }
+
+        var decision = options.Policy.Decide(package.Id);
+        if (!decision.HasPolicy)
+        {
+            return Fail(RestoreCodes.NoPolicy, "no SigstoreTrustedIdentity or SigstoreUnsignedAllowed entry matches this package ID. Add a trusted identity for it, or allow it unsigned explicitly with <SigstoreUnsignedAllowed Include=\"" + package.Id + "\" />.");
+        }
+
+        var (directory, nupkg) = Locate(assets, package);
+        if (nupkg is null)
+        {
+            return Fail(RestoreCodes.PackageMissing, $"its .nupkg is not in any package folder ({string.Join(", ", assets.PackageFolders)}). Run 'dotnet restore --force' so NuGet downloads it again.", pattern: decision.Pattern);
+        }
+
+        usedDirectories[directory!] = true;
+        var integrity = PackageIntegrity.Check(directory!, nupkg, package.Id, cache.GetFileState(directory!), options.Rehash, options.ContentHasher);
+        if (integrity.Problem is not null)
+        {
+            cache.RemoveFileState(directory!);
+            return Fail(integrity.Problem.Code, integrity.Problem.Message + $". Delete '{directory}' and restore again, and find out what changed it.", pattern: decision.Pattern);
+        }
+
+        cache.SetFileState(directory!, integrity.State!);
+        var contentHash = integrity.ContentHash!;
+        var hashText = Convert.ToBase64String(contentHash);
+        var location = new PackageLocation(package.Id, package.Version, directory!, nupkg, contentHash);
+        LockEntry? locked;
+        lock (_lockGate)
+        {
+            locked = lockFile?.Find(package.Id);
+        }
+
+        // Packages allowed unsigned are looked up only locally, unless the lock says they were signed before.
+        var localOnly = decision.Identities.Count == 0 && locked is null;
+        IReadOnlyList<BundleCandidate> bundles = [];
+        foreach (var source in options.Sources)
+        {
+            if (localOnly && !source.IsLocal)
+            {
+                continue;
+            }
+
+            try
+            {
+                bundles = await source.FindAsync(location, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SigstoreException ex)
+            {
+                return Fail(ex.Code == RestoreCodes.SignatureInvalid ? ex.Code : RestoreCodes.SignatureInvalid, ex.Message, hashText, pattern: decision.Pattern);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                Report(RestoreCodes.SourceUnavailable, package.Id, package.Version, $"{package.Id} {package.Version}: the {source.Name} bundle source failed ({ex.Message}); trying the next source.", isWarning: true);
+                continue;
+            }
+
+            if (bundles.Count > 0)
+            {
+                break;
+            }
+        }
+
+        if (bundles.Count == 0)
+        {
+            if (locked is not null)
+            {
+                if (!options.LockUpdate)
+                {
+                    return Fail(RestoreCodes.LockUnsignedAfterSigned, $"no bundle was found, but sigstore.lock.json records that this package ID was signed by {locked.Subject} (issuer {locked.Issuer}). If dropping the signature is expected, run 'sigstore lock update' or build with -p:SigstoreLockUpdate=true.", hashText, pattern: decision.Pattern);
+                }
+
+                lock (_lockGate)
+                {
+                    lockFile!.Remove(package.Id);
+                }
+
+                Report(RestoreCodes.LockUpdated, package.Id, package.Version, $"{package.Id} {package.Version}: removed from sigstore.lock.json (unsigned now; was signed by {locked.Subject}).", isWarning: true);
+            }
+
+            if (decision.UnsignedAllowed)
+            {
+                return new PackageOutcome(package.Id, package.Version, PackageStatus.UnsignedAllowed, hashText, null, null, decision.Pattern, false, null);
+            }
+
+            return Fail(RestoreCodes.Unsigned, $"no Sigstore bundle was found (looked in: {string.Join(", ", options.Sources.Select(s => s.Name))}), but '{decision.Pattern}' requires a signature by {string.Join(" or ", decision.Identities.Select(i => i.Subject ?? i.SubjectRegex))}. Publish the bundle next to the package, or allow it unsigned explicitly with SigstoreUnsignedAllowed.", hashText, pattern: decision.Pattern);
+        }
+
+        if (options.Verifier is null)
+        {
+            return Fail(RestoreCodes.TrustRootUnavailable, "a bundle was found but no Sigstore verifier is configured. Set SigstoreTrustedRootPath or SigstoreInstance.", hashText, pattern: decision.Pattern);
+        }
+
+        string? firstProblem = null;
+        string? firstProblemCode = null;
+        foreach (var bundle in bundles)
+        {
+            var key = VerificationCache.Key(contentHash, bundle.Json, options.Policy.Hash, options.Verifier.TrustRootFingerprint);
+            var signer = cache.GetVerified(key);
+            var fromCache = signer is not null;
+            if (signer is null)
+            {
+                try
+                {
+                    signer = options.Verifier.Verify(new PackageSubject(package.Id, package.Version, contentHash, nupkg), bundle.Json, decision.Identities);
+                }
+                catch (SigstoreException ex)
+                {
+                    firstProblem ??= $"the bundle from {bundle.Location} does not verify: {ex.Code}: {ex.Message}";
+                    firstProblemCode ??= RestoreCodes.SignatureInvalid;
+                    continue;
+                }
+            }
+
+            if (decision.Identities.Count > 0)
+            {
+                var mismatches = decision.Identities.Select(i => i.Mismatch(signer)).ToList();
+                if (mismatches.All(m => m is not null))
+                {
+                    firstProblem ??= $"it is signed by {signer}, which '{decision.Pattern}' does not trust ({string.Join("; ", mismatches)}). If this signer is legitimate, add it as a SigstoreTrustedIdentity.";
+                    firstProblemCode ??= RestoreCodes.IdentityNotTrusted;
+                    usedKeys[key] = true;
+                    if (!fromCache)
+                    {
+                        cache.SetVerified(key, signer);
+                    }
+
+                    continue;
+                }
+            }
+
+            usedKeys[key] = true;
+            if (!fromCache)
+            {
+                cache.SetVerified(key, signer);
+            }
+
+            if (bundle.CacheInPackageFolder)
+            {
+                TryCacheBundle(location, bundle);
+            }
+
+            var lockProblem = CheckLock(lockFile, package, signer);
+            if (lockProblem is not null)
+            {
+                return Fail(lockProblem.Value.Code, lockProblem.Value.Message, hashText, signer, bundle.Location, decision.Pattern);
+            }
+
+            return new PackageOutcome(package.Id, package.Version, PackageStatus.Verified, hashText, signer, bundle.Location, decision.Pattern, fromCache, null);
+        }
+
+        return Fail(firstProblemCode!, firstProblem!, hashText, pattern: decision.Pattern);
+    }
+
+    private (string Code, string Message)? CheckLock(SigstoreLockFile? lockFile, AssetsPackage package, SignerIdentity signer)
+    {
+        if (lockFile is null)
+        {
+            return null;
+        }
+
+        lock (_lockGate)
+        {
+            var locked = lockFile.Find(package.Id);
+            if (locked is null)
+            {
+                if (options.LockedMode)
+                {
+                    return (RestoreCodes.LockMissingEntry, $"it is signed by {signer}, but sigstore.lock.json has no entry for it and locked mode is on. Run 'sigstore lock update' (or build with -p:SigstoreLockUpdate=true) and commit the lock file.");
+                }
+
+                lockFile.Set(package.Id, LockEntry.From(signer, package.Version));
+                return null;
+            }
+
+            var difference = locked.Difference(signer);
+            if (difference is null)
+            {
+                return null;
+            }
+
+            if (!options.LockUpdate)
+            {
+                return (RestoreCodes.LockIdentityChanged, $"the signer changed since sigstore.lock.json was written (first seen at {locked.FirstSeenVersion}): {difference}. If this change is expected, run 'sigstore lock update' or build with -p:SigstoreLockUpdate=true, and commit the lock file.");
+            }
+
+            lockFile.Set(package.Id, LockEntry.From(signer, package.Version));
+            Report(RestoreCodes.LockUpdated, package.Id, package.Version, $"{package.Id} {package.Version}: sigstore.lock.json now records {signer} ({difference}).", isWarning: true);
+            return null;
+        }
+    }
+
+    private static void TryCacheBundle(PackageLocation location, BundleCandidate bundle)
+    {
+        try
+        {
+            FileWrites.WriteAtomically(location.CachedBundlePath, bundle.Json);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The cache is an optimisation; the next build fetches again.
+        }
+    }
+
+    private static (string? Directory, string? Nupkg) Locate(AssetsFile assets, AssetsPackage package)
+    {
+        var fileName = $"{package.Id.ToLowerInvariant()}.{package.Version.ToLowerInvariant()}.nupkg";
+        foreach (var folder in assets.PackageFolders)
+        {
+            var directory = Path.GetFullPath(Path.Combine(folder, package.Path));
+            var nupkg = Path.Combine(directory, fileName);
+            if (File.Exists(nupkg))
+            {
+                return (directory, nupkg);
+            }
+        }
+
+        return (null, null);
+    }
+
+    private void Report(string code, string? packageId, string? version, string message, bool isWarning)
+    {
+        var severity = isWarning ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        var emitted = code;
+        if (!isWarning && options.Mode == VerificationMode.Audit)
+        {
+            emitted = RestoreCodes.ToAuditWarning(code);
+            severity = DiagnosticSeverity.Warning;
+        }
+
+        // A folder changed after restore is never an accepted risk: integrity failures cannot be suppressed.
+        var suppressible = code is not (RestoreCodes.ContentHashMismatch or RestoreCodes.ExtractedFileTampered);
+        var suppressed = suppressible && (options.Policy.IsSuppressed(emitted, packageId) || options.Policy.IsSuppressed(code, packageId));
+        _diagnostics.Add(new RestoreDiagnostic(emitted, severity, packageId, version, message, suppressed));
+    }
+}

@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.NuGet.Restore;
+
+/// <summary>What a failed check does: nothing, a warning, or an error.</summary>
+public enum VerificationMode
+{
+    Off,
+    Audit,
+    Enforce,
+}
+
+/// <summary>
+/// A signer trusted for the packages whose ID matches <see cref="Packages"/>: an exact issuer (P-02), an exact SAN or
+/// a fully anchored SAN regex (P-01), and optional exact pins on Fulcio extensions (P-03, P-04, P-05).
+/// </summary>
+public sealed class TrustedIdentity
+{
+    private readonly Regex? _subjectRegex;
+
+    public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null)
+    {
+        ArgumentNullException.ThrowIfNull(packages);
+        Packages = packages;
+        if (string.IsNullOrWhiteSpace(issuer))
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trusted identity for '{packages}' has no Issuer. Every trusted identity needs the exact OIDC issuer URL (e.g. Issuer=\"https://token.actions.githubusercontent.com\").");
+        }
+
+        if (string.IsNullOrEmpty(subject) == string.IsNullOrEmpty(subjectRegex))
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trusted identity for '{packages}' needs exactly one of Subject (the exact certificate SAN) or SubjectRegex (a regex the whole SAN must match).");
+        }
+
+        Issuer = issuer;
+        Subject = string.IsNullOrEmpty(subject) ? null : subject;
+        SubjectRegex = string.IsNullOrEmpty(subjectRegex) ? null : subjectRegex;
+        if (SubjectRegex is not null)
+        {
+            try
+            {
+                // Full-match semantics always, whatever anchors the author wrote (P-01).
+                _subjectRegex = new Regex("^(?:" + SubjectRegex + ")$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            {
+                throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The SubjectRegex '{SubjectRegex}' for '{packages}' is not a valid regular expression: {ex.Message}", ex);
+            }
+        }
+
+        ExtensionPins = extensionPins ?? new Dictionary<string, string>();
+    }
+
+    public PackageIdPattern Packages { get; }
+
+    public string Issuer { get; }
+
+    public string? Subject { get; }
+
+    public string? SubjectRegex { get; }
+
+    /// <summary>Exact values by Fulcio extension OID.</summary>
+    public IReadOnlyDictionary<string, string> ExtensionPins { get; }
+
+    /// <summary>A regex that does not name a ref lets any branch or tag of a workflow sign (P-01, P-05).</summary>
+    public bool IsRegexWithoutRef => SubjectRegex is not null && !SubjectRegex.Contains('@', StringComparison.Ordinal);
+
+    /// <summary>Null when the signer matches; otherwise why not.</summary>
+    public string? Mismatch(SignerIdentity signer)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        if (!string.Equals(signer.Issuer, Issuer, StringComparison.Ordinal))
+        {
+            return $"issuer '{signer.Issuer}' is not '{Issuer}'";
+        }
+
+        if (Subject is not null && !string.Equals(signer.Subject, Subject, StringComparison.Ordinal))
+        {
+            return $"subject '{signer.Subject}' is not '{Subject}'";
+        }
+
+        if (_subjectRegex is not null && !_subjectRegex.IsMatch(signer.Subject))
+        {
+            return $"subject '{signer.Subject}' does not match the regex '{SubjectRegex}'";
+        }
+
+        foreach (var (oid, expected) in ExtensionPins)
+        {
+            var actual = signer.Extension(oid);
+            if (!string.Equals(actual, expected, StringComparison.Ordinal))
+            {
+                var name = SignerExtensions.All.FirstOrDefault(e => e.Oid == oid)?.Name ?? oid;
+                return $"{name} is '{actual ?? "(absent)"}', not '{expected}'";
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"));
+
+    internal void AppendCanonical(StringBuilder builder)
+    {
+        builder.Append("id|").Append(Packages.Text.ToLowerInvariant()).Append('|').Append(Issuer).Append('|').Append(Subject).Append('|').Append(SubjectRegex);
+        foreach (var (oid, value) in ExtensionPins.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            builder.Append('|').Append(oid).Append('=').Append(value);
+        }
+
+        builder.Append('\n');
+    }
+}
+
+/// <summary>A suppression, NuGetAudit-style: by code, by package ID pattern, or both.</summary>
+public sealed record Suppression(string? Code, PackageIdPattern? Packages)
+{
+    public bool Covers(string code, string? packageId) =>
+        (Code is null || string.Equals(Code, code, StringComparison.OrdinalIgnoreCase))
+        && (Packages is null || (packageId is not null && Packages.IsMatch(packageId)));
+}
+
+/// <summary>What the policy says about one package ID.</summary>
+/// <param name="Identities">The signers trusted for it (empty when only unsigned-allowed applies).</param>
+/// <param name="UnsignedAllowed">An explicit entry allows it without a signature (P-06: never a fallback).</param>
+/// <param name="Pattern">The most specific pattern that decided, or null when nothing matched.</param>
+public sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities, bool UnsignedAllowed, string? Pattern)
+{
+    public bool HasPolicy => Pattern is not null;
+}
+
+/// <summary>
+/// The dependency trust policy: trusted identities and unsigned-allowed entries by package ID pattern, suppressions,
+/// and the mode. For a package, only the most specific matching pattern(s) count, so
+/// <c>UnsignedAllowed="*"</c> next to <c>TrustedIdentity="Contoso.*"</c> still requires Contoso packages to be signed.
+/// </summary>
+public sealed class TrustPolicy
+{
+    public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions)
+    {
+        Identities = identities.ToList();
+        UnsignedAllowed = unsignedAllowed.Distinct().ToList();
+        Suppressions = suppressions.ToList();
+        Hash = ComputeHash();
+    }
+
+    public static TrustPolicy Empty { get; } = new([], [], []);
+
+    public IReadOnlyList<TrustedIdentity> Identities { get; }
+
+    public IReadOnlyList<PackageIdPattern> UnsignedAllowed { get; }
+
+    public IReadOnlyList<Suppression> Suppressions { get; }
+
+    public bool IsEmpty => Identities.Count == 0 && UnsignedAllowed.Count == 0;
+
+    /// <summary>SHA-256 (hex) of the rules that decide a verification outcome; part of the verification cache key.</summary>
+    public string Hash { get; }
+
+    public PolicyDecision Decide(string packageId)
+    {
+        var best = int.MinValue;
+        foreach (var identity in Identities)
+        {
+            if (identity.Packages.IsMatch(packageId))
+            {
+                best = Math.Max(best, identity.Packages.Specificity);
+            }
+        }
+
+        foreach (var allowed in UnsignedAllowed)
+        {
+            if (allowed.IsMatch(packageId))
+            {
+                best = Math.Max(best, allowed.Specificity);
+            }
+        }
+
+        if (best == int.MinValue)
+        {
+            return new PolicyDecision([], false, null);
+        }
+
+        var identities = Identities.Where(i => i.Packages.Specificity == best && i.Packages.IsMatch(packageId)).ToList();
+        var unsigned = UnsignedAllowed.FirstOrDefault(p => p.Specificity == best && p.IsMatch(packageId));
+        var pattern = identities.FirstOrDefault()?.Packages.Text ?? unsigned!.Text;
+        return new PolicyDecision(identities, unsigned is not null, pattern);
+    }
+
+    public bool IsSuppressed(string code, string? packageId) => Suppressions.Any(s => s.Covers(code, packageId));
+
+    public TrustPolicy Merge(TrustPolicy other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new TrustPolicy(Identities.Concat(other.Identities), UnsignedAllowed.Concat(other.UnsignedAllowed), Suppressions.Concat(other.Suppressions));
+    }
+
+    private string ComputeHash()
+    {
+        var builder = new StringBuilder("sigstore-restore-policy-v1\n");
+        foreach (var identity in Identities.OrderBy(i => i.ToString(), StringComparer.Ordinal))
+        {
+            identity.AppendCanonical(builder);
+        }
+
+        foreach (var pattern in UnsignedAllowed.Select(p => p.Text.ToLowerInvariant()).Order(StringComparer.Ordinal))
+        {
+            builder.Append("unsigned|").Append(pattern).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+    }
+
+    public static VerificationMode ParseMode(string? text, bool policyConfigured)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            // No policy: nothing to check against, so stay out of the way. A policy without a mode enforces it.
+            return policyConfigured ? VerificationMode.Enforce : VerificationMode.Off;
+        }
+
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "off" or "false" => VerificationMode.Off,
+            "audit" => VerificationMode.Audit,
+            "enforce" or "true" => VerificationMode.Enforce,
+            _ => throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreVerifyPackages='{text}' is not a mode. Use off, audit or enforce."),
+        };
+    }
+}

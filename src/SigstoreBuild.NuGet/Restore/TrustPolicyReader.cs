@@ -1,0 +1,173 @@
+using System.Text.Json;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.NuGet.Restore;
+
+/// <summary>An MSBuild item as plain data: its Include and its custom metadata.</summary>
+public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, string> Metadata)
+{
+    public string? Get(string name) => Metadata.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}
+
+/// <summary>
+/// Builds a <see cref="TrustPolicy"/> from MSBuild items (<c>SigstoreTrustedIdentity</c>, <c>SigstoreUnsignedAllowed</c>,
+/// <c>SigstoreVerifySuppress</c>) or from the equivalent JSON policy file.
+/// </summary>
+public static class TrustPolicyReader
+{
+    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages" };
+
+    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
+    {
+        ArgumentNullException.ThrowIfNull(trustedIdentities);
+        ArgumentNullException.ThrowIfNull(unsignedAllowed);
+        ArgumentNullException.ThrowIfNull(suppressions);
+        var identities = trustedIdentities.Select(item =>
+        {
+            var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in item.Metadata)
+            {
+                if (KnownIdentityMetadata.Contains(name) || string.IsNullOrWhiteSpace(value) || IsWellKnownMetadata(name))
+                {
+                    continue;
+                }
+
+                var extension = SignerExtensions.Find(name)
+                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
+                pins[extension.Oid] = value.Trim();
+            }
+
+            return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins);
+        }).ToList();
+        var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
+        var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
+        return new TrustPolicy(identities, unsigned, suppress);
+    }
+
+    /// <summary>
+    /// The JSON policy file: <c>{"mode": "...", "trustedIdentities": [{"packages": "Contoso.*", "issuer": "...",
+    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ...}], "unsignedAllowed": ["..."],
+    /// "suppress": [{"code": "SSB5103", "package": "..."}]}</c>. Unknown properties are errors, so typos never loosen it.
+    /// </summary>
+    public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"Cannot read the trust policy file '{path}': {ex.Message}", ex);
+        }
+
+        return FromJson(bytes, path);
+    }
+
+    public static (TrustPolicy Policy, string? Mode) FromJson(byte[] utf8Json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        try
+        {
+            using var document = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(path, "the top level is not an object");
+            }
+
+            string? mode = null;
+            var identities = new List<PolicyItem>();
+            var unsigned = new List<PolicyItem>();
+            var suppress = new List<PolicyItem>();
+            foreach (var property in root.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "$schema":
+                        break;
+                    case "mode":
+                        mode = property.Value.GetString();
+                        break;
+                    case "trustedIdentities":
+                        foreach (var entry in property.Value.EnumerateArray())
+                        {
+                            var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                            string? packages = null;
+                            foreach (var field in entry.EnumerateObject())
+                            {
+                                if (field.Name == "packages")
+                                {
+                                    packages = field.Value.GetString();
+                                }
+                                else
+                                {
+                                    metadata[field.Name] = field.Value.GetString() ?? string.Empty;
+                                }
+                            }
+
+                            identities.Add(new PolicyItem(packages ?? throw Invalid(path, "a trusted identity has no 'packages'"), metadata));
+                        }
+
+                        break;
+                    case "unsignedAllowed":
+                        unsigned.AddRange(property.Value.EnumerateArray().Select(e => new PolicyItem(e.GetString() ?? string.Empty, new Dictionary<string, string>())));
+                        break;
+                    case "suppress":
+                        foreach (var entry in property.Value.EnumerateArray())
+                        {
+                            var code = entry.TryGetProperty("code", out var c) ? c.GetString() : null;
+                            var package = entry.TryGetProperty("package", out var p) ? p.GetString() : null;
+                            var metadata = new Dictionary<string, string>();
+                            if (package is not null)
+                            {
+                                metadata["Package"] = package;
+                            }
+
+                            suppress.Add(new PolicyItem(code ?? string.Empty, metadata));
+                        }
+
+                        break;
+                    default:
+                        throw Invalid(path, $"unknown property '{property.Name}'");
+                }
+            }
+
+            return (FromItems(identities, unsigned, suppress), mode);
+        }
+        catch (JsonException ex)
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trust policy file '{path}' is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trust policy file '{path}' has a value of the wrong type: {ex.Message}", ex);
+        }
+    }
+
+    private static Suppression ParseSuppression(string include, string? code, string? package)
+    {
+        // Include is a code (SSBnnnn) or a package ID pattern; metadata narrows it further.
+        if (include.StartsWith("SSB", StringComparison.OrdinalIgnoreCase) && include.Length == 7 && include[3..].All(char.IsAsciiDigit))
+        {
+            return new Suppression(include.ToUpperInvariant(), package is null ? null : PackageIdPattern.Parse(package));
+        }
+
+        if (include.Length == 0)
+        {
+            return code is null && package is null
+                ? throw new SigstoreException(RestoreCodes.PolicyInvalid, "A suppression names neither a code nor a package. Give 'code', 'package' or both.")
+                : new Suppression(code?.ToUpperInvariant(), package is null ? null : PackageIdPattern.Parse(package));
+        }
+
+        return new Suppression(code?.ToUpperInvariant(), PackageIdPattern.Parse(include));
+    }
+
+    // MSBuild adds these to every item; they are never policy.
+    private static bool IsWellKnownMetadata(string name) => name is "FullPath" or "RootDir" or "Filename" or "Extension" or "RelativeDir"
+        or "Directory" or "RecursiveDir" or "Identity" or "ModifiedTime" or "CreatedTime" or "AccessedTime" or "DefiningProjectFullPath"
+        or "DefiningProjectDirectory" or "DefiningProjectName" or "DefiningProjectExtension" or "OriginalItemSpec";
+
+    private static SigstoreException Invalid(string path, string why) =>
+        new(RestoreCodes.PolicyInvalid, $"The trust policy file '{path}' is not valid: {why}. See docs/diagnostics/restore.md for its shape.");
+}

@@ -1,0 +1,151 @@
+using Microsoft.Build.Framework;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Restore;
+
+namespace SigstoreBuild.Tasks.Restore;
+
+/// <summary>
+/// Verifies the packages of project.assets.json against the Sigstore trust policy (see SigstoreBuild.Restore.targets).
+/// A thin adapter: items become <see cref="PolicyItem"/>s, findings become coded MSBuild errors and warnings.
+/// </summary>
+public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    [Required]
+    public string AssetsFile { get; set; } = string.Empty;
+
+    public string? ProjectPath { get; set; }
+
+    public string? StateDirectory { get; set; }
+
+    public string? Mode { get; set; }
+
+    public ITaskItem[] TrustedIdentities { get; set; } = [];
+
+    public ITaskItem[] UnsignedAllowed { get; set; } = [];
+
+    public ITaskItem[] Suppressions { get; set; } = [];
+
+    public string? PolicyFile { get; set; }
+
+    public string? LockFile { get; set; }
+
+    public bool LockUpdate { get; set; }
+
+    public bool LockedMode { get; set; }
+
+    public bool Rehash { get; set; }
+
+    public ITaskItem[] BundleDirectories { get; set; } = [];
+
+    public string? AttestationUrlTemplate { get; set; }
+
+    public bool GitHubAttestations { get; set; }
+
+    public string? GitHubApiUrl { get; set; }
+
+    public string? TrustedRootPath { get; set; }
+
+    public string? StampFile { get; set; }
+
+    /// <summary>Tests and hosts that embed a verifier set it; production resolves one from the trust root.</summary>
+    internal static Func<string?, IPackageSignatureVerifier?>? VerifierFactory { get; set; }
+
+    public void Cancel() => _cancellation.Cancel();
+
+    public override bool Execute()
+    {
+        try
+        {
+            var request = new RestoreRunRequest
+            {
+                AssetsFilePath = AssetsFile,
+                ProjectFileName = ProjectPath is null ? null : Path.GetFileName(ProjectPath),
+                StateDirectory = string.IsNullOrWhiteSpace(StateDirectory) ? null : StateDirectory,
+                Mode = Mode,
+                TrustedIdentities = TrustedIdentities.Select(ToPolicyItem).ToList(),
+                UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
+                Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
+                PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,
+                LockFile = LockFile,
+                LockUpdate = LockUpdate,
+                LockedMode = LockedMode,
+                Rehash = Rehash,
+                BundleDirectories = BundleDirectories.Select(i => i.GetMetadata("FullPath")).ToList(),
+                AttestationUrlTemplate = AttestationUrlTemplate,
+                GitHubAttestations = GitHubAttestations,
+                GitHubApiUrl = GitHubApiUrl,
+                GitHubToken = Environment.GetEnvironmentVariable("GITHUB_TOKEN"),
+                StampFile = StampFile,
+                StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
+            };
+            var verifier = (VerifierFactory ?? RestoreVerifierResolver.Resolve)(TrustedRootPath);
+            var result = RestoreRun.ExecuteAsync(request, verifier, http: null, _cancellation.Token).GetAwaiter().GetResult();
+            foreach (var diagnostic in result.Diagnostics)
+            {
+                if (diagnostic.Suppressed)
+                {
+                    Log.LogMessage(MessageImportance.Low, $"Sigstore: suppressed {diagnostic.Code}: {diagnostic.Message}");
+                }
+                else if (diagnostic.Severity == NuGet.Restore.DiagnosticSeverity.Error)
+                {
+                    LogError(diagnostic.Code, diagnostic.Message);
+                }
+                else if (diagnostic.Severity == NuGet.Restore.DiagnosticSeverity.Warning)
+                {
+                    Log.LogWarning("Sigstore", diagnostic.Code, null, ProjectPath, 0, 0, 0, 0, diagnostic.Message);
+                }
+            }
+
+            if (result.Packages.Count > 0)
+            {
+                Log.LogMessage(result.Succeeded ? MessageImportance.Normal : MessageImportance.High, "Sigstore: " + result.Summary);
+            }
+        }
+        catch (SigstoreException ex)
+        {
+            LogError(ex.Code, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            LogError(SetupCodes.Cancelled, "Dependency verification was cancelled.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The task boundary: one coded error instead of an MSBuild crash report.
+            LogError(SetupCodes.Internal, $"Dependency verification failed unexpectedly ({ex.GetType().Name}: {ex.Message}). Rerun with -v:diag and report it if it persists.");
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    private void LogError(string code, string message) => Log.LogError("Sigstore", code, null, ProjectPath, 0, 0, 0, 0, message);
+
+    private static PolicyItem ToPolicyItem(ITaskItem item)
+    {
+        // MSBuild expands '*' in Include as a file wildcard: Include="*" becomes the files of the project folder.
+        if (File.Exists(item.GetMetadata("FullPath")))
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The Sigstore policy item '{item.ItemSpec}' is a file: MSBuild expanded a '*' in Include as a file wildcard. Write '*' as %2A in Include (Include=\"Contoso.%2A\"), or put the pattern in Packages=\"Contoso.*\".");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in item.MetadataNames.Cast<string>())
+        {
+            metadata[name] = item.GetMetadata(name);
+        }
+
+        return new PolicyItem(item.ItemSpec, metadata);
+    }
+}
+
+/// <summary>
+/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
+/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
+/// </summary>
+internal static class RestoreVerifierResolver
+{
+    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
+        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
+}
