@@ -1,0 +1,103 @@
+using System.Reflection;
+
+namespace SigstoreBuild.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// Shared state of the end-to-end run: the SigstoreBuild package packed once from this repository with a unique version,
+/// a folder feed holding it, one isolated NUGET_PACKAGES, and a work root where samples are copied.
+/// </summary>
+[TestClass]
+public static class E2E
+{
+    public static string RepoRoot { get; } =
+        typeof(E2E).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+
+    public static string Root { get; private set; } = null!;
+    public static string Feed { get; private set; } = null!;
+    public static string NuGetPackages { get; private set; } = null!;
+    public static string PackageVersion { get; private set; } = null!;
+    public static string PackagePath { get; private set; } = null!;
+    public static string? SetupFailure { get; private set; }
+
+    [AssemblyInitialize]
+    public static void PackSigstoreBuild(TestContext context)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "sigstore-e2e", DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Feed = Path.Combine(Root, "feed");
+        NuGetPackages = Path.Combine(Root, "nuget-packages");
+        Directory.CreateDirectory(Feed);
+        Directory.CreateDirectory(NuGetPackages);
+        PackageVersion = $"0.0.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+
+        // Samples stand alone (their Directory.*.props stop the repository's from applying); the feed comes first,
+        // the machine's package cache is a fallback so runtime packs are not downloaded again.
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props" })
+        {
+            File.Copy(Path.Combine(RepoRoot, "samples", file), Path.Combine(Root, file));
+        }
+
+        var machineCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var fallback = Directory.Exists(machineCache) ? $"<fallbackPackageFolders><add key=\"machine\" value=\"{machineCache}\" /></fallbackPackageFolders>" : "";
+        File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources><add key="sigstorebuild-e2e" value="{Feed}" /></packageSources>
+              {fallback}
+            </configuration>
+            """);
+
+        var result = DotNet.Run(RepoRoot, null, "pack", Path.Combine(RepoRoot, "src", "SigstoreBuild.Tasks", "SigstoreBuild.Tasks.csproj"),
+            "-c", "Release", "-o", Feed, $"-p:Version={PackageVersion}", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-tl:off");
+        PackagePath = Path.Combine(Feed, $"SigstoreBuild.{PackageVersion}.nupkg");
+        if (!result.Succeeded || !File.Exists(PackagePath))
+        {
+            SetupFailure = "Packing SigstoreBuild failed: " + result;
+        }
+    }
+
+    [AssemblyCleanup]
+    public static void Cleanup()
+    {
+        if (Root is not null && Directory.Exists(Root) && Environment.GetEnvironmentVariable("SIGSTORE_E2E_KEEP") is null)
+        {
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A build server may still hold a file; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+
+    public static void RequirePackage()
+    {
+        if (SetupFailure is not null)
+        {
+            Assert.Inconclusive(SetupFailure);
+        }
+    }
+
+    /// <summary>Copies a sample to a fresh folder under the work root and returns its path.</summary>
+    public static string CopySample(string sample, string testName)
+    {
+        RequirePackage();
+        var source = Path.Combine(RepoRoot, "samples", sample);
+        var destination = Path.Combine(Root, testName, sample);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "out"))
+            {
+                continue;
+            }
+
+            var target = Path.Combine(destination, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return destination;
+    }
+}

@@ -1,0 +1,202 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.EndToEnd.Tests.Infrastructure;
+using SigstoreBuild.LocalStack;
+using SigstoreBuild.NuGet;
+using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Verification;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.EndToEnd.Tests;
+
+/// <summary>
+/// Real dotnet pack / publish of sample copies through the packed SigstoreBuild, signing against an in-process local
+/// Sigstore instance; every bundle is then verified with the project's verifier.
+/// </summary>
+[TestClass]
+public sealed class SigningTests
+{
+    private const string Signer = "e2e-signer@example.com";
+    private static LocalSigstore s_sigstore = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartSigstore(TestContext context)
+    {
+        E2E.RequirePackage();
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(E2E.Root, "sigstore"), 0, context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopSigstore()
+    {
+        if (s_sigstore is not null)
+        {
+            await s_sigstore.DisposeAsync();
+        }
+    }
+
+    private static Dictionary<string, string> IdentityEnvironment(string? token = null) => new() { ["SIGSTORE_ID_TOKEN"] = token ?? s_sigstore.MintToken(Signer) };
+
+    private static string[] Pack(params string[] more) =>
+        DotNet.BuildArguments("pack", [$"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}", .. more]);
+
+    private static PackageVerifier Verifier() =>
+        new(new SigstoreAttestationVerifier(new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood),
+            CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
+
+    [TestMethod]
+    public void Pack_SignsThePackage_WhichVerifies_AndIsByteIdenticalToAnUnsignedPack()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var unsigned = DotNet.Run(project, null, DotNet.BuildArguments("pack", "-o", "out-unsigned", "-p:SigstoreSign=false"));
+        Assert.IsTrue(unsigned.Succeeded, unsigned.ToString());
+
+        var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg as " + Signer, result.Output);
+
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")), File.ReadAllBytes(package));
+
+        var verified = Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
+        Assert.AreEqual(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(package))), verified.MatchedSubject.Digest["sha256"]);
+        Assert.AreEqual(PackageStatements.SlsaProvenanceV1, verified.Statement.PredicateType);
+
+        // Incremental: nothing changed, so nothing is signed again and the bundle is untouched.
+        var bundleBefore = File.ReadAllBytes(package + ".sigstore.json");
+        var again = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(again.Succeeded, again.ToString());
+        Assert.DoesNotContain("Sigstore: signed", again.Output);
+        CollectionAssert.AreEqual(bundleBefore, File.ReadAllBytes(package + ".sigstore.json"));
+
+        // A changed package is signed again.
+        File.WriteAllText(Path.Combine(project, "Extra.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra { }\n");
+        var changed = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(changed.Succeeded, changed.ToString());
+        Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg", changed.Output);
+        Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+    }
+
+    [TestMethod]
+    public void AuthorSignedCopy_StillVerifies_TamperedCopy_DoesNot()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        var bundle = BundleSerializer.Load(package + ".sigstore.json");
+
+        var signed = Path.Combine(project, "signed", "Contoso.Greetings.1.0.0.nupkg");
+        Directory.CreateDirectory(Path.GetDirectoryName(signed)!);
+        File.Copy(package, signed);
+        var pfx = Path.Combine(project, "author.pfx");
+        File.WriteAllBytes(pfx, TestCertificates.AuthorPfx("pw"));
+        var sign = DotNet.Run(project, null, "nuget", "sign", signed, "--certificate-path", pfx, "--certificate-password", "pw", "--overwrite");
+        if (!sign.Succeeded)
+        {
+            Assert.Inconclusive("dotnet nuget sign failed: " + sign);
+        }
+
+        var afterSigning = Verifier().Verify(signed, bundle);
+        Assert.IsTrue(afterSigning.Package.IsSigned);
+        CollectionAssert.AreNotEqual(File.ReadAllBytes(package), File.ReadAllBytes(signed));
+
+        var tampered = Path.Combine(project, "tampered.nupkg");
+        File.Copy(signed, tampered);
+        using (var zip = ZipFile.Open(tampered, ZipArchiveMode.Update))
+        {
+            using var writer = new StreamWriter(zip.CreateEntry("lib/net10.0/payload.txt").Open());
+            writer.Write("added later");
+        }
+
+        var ex = Assert.Throws<SigstoreException>(() => Verifier().Verify(tampered, bundle));
+        Assert.StartsWith("SSB", ex.Code);
+    }
+
+    [TestMethod]
+    public void MultiTargetedPack_SignsNupkgAndSnupkg_InTheOuterBuild()
+    {
+        var project = E2E.CopySample("MultiTargetLibrary", TestContext.TestName!);
+        var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        foreach (var file in new[] { "Contoso.Text.2.1.0.nupkg", "Contoso.Text.2.1.0.snupkg" })
+        {
+            var path = Path.Combine(project, "out", file);
+            Assert.AreEqual(1, CountOccurrences(result.Output, $"Sigstore: signed {file} "), result.Output);
+            var verified = Verifier().Verify(path, BundleSerializer.Load(path + ".sigstore.json"));
+            Assert.AreEqual("pkg:nuget/Contoso.Text@2.1.0", verified.MatchedSubject.Name);
+        }
+    }
+
+    [TestMethod]
+    public void SelfContainedPublish_OneBundleListsEveryPublishedFile()
+    {
+        var project = E2E.CopySample("ConsoleApp", TestContext.TestName!);
+        var result = DotNet.Run(project, IdentityEnvironment(), DotNet.BuildArguments("publish",
+            $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+
+        var publishDir = Path.Combine(project, "bin", "Release", "net10.0", "linux-x64", "publish");
+        var bundlePath = publishDir + ".sigstore.json";
+        var bundle = BundleSerializer.Load(bundlePath);
+        var statement = InTotoStatement.Parse(bundle.DsseEnvelope!.Payload!);
+        var files = Directory.GetFiles(publishDir, "*", SearchOption.AllDirectories);
+        Assert.HasCount(files.Length, statement.Subjects);
+        foreach (var file in files)
+        {
+            var name = Path.GetRelativePath(publishDir, file).Replace(Path.DirectorySeparatorChar, '/');
+            var subject = statement.Subjects.Single(s => s.Name == name);
+            Assert.AreEqual(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))), subject.Digest["sha256"], name);
+        }
+
+        Assert.IsTrue(statement.Subjects.Any(s => s.Name == "Contoso.Hello"), "the app host is attested");
+        var verifier = new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood);
+        var first = statement.Subjects[0];
+        verifier.Verify(bundle, VerificationPolicy.ForDigest("sha256:" + first.Digest["sha256"]).RequireIdentity(CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
+        var last = statement.Subjects[^1];
+        verifier.Verify(bundle, VerificationPolicy.ForDigest("sha256:" + last.Digest["sha256"]).RequireIdentity(CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
+    }
+
+    [TestMethod]
+    public void DiagnosticBinlog_DoesNotContainTheToken()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var token = s_sigstore.MintToken(Signer);
+        var binlog = Path.Combine(project, "pack.binlog");
+        var result = DotNet.Run(project, IdentityEnvironment(token), Pack("-o", "out", "-v:diag", $"-bl:{binlog}"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg.sigstore.json")));
+
+        Assert.DoesNotContain(token, result.Output);
+        var signature = token.Split('.')[2];
+        Assert.DoesNotContain(signature, result.Output);
+
+        // A binlog is a gzip stream of records with UTF-8 strings: search the decompressed bytes.
+        using var gzip = new GZipStream(File.OpenRead(binlog), CompressionMode.Decompress);
+        using var decompressed = new MemoryStream();
+        gzip.CopyTo(decompressed);
+        var bytes = decompressed.ToArray();
+        Assert.IsGreaterThan(10_000, bytes.Length, "the binlog should hold a diagnostic build");
+        Assert.AreEqual(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(signature)), "the token's signature is in the binlog");
+        Assert.AreEqual(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token[..40])), "the token is in the binlog");
+        Assert.AreNotEqual(-1, bytes.AsSpan().IndexOf("SigstoreSignPackages"u8), "the binlog should record the signing target");
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
