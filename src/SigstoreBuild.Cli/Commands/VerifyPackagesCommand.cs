@@ -36,8 +36,9 @@ public static class VerifyPackagesCommand
         var attestationUrl = new Option<string>("--attestation-url") { Description = "An attestation URL template ({id}, {version}, {lowerId}, {lowerVersion}, {sha512})." };
         var github = new Option<bool>("--github") { Description = "Ask GitHub's attestation API by digest (token from GITHUB_TOKEN)." };
         var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "trusted_root.json of the Sigstore instance." };
+        var offline = new Option<bool>("--offline") { Description = "Never contact the TUF mirror: use its cache, else the embedded trust root." };
         var json = new Option<bool>("--json") { Description = "Print the JSON report instead of the summary." };
-        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github, trustedRoot, json };
+        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github, trustedRoot, offline, json };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(project) is null) == (result.GetValue(assets) is null))
@@ -74,8 +75,22 @@ public static class VerifyPackagesCommand
                 StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
                 InvalidateOnFailure = fromProject is not null,
             };
-            var rootPath = parse.GetValue(trustedRoot)?.FullName ?? fromProject?.Property("SigstoreTrustedRootPath");
-            var result = await RestoreRun.ExecuteAsync(request, RestoreCliVerifier.Resolve(rootPath), http: null, ct).ConfigureAwait(false);
+            var trust = new RestoreTrustSettings
+            {
+                Instance = fromProject?.Property("SigstoreInstance"),
+                TrustedRootPath = parse.GetValue(trustedRoot)?.FullName ?? fromProject?.Property("SigstoreTrustedRootPath"),
+                TufUrl = fromProject?.Property("SigstoreTufUrl"),
+                TufRootPath = fromProject?.Property("SigstoreTufRootPath"),
+                TufCachePath = fromProject?.Property("SigstoreTufCachePath"),
+                Offline = parse.GetValue(offline) || string.Equals(fromProject?.Property("SigstoreOffline"), "true", StringComparison.OrdinalIgnoreCase),
+            };
+            TrustRootPackageSignatureVerifier? verifier = null;
+            var result = await RestoreRun.ExecuteAsync(request, () => verifier = TrustRootPackageSignatureVerifier.Create(trust.ToConfiguration()), http: null, ct).ConfigureAwait(false);
+            foreach (var warning in verifier?.Warnings ?? [])
+            {
+                console.Warning(warning.Code, warning.Message);
+            }
+
             foreach (var diagnostic in result.Diagnostics.Where(d => !d.Suppressed))
             {
                 if (diagnostic.Severity == DiagnosticSeverity.Error)
@@ -103,20 +118,10 @@ public static class VerifyPackagesCommand
     }
 }
 
-/// <summary>
-/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
-/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
-/// </summary>
-internal static class RestoreCliVerifier
-{
-    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
-        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
-}
-
 /// <summary>A project's policy items and properties, read with <c>dotnet msbuild -getItem/-getProperty</c> (JSON output).</summary>
 internal sealed class ProjectPolicy(string projectPath, JsonElement root)
 {
-    private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath"];
+    private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath", "SigstoreInstance", "SigstoreTufUrl", "SigstoreTufRootPath", "SigstoreTufCachePath", "SigstoreOffline"];
     private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory"];
 
     public string ProjectPath { get; } = projectPath;

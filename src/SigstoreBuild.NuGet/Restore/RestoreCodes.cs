@@ -55,6 +55,9 @@ public static class RestoreCodes
     /// <summary>A bundle source is misconfigured (bad URL template, missing directory).</summary>
     public const string SourceInvalid = "SSB5115";
 
+    /// <summary>The trust settings are invalid (missing trusted root file, unknown instance, custom instance without TUF settings).</summary>
+    public const string TrustConfigurationInvalid = "SSB5116";
+
     /// <summary>Offset from an error code to its audit-mode warning.</summary>
     public const int AuditOffset = 500;
 

@@ -60,9 +60,17 @@ public static class RestoreRun
 {
     public const string ReportFileName = "verify-packages.json";
 
-    public static async Task<RestoreVerificationResult> ExecuteAsync(RestoreRunRequest request, IPackageSignatureVerifier? verifier, HttpClient? http, CancellationToken cancellationToken)
+    public static Task<RestoreVerificationResult> ExecuteAsync(RestoreRunRequest request, IPackageSignatureVerifier? verifier, HttpClient? http, CancellationToken cancellationToken) =>
+        ExecuteAsync(request, () => verifier, http, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="verifierFactory"/> is called only when verification is on, so trust settings are validated (and
+    /// may throw SSB5116) only for builds that verify; the verifier itself should load its trust root lazily.
+    /// </summary>
+    public static async Task<RestoreVerificationResult> ExecuteAsync(RestoreRunRequest request, Func<IPackageSignatureVerifier?> verifierFactory, HttpClient? http, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(verifierFactory);
         var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions);
         string? fileMode = null;
         if (!string.IsNullOrWhiteSpace(request.PolicyFile))
@@ -84,6 +92,7 @@ public static class RestoreRun
             return new RestoreVerificationResult { Packages = [], Diagnostics = diagnostics, Mode = verificationMode };
         }
 
+        var verifier = verifierFactory();
         var sources = new List<IBundleSource> { new SidecarBundleSource() };
         sources.AddRange(request.BundleDirectories.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => new DirectoryBundleSource(Path.GetFullPath(d))));
         sources.Add(new PackageFolderCacheBundleSource());

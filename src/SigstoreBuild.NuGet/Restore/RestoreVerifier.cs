@@ -243,7 +243,16 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
         string? firstProblemCode = null;
         foreach (var bundle in bundles)
         {
-            var key = VerificationCache.Key(contentHash, bundle.Json, options.Policy.Hash, options.Verifier.TrustRootFingerprint);
+            string key;
+            try
+            {
+                key = VerificationCache.Key(contentHash, bundle.Json, options.Policy.Hash, options.Verifier.TrustRootFingerprint);
+            }
+            catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
+            {
+                return Fail(ex.Code, ex.Message, hashText, pattern: decision.Pattern);
+            }
+
             var signer = cache.GetVerified(key);
             var fromCache = signer is not null;
             if (signer is null)
@@ -251,6 +260,10 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
                 try
                 {
                     signer = options.Verifier.Verify(new PackageSubject(package.Id, package.Version, contentHash, nupkg), bundle.Json, decision.Identities);
+                }
+                catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
+                {
+                    return Fail(ex.Code, ex.Message, hashText, pattern: decision.Pattern);
                 }
                 catch (SigstoreException ex)
                 {

@@ -47,10 +47,18 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public string? TrustedRootPath { get; set; }
 
-    public string? StampFile { get; set; }
+    /// <summary>public-good (default), staging or custom.</summary>
+    public string? Instance { get; set; }
 
-    /// <summary>Tests and hosts that embed a verifier set it; production resolves one from the trust root.</summary>
-    internal static Func<string?, IPackageSignatureVerifier?>? VerifierFactory { get; set; }
+    public string? TufUrl { get; set; }
+
+    public string? TufRootPath { get; set; }
+
+    public string? TufCachePath { get; set; }
+
+    public bool Offline { get; set; }
+
+    public string? StampFile { get; set; }
 
     public void Cancel() => _cancellation.Cancel();
 
@@ -80,8 +88,13 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 StampFile = StampFile,
                 StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
             };
-            var verifier = (VerifierFactory ?? RestoreVerifierResolver.Resolve)(TrustedRootPath);
-            var result = RestoreRun.ExecuteAsync(request, verifier, http: null, _cancellation.Token).GetAwaiter().GetResult();
+            TrustRootPackageSignatureVerifier? verifier = null;
+            var result = RestoreRun.ExecuteAsync(request, () => verifier = RestoreVerifierResolver.Resolve(this), http: null, _cancellation.Token).GetAwaiter().GetResult();
+            foreach (var warning in verifier?.Warnings ?? [])
+            {
+                Log.LogWarning("Sigstore", warning.Code, null, ProjectPath, 0, 0, 0, 0, warning.Message);
+            }
+
             foreach (var diagnostic in result.Diagnostics)
             {
                 if (diagnostic.Suppressed)
@@ -141,11 +154,18 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 }
 
 /// <summary>
-/// The production verifier from SigstoreTrustedRootPath. Without one there is none yet (TUF-based public-good trust is
-/// not wired in here), and a package with a bundle fails with SSB5114: never passes unverified.
+/// The task's trust properties as one <see cref="Tuf.TrustConfiguration"/>: the only place the restore task builds trust
+/// (SSB5116 for invalid settings). The trust root itself is loaded on first use, so a build without bundles needs none.
 /// </summary>
 internal static class RestoreVerifierResolver
 {
-    public static IPackageSignatureVerifier? Resolve(string? trustedRootPath) =>
-        string.IsNullOrWhiteSpace(trustedRootPath) ? null : SigstoreAttestationVerifier.ForTrustedRoot(trustedRootPath);
+    public static TrustRootPackageSignatureVerifier Resolve(SigstoreVerifyPackages task) => TrustRootPackageSignatureVerifier.Create(new RestoreTrustSettings
+    {
+        Instance = task.Instance,
+        TrustedRootPath = task.TrustedRootPath,
+        TufUrl = task.TufUrl,
+        TufRootPath = task.TufRootPath,
+        TufCachePath = task.TufCachePath,
+        Offline = task.Offline,
+    }.ToConfiguration());
 }
