@@ -50,6 +50,14 @@ public static class VerifyPackagesCommand
         command.SetAction(async (parse, ct) =>
         {
             var fromProject = parse.GetValue(project) is { } projectFile ? await ProjectPolicy.ReadAsync(projectFile.FullName, ct).ConfigureAwait(false) : null;
+            if (fromProject?.AssetsFile is { } projectAssets && !File.Exists(projectAssets))
+            {
+                // Never restored, or a failed verification moved the assets file aside: restore loads no package
+                // targets, so it is safe to run before verifying.
+                console.Info($"Restoring {Path.GetFileName(fromProject.ProjectPath)} (no {Path.GetFileName(projectAssets)} yet)...");
+                await ProjectPolicy.RunDotnetAsync(fromProject.ProjectPath, ["restore", fromProject.ProjectPath, "-nologo", "-v:q"], RestoreCodes.AssetsFileInvalid, ct).ConfigureAwait(false);
+            }
+
             var assetsPath = parse.GetValue(assets)?.FullName ?? fromProject!.AssetsFile
                 ?? throw new SigstoreException(RestoreCodes.AssetsFileInvalid, "The project has no ProjectAssetsFile. Run 'dotnet restore' first.");
             var lockPath = parse.GetValue(noLock) ? null
@@ -147,30 +155,29 @@ internal sealed class ProjectPolicy(string projectPath, JsonElement root)
 
     public static async Task<ProjectPolicy> ReadAsync(string projectPath, CancellationToken cancellationToken)
     {
+        var output = await RunDotnetAsync(projectPath, ["msbuild", projectPath, "-nologo", .. PropertyNames.Select(p => "-getProperty:" + p), .. ItemNames.Select(i => "-getItem:" + i)], RestoreCodes.PolicyInvalid, cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(output);
+        return new ProjectPolicy(projectPath, document.RootElement.Clone());
+    }
+
+    /// <summary>Runs dotnet in the project's folder; returns standard output, or throws <paramref name="failureCode"/>.</summary>
+    public static async Task<string> RunDotnetAsync(string projectPath, IEnumerable<string> arguments, string failureCode, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(projectPath)! };
-        start.ArgumentList.Add("msbuild");
-        start.ArgumentList.Add(projectPath);
-        start.ArgumentList.Add("-nologo");
-        foreach (var property in PropertyNames)
+        foreach (var argument in arguments)
         {
-            start.ArgumentList.Add("-getProperty:" + property);
+            start.ArgumentList.Add(argument);
         }
 
-        foreach (var item in ItemNames)
-        {
-            start.ArgumentList.Add("-getItem:" + item);
-        }
-
-        using var process = Process.Start(start) ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, "Could not start 'dotnet msbuild' to read the project's policy.");
+        using var process = Process.Start(start) ?? throw new SigstoreException(failureCode, "Could not start 'dotnet'. Check that the .NET SDK is on PATH.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"'dotnet msbuild' could not evaluate '{projectPath}': {(await output.ConfigureAwait(false)).Trim()} {(await error.ConfigureAwait(false)).Trim()}");
+            throw new SigstoreException(failureCode, $"'dotnet {start.ArgumentList[0]}' failed for '{projectPath}': {(await output.ConfigureAwait(false)).Trim()} {(await error.ConfigureAwait(false)).Trim()}");
         }
 
-        using var document = JsonDocument.Parse(await output.ConfigureAwait(false));
-        return new ProjectPolicy(projectPath, document.RootElement.Clone());
+        return await output.ConfigureAwait(false);
     }
 }
