@@ -265,6 +265,16 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
                 {
                     return Fail(ex.Code, ex.Message, hashText, pattern: decision.Pattern);
                 }
+                catch (UntrustedSignerException ex)
+                {
+                    // Not cached: the Sigstore verifier itself rejected this signer for this policy.
+                    var mismatches = decision.Identities.Select(i => i.Mismatch(ex.Signer)).Where(m => m is not null).ToList();
+                    firstProblem ??= mismatches.Count == decision.Identities.Count && mismatches.Count > 0
+                        ? $"it is signed by {ex.Signer}, which '{decision.Pattern}' does not trust ({string.Join("; ", mismatches)}). If this signer is legitimate, add it as a SigstoreTrustedIdentity."
+                        : ex.Message;
+                    firstProblemCode ??= RestoreCodes.IdentityNotTrusted;
+                    continue;
+                }
                 catch (SigstoreException ex)
                 {
                     firstProblem ??= $"the bundle from {bundle.Location} does not verify: {ex.Code}: {ex.Message}";

@@ -24,17 +24,39 @@ public sealed class SigstorePackageSignatureVerifier(Func<IReadOnlyList<TrustedI
         ArgumentNullException.ThrowIfNull(subject);
         var bundle = BundleSerializer.Parse(bundleJson.Span);
         var expected = new PackageIdentity(subject.Id, NuGetVersion.Parse(subject.Version));
-        var result = new PackageVerifier(attestationVerifierFactory(acceptable)).Verify(subject.NupkgPath, bundle, new PackageVerificationPolicy { ExpectedIdentity = expected });
+        PackageVerificationResult result;
+        try
+        {
+            result = new PackageVerifier(attestationVerifierFactory(acceptable)).Verify(subject.NupkgPath, bundle, new PackageVerificationPolicy { ExpectedIdentity = expected });
+        }
+        catch (VerificationException ex) when (ex.Code is PolicyCodes.SubjectAlternativeNameMismatch or PolicyCodes.IssuerMismatch or PolicyCodes.ExtensionMismatch)
+        {
+            // The verifier checks the identity last, after chain, signature, log and times: everything else verified.
+            throw new UntrustedSignerException(ReadSigner(bundle), ex);
+        }
+
         if (!CryptographicOperations.FixedTimeEquals(result.Package.ContentHashSha512, subject.ContentHash))
         {
             // The .nupkg changed between our integrity check and verification.
             throw new SigstoreException(RestoreCodes.ContentHashMismatch, $"The .nupkg '{subject.NupkgPath}' changed while it was being verified.");
         }
 
+        return ReadSigner(bundle);
+    }
+
+    private static SignerIdentity ReadSigner(Bundle bundle)
+    {
         var leaf = bundle.VerificationMaterial?.Certificate?.RawBytes ?? bundle.VerificationMaterial?.X509CertificateChain?.Certificates?.FirstOrDefault()?.RawBytes
             ?? throw new SigstoreException(RestoreCodes.SignatureInvalid, "The bundle is signed with a key, not a Fulcio certificate, so it names no signer identity a package policy could check.");
         return FulcioIdentity.Read(leaf);
     }
+}
+
+/// <summary>The bundle verified except for the signer, whom none of the acceptable identities names (SSB5105).</summary>
+public sealed class UntrustedSignerException(SignerIdentity signer, Exception inner)
+    : SigstoreException(RestoreCodes.IdentityNotTrusted, $"it is signed by {signer}, which the policy does not trust ({inner.Message}). If this signer is legitimate, add it as a SigstoreTrustedIdentity.", inner)
+{
+    public SignerIdentity Signer { get; } = signer;
 }
 
 /// <summary>Reads the signer identity from a Fulcio certificate: SAN (URI, email or 1.7 other name), issuer (1.8, else 1.1), and 1.9-1.23.</summary>

@@ -53,11 +53,18 @@ public sealed class SignedFeedBuildTests
 
         var build = feed.Dotnet(app, DotnetProcess.Build());
         Assert.AreEqual(0, build.ExitCode, build.ToString());
-        StringAssert.Contains(build.Output, "Sigstore dependency verification (enforce): 5 packages, 3 verified, 2 unsigned (allowed), 0 failed.", build.ToString());
-        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(app, "obj", "sigstore", RestoreRun.ReportFileName)))!.ToJsonString();
-        StringAssert.Contains(report, SignedFeed.TrustedSigner);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(app, "obj", "sigstore", RestoreRun.ReportFileName)))!;
+        Assert.AreEqual("""{"packages":5,"verified":3,"unsigned":2,"failed":0}""", report["summary"]!.ToJsonString(), build.ToString());
+        var authorSigned = report["packages"]!.AsArray().Single(p => (string?)p!["id"] == "Contoso.AuthorSigned")!;
+        Assert.AreEqual("verified", (string?)authorSigned["status"]);
+        Assert.AreEqual(SignedFeed.TrustedSigner, (string?)authorSigned["signer"]!["subject"]);
+        using (var restored = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.NuGetPackages, "contoso.authorsigned", SignedFeed.Version, $"contoso.authorsigned.{SignedFeed.Version}.nupkg")))
+        {
+            Assert.IsNotNull(restored.GetEntry(".signature.p7s"), "The restored package carries the author signature added after Sigstore signing.");
+        }
+
         var lockText = File.ReadAllText(Path.Combine(app, SigstoreLockFile.DefaultFileName));
-        StringAssert.Contains(lockText, "Contoso.Lock");
+        StringAssert.Contains(lockText, "\"contoso.lock\"");
         Assert.DoesNotContain(SignedFeed.OtherSigner, lockText);
 
         // The command line on the same project: the same policy items, trust root and lock, read through MSBuild.

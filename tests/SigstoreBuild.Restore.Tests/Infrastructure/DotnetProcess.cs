@@ -15,7 +15,8 @@ internal sealed record ProcessResult(int ExitCode, string Output)
 /// <summary>Runs dotnet as a build server would: no node reuse, no compiler server, an isolated NUGET_PACKAGES, no CI variables.</summary>
 internal static class DotnetProcess
 {
-    public static ProcessResult Run(string workingDirectory, string nugetPackages, params string[] arguments)
+    /// <summary>Runs dotnet; <paramref name="nugetPackages"/> null keeps the machine's package folder (for building this repository).</summary>
+    public static ProcessResult Run(string workingDirectory, string? nugetPackages, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
         foreach (var argument in arguments)
@@ -35,7 +36,10 @@ internal static class DotnetProcess
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-        start.Environment["NUGET_PACKAGES"] = nugetPackages;
+        if (nugetPackages is not null)
+        {
+            start.Environment["NUGET_PACKAGES"] = nugetPackages;
+        }
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         var gate = new object();

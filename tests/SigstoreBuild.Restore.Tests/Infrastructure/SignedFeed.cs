@@ -52,7 +52,7 @@ internal sealed class SignedFeed : IAsyncDisposable
         var packageVersion = $"0.0.0-restore.{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         // The task assembly the test project just built, packed as users get it (PackageVersion leaves it unchanged).
-        var pack = DotnetProcess.Run(root, Path.Combine(root, "gpf"), "pack", Path.Combine(Metadata("RepoRoot"), "src", "SigstoreBuild.Tasks", "SigstoreBuild.Tasks.csproj"),
+        var pack = DotnetProcess.Run(root, null, "pack", Path.Combine(Metadata("RepoRoot"), "src", "SigstoreBuild.Tasks", "SigstoreBuild.Tasks.csproj"),
             "-c", Metadata("Configuration"), "-o", Path.Combine(root, "feed"), $"-p:PackageVersion={packageVersion}", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-tl:off", "-v:q");
         if (pack.ExitCode != 0)
         {
