@@ -12,8 +12,8 @@ set -euo pipefail
 N=${1:-200}
 R=${2:-5}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# SSB_RESTORE_WORK=DIR keeps the feed, consumer and trusted root there (for profiling); default: a temp dir, removed.
+if [ -n "${SSB_RESTORE_WORK:-}" ]; then work=$SSB_RESTORE_WORK; rm -rf "$work"; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 dotnet build "$repo/src/SigstoreBuild.Tasks" -c Release -v:q -nologo >/dev/null
 dotnet build "$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks" -c Release -v:q -nologo >/dev/null
 tasks="$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0/SigstoreBuild.Tasks.dll"
@@ -74,3 +74,5 @@ summary=$(python3 -c "import json;d=json.load(open('obj/sigstore/verify-packages
 off=$(cut -d' ' -f1 "$work/off" | median)
 line() { local wall task; wall=$(cut -d' ' -f1 "$work/$1" | median); task=$(cut -d' ' -f2 "$work/$1" | median); echo "$1=${wall}ms (+$((wall - off))ms wall, task ${task}ms)"; }
 echo "packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold) $(line warm) $(line cache) report=$summary"
+# SSB_RESTORE_PROFILE=1: the same verification in-process, three rounds without cache, and its phases.
+if [ "${SSB_RESTORE_PROFILE:-}" = 1 ]; then dotnet "$signer" profile "$work/app/obj/project.assets.json" "$work/trusted_root.json" "$issuer" "$subject"; fi

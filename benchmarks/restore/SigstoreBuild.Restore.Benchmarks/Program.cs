@@ -6,6 +6,11 @@ using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Signing;
 
+if (args is ["profile", var assetsFile, var trustedRoot, var issuerArg, var subjectArg])
+{
+    return await Profile.RunAsync(assetsFile, trustedRoot, issuerArg, subjectArg);
+}
+
 // Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT
 // Signs every FEED_DIR/*.nupkg (sidecar FILE.nupkg.sigstore.json) with one identity, key and certificate; prints the issuer.
 if (args is not ["sign-feed", var feed, var trustedRootOut, var subject])

@@ -7,6 +7,9 @@ namespace SigstoreBuild.NuGet.Restore;
 /// <param name="NupkgPath">The .nupkg in the package folder (for verifiers that re-read the archive).</param>
 public sealed record PackageSubject(string Id, string Version, byte[] ContentHash, string NupkgPath)
 {
+    /// <summary>The strict inspection that produced <see cref="ContentHash"/> in this run, if any: verifiers reuse it instead of reading the archive again.</summary>
+    public PackageInspection? Inspection { get; init; }
+
     public string Name => $"pkg:nuget/{Id}@{Version}";
 }
 

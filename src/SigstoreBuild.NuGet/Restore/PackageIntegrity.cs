@@ -16,7 +16,11 @@ internal sealed record PackageFileState(long NupkgLength, long NupkgWriteTicks, 
 internal sealed record IntegrityProblem(string Code, string Message);
 
 /// <summary>The content hash to verify the signature against, or the problem that prevents it.</summary>
-internal sealed record IntegrityResult(byte[]? ContentHash, PackageFileState? State, bool Rehashed, IntegrityProblem? Problem);
+internal sealed record IntegrityResult(byte[]? ContentHash, PackageFileState? State, bool Rehashed, IntegrityProblem? Problem)
+{
+    /// <summary>The strict inspection behind <see cref="ContentHash"/> when it was computed now, so verification reuses it.</summary>
+    public PackageInspection? Inspection { get; init; }
+}
 
 /// <summary>
 /// the global packages folder is untrusted input. The content hash is computed from the .nupkg itself (never
@@ -39,7 +43,8 @@ internal static class PackageIntegrity
     // Written next to an extracted package by NuGet or by us, and not part of the archive.
     private static readonly string[] KnownNonArchiveFiles = [".nupkg.metadata", ".nupkg.sha512", ".sigstore.json"];
 
-    public static IntegrityResult Check(string packageDirectory, string nupkgPath, string packageId, PackageFileState? cached, bool rehash, PackageContentHasher hasher)
+    /// <summary><paramref name="hasher"/> null: the strict inspection, kept in the result for the signature check.</summary>
+    public static IntegrityResult Check(string packageDirectory, string nupkgPath, string packageId, PackageFileState? cached, bool rehash, PackageContentHasher? hasher)
     {
         var nupkg = new FileInfo(nupkgPath);
         var fingerprint = TreeFingerprint(packageDirectory, nupkgPath);
@@ -50,9 +55,18 @@ internal static class PackageIntegrity
         }
 
         byte[] contentHash;
+        PackageInspection? inspection = null;
         try
         {
-            contentHash = hasher(nupkgPath);
+            if (hasher is null)
+            {
+                inspection = PackageInspector.Inspect(nupkgPath);
+                contentHash = inspection.ContentHashSha512;
+            }
+            else
+            {
+                contentHash = hasher(nupkgPath);
+            }
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or Diagnostics.SigstoreException or global::NuGet.Packaging.Core.PackagingException or FormatException)
         {
@@ -72,7 +86,7 @@ internal static class PackageIntegrity
         }
 
         var state = new PackageFileState(nupkg.Length, nupkg.LastWriteTimeUtc.Ticks, Convert.ToBase64String(contentHash), fingerprint);
-        return new IntegrityResult(contentHash, state, Rehashed: true, Problem: null);
+        return new IntegrityResult(contentHash, state, Rehashed: true, Problem: null) { Inspection = inspection };
     }
 
     internal static byte[]? ReadRecordedContentHash(string packageDirectory)

@@ -76,7 +76,8 @@ public sealed class RestoreVerificationOptions
     /// <summary>Verifies bundles. Null only when no package has a bundle to verify (else SSB5114).</summary>
     public IPackageSignatureVerifier? Verifier { get; init; }
 
-    public PackageContentHasher ContentHasher { get; init; } = PackageIntegrity.StrictContentHasher;
+    /// <summary>Null: the strict inspection of the package library, reused by the signature check of the same run.</summary>
+    public PackageContentHasher? ContentHasher { get; init; }
 
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }
@@ -259,7 +260,7 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
             {
                 try
                 {
-                    signer = options.Verifier.Verify(new PackageSubject(package.Id, package.Version, contentHash, nupkg), bundle.Json, decision.Identities);
+                    signer = options.Verifier.Verify(new PackageSubject(package.Id, package.Version, contentHash, nupkg) { Inspection = integrity.Inspection }, bundle.Json, decision.Identities);
                 }
                 catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
                 {

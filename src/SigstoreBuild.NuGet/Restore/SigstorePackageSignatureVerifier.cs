@@ -17,6 +17,9 @@ namespace SigstoreBuild.NuGet.Restore;
 /// </summary>
 public sealed class SigstorePackageSignatureVerifier(Func<IReadOnlyList<TrustedIdentity>, IAttestationVerifier> attestationVerifierFactory, string trustRootFingerprint) : IPackageSignatureVerifier
 {
+    // A release signs many packages with one certificate: parse each signer once (keyed by the leaf's SHA-256).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SignerIdentity> _signers = new(StringComparer.Ordinal);
+
     public string TrustRootFingerprint { get; } = trustRootFingerprint;
 
     public SignerIdentity Verify(PackageSubject subject, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
@@ -27,7 +30,9 @@ public sealed class SigstorePackageSignatureVerifier(Func<IReadOnlyList<TrustedI
         PackageVerificationResult result;
         try
         {
-            result = new PackageVerifier(attestationVerifierFactory(acceptable)).Verify(subject.NupkgPath, bundle, new PackageVerificationPolicy { ExpectedIdentity = expected });
+            var verifier = new PackageVerifier(attestationVerifierFactory(acceptable));
+            var policy = new PackageVerificationPolicy { ExpectedIdentity = expected };
+            result = subject.Inspection is { } inspection ? verifier.Verify(inspection, bundle, policy) : verifier.Verify(subject.NupkgPath, bundle, policy);
         }
         catch (VerificationException ex) when (ex.Code is PolicyCodes.SubjectAlternativeNameMismatch or PolicyCodes.IssuerMismatch or PolicyCodes.ExtensionMismatch)
         {
@@ -44,11 +49,23 @@ public sealed class SigstorePackageSignatureVerifier(Func<IReadOnlyList<TrustedI
         return ReadSigner(bundle);
     }
 
-    private static SignerIdentity ReadSigner(Bundle bundle)
+    private SignerIdentity ReadSigner(Bundle bundle)
     {
         var leaf = bundle.VerificationMaterial?.Certificate?.RawBytes ?? bundle.VerificationMaterial?.X509CertificateChain?.Certificates?.FirstOrDefault()?.RawBytes
             ?? throw new SigstoreException(RestoreCodes.SignatureInvalid, "The bundle is signed with a key, not a Fulcio certificate, so it names no signer identity a package policy could check.");
-        return FulcioIdentity.Read(leaf);
+        var key = Convert.ToBase64String(SHA256.HashData(leaf));
+        if (_signers.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var signer = FulcioIdentity.Read(leaf);
+        if (_signers.Count < 1024)
+        {
+            _signers[key] = signer;
+        }
+
+        return signer;
     }
 }
 

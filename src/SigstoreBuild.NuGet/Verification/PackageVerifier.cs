@@ -27,7 +27,23 @@ public sealed class PackageVerifier
         ArgumentNullException.ThrowIfNull(bundle);
         policy ??= PackageVerificationPolicy.Default;
 
-        var package = PackageInspector.Inspect(packagePath, policy.ExpectedIdentity, policy.Limits);
+        return Verify(PackageInspector.Inspect(packagePath, policy.ExpectedIdentity, policy.Limits), bundle, policy);
+    }
+
+    /// <summary>
+    /// Verifies a package inspected earlier with <see cref="PackageInspector"/> (the strict archive checks and the content
+    /// hash), so a caller that already read the archive does not read it again; the identity is checked here.
+    /// </summary>
+    public PackageVerificationResult Verify(PackageInspection package, Bundle bundle, PackageVerificationPolicy? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(bundle);
+        policy ??= PackageVerificationPolicy.Default;
+        if (policy.ExpectedIdentity is not null)
+        {
+            PackageInspector.CheckIdentity(package.Identity, policy.ExpectedIdentity);
+        }
+
         if (bundle.DsseEnvelope is null)
         {
             throw new SigstoreException(PackageCodes.InvalidStatement, "The bundle signs a plain message, not an in-toto attestation, so it cannot name the package. Sign the package with SigstoreBuild (dotnet pack).");
