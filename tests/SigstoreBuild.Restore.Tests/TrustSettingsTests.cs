@@ -81,6 +81,18 @@ public sealed class TrustSettingsTests
     }
 
     [TestMethod]
+    public async Task MissingBundleDirectory_IsSSB5115()
+    {
+        using var feed = new TestFeed();
+        feed.AddPackage("Contoso.Lib", "1.0.0");
+        var missing = Path.Combine(feed.Root, "attestations");
+        var request = new RestoreRunRequest { AssetsFilePath = feed.AssetsFile, StateDirectory = feed.StateDirectory, BundleDirectories = [missing], UnsignedAllowed = [new PolicyItem("Contoso.Lib", new Dictionary<string, string>())] };
+        var ex = await Assert.ThrowsAsync<SigstoreException>(() => RestoreRun.ExecuteAsync(request, verifier: null, null, TestContext.CancellationToken));
+        Assert.AreEqual(RestoreCodes.SourceInvalid, ex.Code);
+        StringAssert.Contains(ex.Message, missing);
+    }
+
+    [TestMethod]
     public async Task UnsignedOnly_NeverLoadsTheTrustRoot()
     {
         using var feed = new TestFeed();

@@ -92,6 +92,11 @@ public static class RestoreRun
             return new RestoreVerificationResult { Packages = [], Diagnostics = diagnostics, Mode = verificationMode };
         }
 
+        foreach (var directory in request.BundleDirectories.Where(d => !string.IsNullOrWhiteSpace(d) && !Directory.Exists(d)))
+        {
+            throw new SigstoreException(RestoreCodes.SourceInvalid, $"The bundle directory '{directory}' (SigstoreBundleDirectory or --bundle-dir) does not exist. Fix the path, or remove the item.");
+        }
+
         var verifier = verifierFactory();
         var sources = new List<IBundleSource> { new SidecarBundleSource() };
         sources.AddRange(request.BundleDirectories.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => new DirectoryBundleSource(Path.GetFullPath(d))));
