@@ -312,6 +312,19 @@ internal sealed class TestSigstore : IDisposable
         return Services.RekorV2.ToTransparencyLogEntry(record);
     }
 
+    /// <summary>The same logged entry with a fresh proof and checkpoint against the log's current (larger) tree.</summary>
+    public JsonObject Reprove(JsonObject entry)
+    {
+        var body = Convert.FromBase64String(entry["canonicalizedBody"]!.GetValue<string>());
+        var leafHash = MerkleTree.HashLeaf(body);
+        if (Services.RekorV1.Log.FindByLeafHash(leafHash) is { } v1)
+        {
+            return Services.RekorV1.ToTransparencyLogEntry(v1);
+        }
+
+        return Services.RekorV2.ToTransparencyLogEntry(Services.RekorV2.Log.FindByLeafHash(leafHash)!);
+    }
+
     public static JsonObject HashedRekordV1(byte[] digest, byte[] signature, string signerPem) => new()
     {
         ["apiVersion"] = "0.0.1",
