@@ -85,6 +85,29 @@ public sealed class TimestampThreatTests
     }
 
     [TestMethod]
+    public void S03_EmbeddedSignerOutsideItsValidity_Rejected()
+    {
+        // The trusted root lists only the TSA root; the token embeds a signer the root issued, expired at genTime.
+        var tsa = Sigstore.Services.Tsa;
+        var now = DateTimeOffset.UtcNow;
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var signer = TimestampAuthority.CreateSigningCertificate("CN=Embedded TSA signer", key, tsa.Root, tsa.RootKey, now.AddHours(-20), now.AddHours(-10));
+        var verifier = Sigstore.Verifier(trust: Sigstore.EditedTrust(json => json["timestampAuthorities"]![0]!["certChain"] = new JsonObject
+        {
+            ["certificates"] = new JsonArray(new JsonObject { ["rawBytes"] = TestSigstore.B64(tsa.Root.RawData) }),
+        }));
+
+        var then = now.AddHours(-15);
+        var valid = Sigstore.Sign(V2 with
+        {
+            Leaf = t => { t.NotBefore = then.AddMinutes(-5); t.NotAfter = then.AddMinutes(5); },
+            TimestampOptions = new TimestampOptions { SigningCertificate = signer, SigningKey = key, GenTime = then },
+        });
+        Expect.Verifies(valid, verifier: verifier);
+        Expect.Rejects(TimestampCodes.CertificateNotValidAtTime, Sigstore.Sign(V2 with { TimestampOptions = new TimestampOptions { SigningCertificate = signer, SigningKey = key } }), verifier: verifier);
+    }
+
+    [TestMethod]
     public void S04_RekorV2WithoutTimestamp_Rejected() => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(V2),
         b => b.Material.Remove("timestampVerificationData"), PolicyCodes.MissingSignedTimestamp);
 
