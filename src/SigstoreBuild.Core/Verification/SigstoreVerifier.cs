@@ -45,7 +45,7 @@ public sealed class SigstoreVerifier
         _trust = trust;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _authorities = new FulcioAuthorities(trust);
+        _authorities = FulcioAuthorities.For(trust);
         _verifyLogEntry = verifyLogEntry;
         _verifyTimestamp = verifyTimestamp;
     }
