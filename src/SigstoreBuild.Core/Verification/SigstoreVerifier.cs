@@ -170,6 +170,17 @@ public sealed class SigstoreVerifier
             timeSources.Add(timestamp.Authority);
         }
 
+        // Entries without a signed integrated time (Rekor v2, or proof-only v1) say nothing about when their log key signed;
+        // a key retired before every verified timestamp cannot have logged this signature (C-03).
+        foreach (var entry in logEntries)
+        {
+            if (entry.IntegratedTime is null && entry.Log.ValidFor.End is { } end && verifiedTimestamps.Count > 0 && verifiedTimestamps.All(t => t.Time > end))
+            {
+                throw new VerificationException(TlogCodes.IntegratedTimeOutsideLogValidity,
+                    $"The log entry is checkpointed by a log key whose trusted-root validity ended at {end:O}, before the signature's timestamps. The log key was retired or compromised; obtain a bundle from a current log.");
+            }
+        }
+
         if (verifiedTimestamps.Count == 0 && logEntries.Any(e => e.IntegratedTime is null))
         {
             // Rekor v2 entries carry no SET, so only a TSA can say when the signature existed.

@@ -184,6 +184,12 @@ internal sealed class FulcioAuthorities
                     return $"certificate {i} of the CA chain is not a CA (basicConstraints cA is not true).";
                 }
 
+                // RFC 5280 4.2.1.9: a CA must mark basicConstraints critical (C-02).
+                if (!bc.Critical)
+                {
+                    return $"certificate {i} of the CA chain has a non-critical basicConstraints extension.";
+                }
+
                 // pathLen counts the CA certificates below this one (the leaf is not counted).
                 if (constraints.PathLength is { } pathLength && pathLength < i)
                 {
