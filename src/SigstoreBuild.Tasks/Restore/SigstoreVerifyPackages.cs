@@ -56,7 +56,8 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public string? TufCachePath { get; set; }
 
-    public bool Offline { get; set; }
+    /// <summary>true or false (validated by <see cref="TrustSettings"/>).</summary>
+    public string? Offline { get; set; }
 
     public string? StampFile { get; set; }
 
@@ -154,18 +155,11 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 }
 
 /// <summary>
-/// The task's trust properties as one <see cref="Tuf.TrustConfiguration"/>: the only place the restore task builds trust
-/// (SSB5116 for invalid settings). The trust root itself is loaded on first use, so a build without bundles needs none.
+/// The task's trust properties through the package's shared <see cref="TrustSettings"/> (SSB0401/SSB0402 for invalid
+/// settings, as for signing). The trust root itself is loaded on first use, so a build without bundles needs none.
 /// </summary>
 internal static class RestoreVerifierResolver
 {
-    public static TrustRootPackageSignatureVerifier Resolve(SigstoreVerifyPackages task) => TrustRootPackageSignatureVerifier.Create(new RestoreTrustSettings
-    {
-        Instance = task.Instance,
-        TrustedRootPath = task.TrustedRootPath,
-        TufUrl = task.TufUrl,
-        TufRootPath = task.TufRootPath,
-        TufCachePath = task.TufCachePath,
-        Offline = task.Offline,
-    }.ToConfiguration());
+    public static TrustRootPackageSignatureVerifier Resolve(SigstoreVerifyPackages task) => TrustRootPackageSignatureVerifier.Create(
+        TrustSettings.Create(task.Instance, task.TrustedRootPath, signingConfigPath: null, task.TufUrl, task.TufRootPath, task.TufCachePath, task.Offline, forSigning: false).ToConfiguration());
 }

@@ -115,7 +115,7 @@ public sealed class SignedFeedBuildTests
     }
 
     [TestMethod]
-    public void NoPolicy_DoesNothing_EvenWithAMissingTrustRoot_PolicyWithMissingTrustRootIsSSB5116()
+    public void NoPolicy_DoesNothing_EvenWithAMissingTrustRoot_PolicyWithMissingTrustRootIsACodedError()
     {
         var feed = Feed;
         var app = feed.NewConsumer("config");
@@ -130,7 +130,8 @@ public sealed class SignedFeedBuildTests
         feed.WriteProject(app, ["Contoso.Trusted"], feed.Policy(), missing);
         var configured = feed.Dotnet(app, DotnetProcess.Build("-p:SigstoreVerifyPackages=audit"));
         Assert.AreNotEqual(0, configured.ExitCode, configured.ToString());
-        Assert.IsTrue(configured.HasLine("error " + RestoreCodes.TrustConfigurationInvalid, "SigstoreTrustedRootPath"), configured.ToString());
+        // The package's shared trust settings report it as for signing: SSB0402 TrustFileMissing, naming the property.
+        Assert.IsTrue(configured.HasLine("error SSB0402", "SigstoreTrustedRootPath"), configured.ToString());
         Assert.DoesNotContain("SSB9000", configured.Output, configured.ToString());
     }
 }
