@@ -20,6 +20,7 @@ public static class SigstoreCommand
         root.Subcommands.Add(TrustRootCommands.Create(console));
         root.Subcommands.Add(VerifyPackagesCommand.Create(console));
         root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
+        root.Subcommands.Add(InspectCommand.Create(console));
 
         var parseResult = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
