@@ -4,7 +4,7 @@ using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.NuGet.Provenance;
 
-/// <summary>One restored NuGet package: its identity, NuGet's SHA-512 of the .nupkg (lower-case hex) and the target frameworks that use it.</summary>
+/// <summary>One restored NuGet package: its identity, the assets file's sha512 (NuGet's content hash, lower-case hex) and the target frameworks that use it.</summary>
 public sealed record ResolvedPackage(string Id, NuGetVersion Version, string? Sha512, IReadOnlyList<string> TargetFrameworks)
 {
     /// <summary>The package URL, <c>pkg:nuget/&lt;id&gt;@&lt;normalised version&gt;</c>.</summary>
@@ -101,7 +101,7 @@ public static class ResolvedPackages
         }
     }
 
-    /// <summary>NuGet records the .nupkg's SHA-512 in base64; in-toto digests are lower-case hex.</summary>
+    /// <summary>NuGet records the content hash in base64; in-toto digests are lower-case hex.</summary>
     internal static string? Sha512Hex(string base64)
     {
         var buffer = new byte[64];
