@@ -84,7 +84,7 @@ internal static class InspectCommand
         var timestamps = new JsonArray();
         foreach (var timestamp in material?.TimestampVerificationData?.Rfc3161Timestamps ?? [])
         {
-            timestamps.Add(timestamp.SignedTimestamp is { } token && Rfc3161TimestampToken.TryDecode(token, out var decoded, out _)
+            timestamps.Add(timestamp.SignedTimestamp is { } token && DecodeTimestamp(token) is { } decoded
                 ? new JsonObject { ["time"] = Time(decoded.TokenInfo.Timestamp), ["serialNumber"] = Convert.ToHexStringLower(decoded.TokenInfo.GetSerialNumber().Span) }
                 : new JsonObject { ["error"] = "not an RFC 3161 timestamp token" });
         }
@@ -104,6 +104,26 @@ internal static class InspectCommand
         }
 
         return report;
+    }
+
+    /// <summary>A bundle holds a TimeStampResp (status, then the token) or, from some clients, the bare token.</summary>
+    private static Rfc3161TimestampToken? DecodeTimestamp(byte[] bytes)
+    {
+        if (Rfc3161TimestampToken.TryDecode(bytes, out var token, out _))
+        {
+            return token;
+        }
+
+        try
+        {
+            var response = new AsnReader(bytes, AsnEncodingRules.DER).ReadSequence();
+            response.ReadEncodedValue(); // PKIStatusInfo
+            return response.HasData && Rfc3161TimestampToken.TryDecode(response.ReadEncodedValue(), out token, out _) ? token : null;
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
     }
 
     private static JsonObject DescribeCertificate(byte[] der)

@@ -155,7 +155,7 @@ public sealed class ProvenanceCommandTests
         foreach (var expected in new[]
         {
             "NOT VERIFIED", $"identity: {Workflow} (uri)", $"issuer: {s_sigstore.BaseUrl}", "sourceRepositoryDigest: 0123456789abcdef0123456789abcdef01234567",
-            "log entry ", "Statement (https://in-toto.io/Statement/v1)", "pkg:nuget/Contoso.Greetings@1.0.0  sha256:", "Provenance (SLSA v1)",
+            "log entry ", "RFC 3161 timestamp: 20", "Statement (https://in-toto.io/Statement/v1)", "pkg:nuget/Contoso.Greetings@1.0.0  sha256:", "Provenance (SLSA v1)",
             $"build type: {SlsaProvenance.BuildTypeV1}", $"builder: {Workflow}", "invocationId: https://github.com/octo-org/octo-repo/actions/runs/1000/attempts/1",
             "step: pack", "workflow.path: .github/workflows/release.yml", "dotnet.sdkVersion: 10.0.401",
             "git+https://github.com/octo-org/octo-repo@refs/heads/main  gitCommit:0123456789abcdef0123456789abcdef01234567",
@@ -171,6 +171,7 @@ public sealed class ProvenanceCommandTests
         Assert.AreEqual(Workflow, (string?)report["certificate"]!["subjectAlternativeName"]);
         Assert.AreEqual(Workflow, (string?)report["certificate"]!["extensions"]!["buildSignerUri"]);
         Assert.IsGreaterThanOrEqualTo(1, report["tlogEntries"]!.AsArray().Count);
+        Assert.IsNotNull(report["timestamps"]![0]!["time"], "the TSA's time is decoded");
         Assert.AreEqual(SlsaProvenance.PredicateType, (string?)report["statement"]!["predicateType"]);
         Assert.AreEqual(Workflow, (string?)report["statement"]!["predicate"]!["runDetails"]!["builder"]!["id"]);
         Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", (string?)report["statement"]!["subjects"]![0]!["name"]);
