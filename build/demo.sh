@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The offline end-to-end demo: starts the local Sigstore instance on 127.0.0.1, signs and attests files the way a
 # GitHub Actions job would (the OIDC token is fetched just in time through ACTIONS_ID_TOKEN_REQUEST_URL), verifies the
-# results with `sigstore verify`, and shows what was produced. Needs only the .NET SDK.
+# results with `sigstore verify`; then packs samples/Library through the real SigstoreBuild package from a local folder
+# feed (dotnet pack signs it), verifies the .nupkg with `sigstore verify-package`, and shows what was produced.
+# Needs only the .NET SDK.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/sigstorebuild-demo.XXXXXX")"
@@ -61,6 +63,45 @@ if sigstore verify "$work/out/hello.txt" --certificate-identity-regexp 'https://
   echo "ERROR: a tampered file verified"; exit 1
 fi
 
+echo "== packing the SigstoreBuild package into a local folder feed"
+version="0.0.0-demo.$(date -u +%Y%m%d%H%M%S)"
+dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo >/dev/null
+echo "   $work/feed/SigstoreBuild.$version.nupkg"
+
+echo "== dotnet pack samples/Library (PackageReference SigstoreBuild $version, signed at pack)"
+mkdir -p "$work/sample"
+cp -R "$repo/samples/Library" "$work/sample/Library"
+rm -rf "$work/sample/Library/bin" "$work/sample/Library/obj"
+cp "$repo/samples/Directory.Build.props" "$repo/samples/Directory.Packages.props" "$work/sample/"
+cat >"$work/sample/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local-feed" value="$work/feed" />
+  </packageSources>
+</configuration>
+XML
+NUGET_PACKAGES="$work/nuget-packages" dotnet pack "$work/sample/Library" -c Release -o "$work/packages" -nodeReuse:false -nologo -tl:off \
+  -p:SigstoreBuildVersion="$version" -p:SigstoreRequireSigning=true \
+  -p:SigstoreTrustedRootPath="$work/instance/trusted_root.json" -p:SigstoreSigningConfigPath="$work/instance/signing_config.json" \
+  | grep -E 'Sigstore:|error|warning|Successfully created' || true
+package="$work/packages/Contoso.Greetings.1.0.0.nupkg"
+[ -f "$package.sigstore.json" ] || { echo "ERROR: dotnet pack wrote no bundle next to $package"; exit 1; }
+
+echo "== sigstore verify-package (the .sigstore.json next to the package)"
+sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
+  --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"
+sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
+  --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json" --output json >"$work/packages/verify-package.json"
+echo "   (evidence: $work/packages/verify-package.json)"
+
+echo "== another signer is refused"
+if sigstore verify-package "$package" --certificate-identity 'https://github.com/mallory/evil/.github/workflows/release.yml@refs/heads/main' \
+     --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"; then
+  echo "ERROR: a package verified for the wrong identity"; exit 1
+fi
+
 echo "== produced"
-ls -l "$work/out"
+ls -l "$work/out" "$work/packages"
 echo "demo OK (files kept in $work)"

@@ -19,6 +19,7 @@ public static class SigstoreCommand
         SignCommands.Add(root, console);
         root.Subcommands.Add(TrustRootCommands.Create(console));
         root.Subcommands.Add(VerifyPackagesCommand.Create(console));
+        root.Subcommands.Add(VerifyPackageCommand.Create(console));
         root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
         root.Subcommands.Add(InspectCommand.Create(console));
 

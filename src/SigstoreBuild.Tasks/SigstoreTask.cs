@@ -24,6 +24,12 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
     public string? Instance { get; set; }
     public string? TrustedRootPath { get; set; }
     public string? SigningConfigPath { get; set; }
+    public string? TufUrl { get; set; }
+    public string? TufRootPath { get; set; }
+    public string? TufCachePath { get; set; }
+
+    /// <summary>Use the TUF cache (or, for the public instances, the embedded trust root) without contacting the mirror.</summary>
+    public string? Offline { get; set; }
     public string? OidcProvider { get; set; }
     public bool UnsafeAllowUntrustedTrigger { get; set; }
     public string? BundleExtension { get; set; }
@@ -61,7 +67,8 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
                 throw new SigstoreException(TaskCodes.InvalidSetting, $"SigstoreBundleExtension is '{BundleExtension}'. Use a file extension that starts with a dot, such as .sigstore.json.");
             }
 
-            var settings = SignerSettings.Create(Instance, TrustedRootPath, SigningConfigPath, OidcProvider, UnsafeAllowUntrustedTrigger);
+            var trust = TrustSettings.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
+            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger);
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }
         catch (SigstoreException ex)
@@ -126,7 +133,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
                 return null;
             }
 
-            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment), out var created);
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.LogCodedWarning, message => task.Log.LogMessage(MessageImportance.Normal, message), task.CancellationToken), out var created);
             task.Log.LogMessage(MessageImportance.Low, created
                 ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
                 : "Sigstore: reusing this build's signing session.");

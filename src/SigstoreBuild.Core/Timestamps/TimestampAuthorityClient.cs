@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
-using System.Security.Cryptography.X509Certificates;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Signing.Transport;
 using SigstoreBuild.Trust;
+using SigstoreBuild.Verification.Timestamps;
 
 namespace SigstoreBuild.Timestamps;
 
@@ -17,8 +17,6 @@ internal sealed record SignedTimestamp(byte[] Response, DateTimeOffset Generatio
 /// </summary>
 internal sealed class TimestampAuthorityClient(ServiceHttpClient http, Uri url)
 {
-    private const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
-
     public Uri Url => url;
 
     public async Task<SignedTimestamp> TimestampAsync(byte[] signature, TrustedRoot trustedRoot, CancellationToken cancellationToken)
@@ -57,50 +55,16 @@ internal sealed class TimestampAuthorityClient(ServiceHttpClient http, Uri url)
             throw Invalid($"the response was not granted or does not cover this signature ({ex.Message})");
         }
 
-        var genTime = token.TokenInfo.Timestamp;
-        if (!token.VerifySignatureForHash(digest, HashAlgorithmName.SHA256, out var signer, extraCandidates: null) || signer is null)
+        // Then exactly the consumer's check: signature, signer binding, chain to a trusted TSA at genTime, windows.
+        try
         {
-            throw Invalid("the token's signature does not verify");
+            var verified = TimestampVerifier.Verify(response.Body, signature, trustedRoot);
+            return new SignedTimestamp(response.Body, verified.Time);
         }
-
-        CheckChain(signer, genTime, trustedRoot);
-        return new SignedTimestamp(response.Body, genTime);
-    }
-
-    private static void CheckChain(X509Certificate2 signer, DateTimeOffset genTime, TrustedRoot trustedRoot)
-    {
-        if (genTime < signer.NotBefore.ToUniversalTime() || genTime > signer.NotAfter.ToUniversalTime())
+        catch (VerificationException ex)
         {
-            throw Invalid("its genTime is outside the TSA certificate's validity");
+            throw new SigstoreException(SigningCodes.TsaResponseInvalid, $"The timestamp failed verification ({ex.Code}: {ex.Message}). No bundle was written; check the TSA URL and the trusted root.", ex);
         }
-
-        var eku = signer.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        if (eku is null || !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == TimeStampingEku))
-        {
-            throw Invalid("the signing certificate is not a timestamping certificate");
-        }
-
-        foreach (var tsa in trustedRoot.TimestampAuthorities)
-        {
-            if (!tsa.ValidFor.Contains(genTime))
-            {
-                continue;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(tsa.Root);
-            chain.ChainPolicy.ExtraStore.AddRange(tsa.Intermediates.ToArray());
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.VerificationTime = genTime.UtcDateTime;
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            if (chain.Build(signer))
-            {
-                return;
-            }
-        }
-
-        throw Invalid("the token does not chain to a timestamp authority in the trusted root at its genTime");
     }
 
     private static SigstoreException Invalid(string why) =>

@@ -45,7 +45,7 @@ public sealed class SigstoreVerifier
         _trust = trust;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _authorities = new FulcioAuthorities(trust);
+        _authorities = FulcioAuthorities.For(trust);
         _verifyLogEntry = verifyLogEntry;
         _verifyTimestamp = verifyTimestamp;
     }
@@ -169,6 +169,17 @@ public sealed class SigstoreVerifier
         {
             times.Add(new VerifiedTime("timestamp-authority", timestamp.Authority.Uri ?? "timestamp authority", timestamp.Time));
             timeSources.Add(timestamp.Authority);
+        }
+
+        // Entries without a signed integrated time (Rekor v2, or proof-only v1) say nothing about when their log key signed;
+        // a key retired before every verified timestamp cannot have logged this signature (C-03).
+        foreach (var entry in logEntries)
+        {
+            if (entry.IntegratedTime is null && entry.Log.ValidFor.End is { } end && verifiedTimestamps.Count > 0 && verifiedTimestamps.All(t => t.Time > end))
+            {
+                throw new VerificationException(TlogCodes.IntegratedTimeOutsideLogValidity,
+                    $"The log entry is checkpointed by a log key whose trusted-root validity ended at {end:O}, before the signature's timestamps. The log key was retired or compromised; obtain a bundle from a current log.");
+            }
         }
 
         if (verifiedTimestamps.Count == 0 && logEntries.Any(e => e.IntegratedTime is null))

@@ -22,7 +22,7 @@ public static class TaskCodes
     /// <summary>An unexpected failure inside the task (the boundary turns it into one coded error).</summary>
     public const string SigningFailed = "SSB0405";
 
-    public const string SignerUnavailable = "SSB0406";
+    // SSB0406 (SignerUnavailable) is retired: TUF-backed trust replaced it. Not reused.
 
     public const string ArtifactMissing = "SSB0407";
 

@@ -1,7 +1,7 @@
-using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
 using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Signing;
+using SigstoreBuild.Tuf;
 
 namespace SigstoreBuild.Tasks.Signing;
 
@@ -11,21 +11,23 @@ internal static class SignerFactory
     /// <summary>Tests substitute the signer here; production code never sets it.</summary>
     internal static Func<SignerSettings, ITaskEnvironment, IAttestationSigner>? Override { get; set; }
 
-    public static IAttestationSigner Create(SignerSettings settings, ITaskEnvironment environment)
+    public static IAttestationSigner Create(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
     {
         if (Override is { } factory)
         {
             return factory(settings, environment);
         }
 
-        if (settings.TrustedRootPath is null || settings.SigningConfigPath is null)
+        // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
+        // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
+        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.ToConfiguration()));
+        var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
+        foreach (var warning in material.Last!.Warnings)
         {
-            // The public instances need a TUF-refreshed trust root (threat model F-12); until the TUF client ships in
-            // this package, they are configured with explicit files.
-            throw new SigstoreException(TaskCodes.SignerUnavailable, $"SigstoreInstance '{settings.Instance}' needs its trust root from TUF, which this build of SigstoreBuild does not include yet. Set SigstoreTrustedRootPath and SigstoreSigningConfigPath to the instance's trusted_root.json and signing_config.json.");
+            warn(warning.Code, warning.Message);
         }
 
-        var trust = StaticSigningTrustProvider.Load(settings.TrustedRootPath, settings.SigningConfigPath);
+        info($"Sigstore: {TrustSettings.Describe(material.Last)}.");
         var identityOptions = new IdentityOptions
         {
             Provider = ProviderKind(settings.OidcProvider),
@@ -33,7 +35,7 @@ internal static class SignerFactory
             UnsafeAllowPrivilegedTriggers = settings.UnsafeAllowUntrustedTrigger,
         };
         var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Environment = new EnvironmentAdapter(environment) });
-        var session = new SigningSession(trust, identity, new SigstoreBundleVerifier());
+        var session = new SigningSession(new StaticSigningTrustProvider(trust), identity, new SigstoreBundleVerifier());
         return new SessionAttestationSigner(session);
     }
 
@@ -50,6 +52,15 @@ internal static class SignerFactory
         "msal" => IdentityProviderKind.EntraId,
         _ => IdentityProviderKind.Auto,
     };
+
+    /// <summary>Keeps the material (source, warnings) that the signing trust was made from, for the build log.</summary>
+    private sealed class RecordingTrustRootProvider(ITrustRootProvider inner) : ITrustRootProvider
+    {
+        public TrustMaterialBytes? Last { get; private set; }
+
+        public async Task<TrustMaterialBytes> GetAsync(CancellationToken cancellationToken = default) =>
+            Last = await inner.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private sealed class EnvironmentAdapter(ITaskEnvironment environment) : IEnvironment
     {

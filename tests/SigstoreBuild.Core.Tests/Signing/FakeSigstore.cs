@@ -320,7 +320,7 @@ internal sealed class FakeSigstore : IDisposable
             }
         }
 
-        var uuid = Convert.ToHexStringLower(MerkleTree.HashLeaf(body));
+        var uuid = Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body));
         var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + uuid };
         if (existed)
         {
@@ -342,7 +342,7 @@ internal sealed class FakeSigstore : IDisposable
         int index;
         lock (_gate)
         {
-            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(MerkleTree.HashLeaf(b)) == uuid);
+            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(b)) == uuid);
         }
 
         await (index < 0 ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(index)));
@@ -398,7 +398,7 @@ internal sealed class FakeSigstore : IDisposable
             leaves[index] = body;
         }
 
-        var hashes = leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+        var hashes = leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
         var root = Root(hashes);
         var path = Path(index, hashes);
         if (RekorFault == RekorFault.BadProof)
@@ -410,11 +410,11 @@ internal sealed class FakeSigstore : IDisposable
         var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
         var integrated = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var entry = new TransparencyLogEntry { CanonicalizedBody = body, IntegratedTime = integrated, LogId = new LogId { KeyId = logId }, LogIndex = 1000 + index };
-        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(LogEntryChecker.CanonicalSetPayload(entry), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        var checkpoint = Checkpoint("fake-rekor - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
+        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(SigstoreBuild.Verification.Tlog.TransparencyLogVerifier.SignedEntryTimestampPayload(entry), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var checkpoint = Checkpoint(BaseUrl.Authority + " - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
         var response = new JsonObject
         {
-            [Convert.ToHexStringLower(MerkleTree.HashLeaf(body))] = new JsonObject
+            [Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body))] = new JsonObject
             {
                 ["body"] = Convert.ToBase64String(body),
                 ["integratedTime"] = integrated,
@@ -484,7 +484,7 @@ internal sealed class FakeSigstore : IDisposable
                 index = _v2Leaves.Count - 1;
             }
 
-            hashes = _v2Leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+            hashes = _v2Leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
         }
 
         var root = Root(hashes);
@@ -501,7 +501,7 @@ internal sealed class FakeSigstore : IDisposable
                 RootHash = root,
                 TreeSize = hashes.Count,
                 Hashes = Path(index, hashes),
-                Checkpoint = new Checkpoint { Envelope = Checkpoint("fake-rekor-v2", hashes.Count, root, _rekorV2Key) },
+                Checkpoint = new Checkpoint { Envelope = Checkpoint(BaseUrl.Authority, hashes.Count, root, _rekorV2Key) },
             },
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(entry, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<TransparencyLogEntry>)SigstoreJson.Strict.GetTypeInfo(typeof(TransparencyLogEntry)));
@@ -547,6 +547,8 @@ internal sealed class FakeSigstore : IDisposable
         return text + "\n\u2014 " + origin.Split(' ')[0] + " " + Convert.ToBase64String([.. hint, .. sig]) + "\n";
     }
 
+    private static byte[] HashChildren(byte[] left, byte[] right) => System.Security.Cryptography.SHA256.HashData([0x01, .. left, .. right]);
+
     internal static byte[] Root(IReadOnlyList<byte[]> leaves)
     {
         if (leaves.Count == 1)
@@ -555,7 +557,7 @@ internal sealed class FakeSigstore : IDisposable
         }
 
         var k = Split(leaves.Count);
-        return MerkleTree.HashChildren(Root(leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList()));
+        return HashChildren(Root(leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList()));
     }
 
     internal static List<byte[]> Path(int m, IReadOnlyList<byte[]> leaves)

@@ -18,6 +18,12 @@ internal sealed class FulcioAuthorities
     private readonly TrustedAuthority[] _authorities;
     private readonly HashSet<string> _trustedCertificates;
 
+    // Parsed CA chains and imported keys belong to the trusted root, not to one verifier: importing an EC key costs
+    // more than verifying with it, so every verifier built on the same TrustedRoot shares this work.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrustedRoot, FulcioAuthorities> Shared = new();
+
+    public static FulcioAuthorities For(TrustedRoot trust) => Shared.GetValue(trust, static t => new FulcioAuthorities(t));
+
     public FulcioAuthorities(TrustedRoot trust)
     {
         ArgumentNullException.ThrowIfNull(trust);
@@ -58,7 +64,10 @@ internal sealed class FulcioAuthorities
         string? brokenAuthority = null;
         foreach (var authority in _authorities)
         {
-            if (!authority.IssuingCertificate.Subject.Span.SequenceEqual(leaf.Issuer.Span) || !authority.IssuingKey.Signed(leaf))
+            // The key identifiers only narrow the candidates (a CA reissued under the same name); the signature decides.
+            if (!authority.IssuingCertificate.Subject.Span.SequenceEqual(leaf.Issuer.Span)
+                || !KeyIdentifiersMayMatch(leaf, authority.IssuingCertificate)
+                || !authority.IssuingKey.Signed(leaf))
             {
                 continue;
             }
@@ -80,6 +89,32 @@ internal sealed class FulcioAuthorities
         }
 
         return issuers;
+    }
+
+    /// <summary>False only when the leaf's authorityKeyIdentifier and the CA's subjectKeyIdentifier are both present and differ.</summary>
+    internal static bool KeyIdentifiersMayMatch(ParsedCertificate leaf, ParsedCertificate issuer)
+    {
+        if (leaf.FindExtension("2.5.29.35") is not { } aki || issuer.FindExtension("2.5.29.14") is not { } ski)
+        {
+            return true;
+        }
+
+        try
+        {
+            var akiReader = new AsnReader(aki.Value, AsnEncodingRules.DER).ReadSequence();
+            if (!akiReader.HasData || akiReader.PeekTag() != new Asn1Tag(TagClass.ContextSpecific, 0))
+            {
+                return true;
+            }
+
+            var keyId = akiReader.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 0));
+            var subjectKeyId = new AsnReader(ski.Value, AsnEncodingRules.DER).ReadOctetString();
+            return keyId.AsSpan().SequenceEqual(subjectKeyId);
+        }
+        catch (AsnContentException)
+        {
+            return true; // malformed identifiers prove nothing; the signature check still decides
+        }
     }
 
     /// <summary>The leaf, every CA certificate of the path and the CA's validFor window must all contain <paramref name="time"/>.</summary>
@@ -182,6 +217,12 @@ internal sealed class FulcioAuthorities
                 if (certificate.FindExtension("2.5.29.19") is not { } bc || CertificateProfile.ReadBasicConstraints(bc.Value) is not { IsCa: true } constraints)
                 {
                     return $"certificate {i} of the CA chain is not a CA (basicConstraints cA is not true).";
+                }
+
+                // RFC 5280 4.2.1.9: a CA must mark basicConstraints critical (C-02).
+                if (!bc.Critical)
+                {
+                    return $"certificate {i} of the CA chain has a non-critical basicConstraints extension.";
                 }
 
                 // pathLen counts the CA certificates below this one (the leaf is not counted).

@@ -45,7 +45,7 @@ internal static class TransparencyLogVerifier
         DateTimeOffset? integratedTime = null;
         if (!rekorV2 && entry.InclusionPromise?.SignedEntryTimestamp is { Length: > 0 } set)
         {
-            VerifySignedEntryTimestamp(entry, log, body, set);
+            VerifySignedEntryTimestamp(entry, log, set);
             var time = DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime);
             if (!log.ValidFor.Contains(time))
             {
@@ -77,12 +77,14 @@ internal static class TransparencyLogVerifier
         return new VerifiedLogEntry(log, entry.LogIndex, kind!, version!, integratedTime, proofVerified);
     }
 
-    /// <summary>Rekor v1 SET: the log's signature over canonical JSON {body, integratedTime, logID, logIndex}.</summary>
-    private static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, TransparencyLog log, byte[] body, byte[] set)
+    /// <summary>What a Rekor v1 SET signs: canonical JSON {body, integratedTime, logID, logIndex}, keys in this order.</summary>
+    internal static byte[] SignedEntryTimestampPayload(TransparencyLogEntry entry) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"body\":\"{Convert.ToBase64String(entry.CanonicalizedBody!)}\",\"integratedTime\":{entry.IntegratedTime},\"logID\":\"{Convert.ToHexStringLower(entry.LogId!.KeyId!)}\",\"logIndex\":{entry.LogIndex}}}"));
+
+    private static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, TransparencyLog log, byte[] set)
     {
-        var payload = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"body\":\"{Convert.ToBase64String(body)}\",\"integratedTime\":{entry.IntegratedTime},\"logID\":\"{Convert.ToHexStringLower(entry.LogId!.KeyId!)}\",\"logIndex\":{entry.LogIndex}}}");
-        if (!log.Key.VerifyData(Encoding.UTF8.GetBytes(payload), set))
+        if (!log.Key.VerifyData(SignedEntryTimestampPayload(entry), set))
         {
             throw new VerificationException(TlogCodes.InvalidSignedEntryTimestamp,
                 "The entry's signed entry timestamp (inclusion promise) does not verify with the log key. The entry, its time or its index was altered.");

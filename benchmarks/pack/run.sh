@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Pack benchmark: `dotnet pack` of a generated solution of N small libraries that reference the SigstoreBuild package
+# (packed from this repository into a local folder feed), against the local Sigstore instance on 127.0.0.1.
+# Per round, in the same run: unsigned (SigstoreSign=false), signed (bundles removed first, so every package is signed
+# again), and incremental (nothing changed, bundles up to date). Prints the medians, the added time, and the Fulcio
+# requests of a signed run = distinct signing certificates across its bundles, with the default -m and with -m:1.
+# Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs only the .NET SDK.
+set -euo pipefail
+N=${1:-10}
+ROUNDS=${2:-5}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/sigstorebuild-pack-bench.XXXXXX")
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1 NUGET_PACKAGES="$work/nuget-packages"
+
+dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >/dev/null
+version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S)"
+dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo >/dev/null
+
+: >"$work/instance.log"
+dotnet "$repo/src/SigstoreBuild.LocalStack/bin/Release/net10.0/SigstoreBuild.LocalStack.dll" --port 0 --data-dir "$work/instance" >"$work/instance.log" 2>&1 &
+instance_pid=$!
+trap 'kill $instance_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+base=""
+for _ in $(seq 1 100); do
+  base=$(sed -n 's/^SigstoreBuild.LocalStack listening on //p' "$work/instance.log" | head -n 1)
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "the local instance did not start"; cat "$work/instance.log"; exit 1; }
+
+# The solution: N libraries, each with PackageReference SigstoreBuild.
+sln="$work/sln"
+mkdir -p "$sln"
+cat >"$sln/nuget.config" <<XML
+<configuration><packageSources><clear /><add key="local" value="$work/feed" /></packageSources></configuration>
+XML
+entries=""
+for i in $(seq 1 "$N"); do
+  mkdir -p "$sln/Lib$i"
+  cat >"$sln/Lib$i/Lib$i.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework><PackageId>Bench.Lib$i</PackageId><Version>1.0.0</Version>
+    <Authors>Bench</Authors><Description>Benchmark library $i</Description></PropertyGroup>
+  <ItemGroup><PackageReference Include="SigstoreBuild" Version="$version" PrivateAssets="all" /></ItemGroup>
+</Project>
+XML
+  printf 'namespace Bench.Lib%s;\npublic static class C { public static int N => %s; }\n' "$i" "$i" >"$sln/Lib$i/C.cs"
+  entries="$entries  <Project Path=\"Lib$i/Lib$i.csproj\" />"$'\n'
+done
+printf '<Solution>\n%s</Solution>\n' "$entries" >"$sln/Bench.slnx"
+
+# A GitHub Actions-like identity: the signer fetches the token itself, just in time.
+export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push
+export ACTIONS_ID_TOKEN_REQUEST_URL="$base/token?preset=github-actions&format=json&sub=repo:bench/bench:ref:refs/heads/main"
+export ACTIONS_ID_TOKEN_REQUEST_TOKEN=bench-request-token
+trust=(-p:SigstoreTrustedRootPath="$work/instance/trusted_root.json" -p:SigstoreSigningConfigPath="$work/instance/signing_config.json")
+
+cd "$sln"
+pack() { # prints milliseconds
+  local start end
+  start=$(date +%s%N)
+  dotnet pack Bench.slnx -c Release -o out --no-restore -nodeReuse:false -nologo -v:q -tl:off "$@" >"$work/last.log" 2>&1 \
+    || { cat "$work/last.log" >&2; exit 1; }
+  end=$(date +%s%N)
+  echo $(( (end - start) / 1000000 ))
+}
+certificates() { grep -h -A1 '"certificate": {' out/*.sigstore.json | grep -o '"rawBytes": "[^"]*"' | sort -u | wc -l; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+dotnet restore Bench.slnx -nologo -v:q >/dev/null
+pack -p:SigstoreSign=false >/dev/null   # warm-up: compile once, so every measured pack does the same (incremental) build
+unsigned=() signed=() incremental=()
+for _ in $(seq 1 "$ROUNDS"); do
+  unsigned+=("$(pack -p:SigstoreSign=false)")
+  rm -f out/*.sigstore.json
+  signed+=("$(pack -p:SigstoreRequireSigning=true "${trust[@]}")")
+  incremental+=("$(pack -p:SigstoreRequireSigning=true "${trust[@]}")")
+  grep -q 'Sigstore: signed' "$work/last.log" && { echo "incremental pack signed again" >&2; exit 1; }
+done
+bundles=$(ls out/*.sigstore.json | wc -l)
+requests_m=$( rm -f out/*.sigstore.json; pack -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
+requests_m1=$( rm -f out/*.sigstore.json; pack -m:1 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
+
+u=$(median "${unsigned[@]}") s=$(median "${signed[@]}") i=$(median "${incremental[@]}")
+printf '\ndotnet pack of a %s-project solution, %s rounds, medians (ms), %s cores\n' "$N" "$ROUNDS" "$(nproc)"
+printf '| %-34s | %8s | %8s |\n' "run" "median" "added"
+printf '|%s|%s|%s|\n' "------------------------------------" "----------" "----------"
+printf '| %-34s | %8s | %8s |\n' "unsigned (SigstoreSign=false)" "$u" "-"
+printf '| %-34s | %8s | %8s |\n' "signed ($bundles bundles)" "$s" "$(printf '%+d' $((s - u)))"
+printf '| %-34s | %8s | %8s |\n' "incremental re-pack (up to date)" "$i" "$(printf '%+d' $((i - u)))"
+printf '| %-34s | %8s | %8s |\n' "Fulcio requests, default -m" "$requests_m" ""
+printf '| %-34s | %8s | %8s |\n' "Fulcio requests, -m:1" "$requests_m1" ""
+echo "runs (ms): unsigned ${unsigned[*]} | signed ${signed[*]} | incremental ${incremental[*]}"

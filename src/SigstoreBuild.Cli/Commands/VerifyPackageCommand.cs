@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Verification;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.Cli.Commands;
+
+/// <summary>
+/// <c>sigstore verify-package PACKAGE.nupkg</c>: the package's Sigstore bundle (default: the <c>.sigstore.json</c>
+/// sidecar that dotnet pack wrote) verifies for the signer identity, and its attestation names this very package and
+/// content. A package that was author- or repository-signed afterwards still verifies (NuGet's content hash).
+/// </summary>
+internal static class VerifyPackageCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var package = new Argument<FileInfo>("PACKAGE") { Description = "The .nupkg or .snupkg to verify." };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <PACKAGE>.sigstore.json)." };
+        var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) of the signer." };
+        var identityRegex = new Option<string>("--certificate-identity-regexp") { Description = "A regular expression the whole SAN must match (anchored)." };
+        var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
+        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
+        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
+        var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
+        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong("text", "json");
+        var extensions = ExtensionOptions.Create();
+        var trust = TrustOptions.Create();
+
+        var command = new Command("verify-package", "Verify a NuGet package against its Sigstore bundle and the expected signer.")
+        {
+            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, output,
+        };
+        extensions.AddTo(command);
+        trust.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(identity) is null) == (result.GetValue(identityRegex) is null))
+            {
+                result.AddError("Give exactly one of --certificate-identity or --certificate-identity-regexp.");
+            }
+        });
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var packagePath = parse.GetValue(package)!.FullName;
+            if (!File.Exists(packagePath))
+            {
+                throw new SigstoreException(SetupCodes.SubjectNotFound, $"The package '{packagePath}' does not exist.");
+            }
+
+            var bundlePath = parse.GetValue(bundle)?.FullName ?? packagePath + ".sigstore.json";
+            if (!File.Exists(bundlePath))
+            {
+                throw new SigstoreException(SetupCodes.NoBundle, $"No bundle at '{bundlePath}'. Pass --bundle, or put the .sigstore.json that dotnet pack wrote next to the package.");
+            }
+
+            var selection = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName);
+            var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
+            var verifier = new SigstoreVerifier(TrustedRoot.Parse(material.TrustedRootJson), VerifierOptions.PublicGood);
+            var signer = parse.GetValue(identityRegex) is { } pattern
+                ? CertificateIdentity.Regex(pattern, parse.GetValue(issuer)!)
+                : CertificateIdentity.Exact(parse.GetValue(identity)!, parse.GetValue(issuer)!);
+            foreach (var (oid, value) in extensions.Read(parse))
+            {
+                signer = signer.WithExtension(oid, value);
+            }
+
+            var attestations = new SigstoreAttestationVerifier(verifier, signer);
+            var policy = PackageVerificationPolicy.Default with { PredicateType = parse.GetValue(predicateType) };
+            var result = new PackageVerifier(attestations).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
+            var verification = attestations.LastResult!;
+            foreach (var warning in verification.Warnings)
+            {
+                console.Warning(PolicyCodes.UnsafeOptionUsed, warning);
+            }
+
+            if (parse.GetValue(output) == "json")
+            {
+                console.Out.WriteLine(ToJson(result, bundlePath, verification));
+            }
+            else
+            {
+                var signed = result.MatchedThroughContentHash ? " (NuGet-signed after attestation; matched by content hash)" : "";
+                console.Out.WriteLine($"Verified OK: {result.MatchedSubject.Name}{signed}, {verification.Summary()}");
+            }
+
+            return SigstoreCommand.Success;
+        });
+        return command;
+    }
+
+    private static string ToJson(PackageVerificationResult result, string bundlePath, VerificationResult verification)
+    {
+        var json = new JsonObject
+        {
+            ["package"] = result.Package.Identity.Id,
+            ["version"] = result.Package.Identity.Version.ToNormalizedString(),
+            ["subject"] = result.MatchedSubject.Name,
+            ["sha256"] = Convert.ToHexStringLower(result.Package.FileSha256),
+            ["contentHashSha512"] = Convert.ToHexStringLower(result.Package.ContentHashSha512),
+            ["nugetSigned"] = result.Package.IsSigned,
+            ["predicateType"] = result.Statement.PredicateType,
+            ["bundle"] = bundlePath,
+            ["verification"] = JsonNode.Parse(verification.ToJson()),
+        };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+}

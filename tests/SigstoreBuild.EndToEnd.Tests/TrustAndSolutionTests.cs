@@ -1,0 +1,148 @@
+using SigstoreBuild.Bundles;
+using SigstoreBuild.EndToEnd.Tests.Infrastructure;
+using SigstoreBuild.LocalStack;
+using SigstoreBuild.LocalStack.Faults;
+using SigstoreBuild.NuGet.Verification;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.EndToEnd.Tests;
+
+/// <summary>
+/// Trust through TUF for a custom instance (a TUF mirror on loopback serving the local instance's trust root and signing
+/// config), interop of the packed bundle with sigstore-js, and one certificate for a whole solution pack.
+/// </summary>
+[TestClass]
+public sealed class TrustAndSolutionTests
+{
+    private const string Signer = "e2e-solution@example.com";
+    private static LocalSigstore s_sigstore = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartSigstore(TestContext context)
+    {
+        E2E.RequirePackage();
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(E2E.Root, "sigstore-trust"), 0, context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopSigstore()
+    {
+        if (s_sigstore is not null)
+        {
+            await s_sigstore.DisposeAsync();
+        }
+    }
+
+    private static Dictionary<string, string> Identity() => new() { ["SIGSTORE_ID_TOKEN"] = s_sigstore.MintToken(Signer) };
+
+    private static PackageVerifier Verifier() =>
+        new(new SigstoreAttestationVerifier(new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood),
+            CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
+
+    private static string[] FileTrust => [$"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}"];
+
+    [TestMethod]
+    public void CustomInstanceThroughTuf_SignsOnline_ThenOfflineFromTheCache_AndRefusesAnUnreachableMirror()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var cache = Path.Combine(project, "..", "tuf-cache");
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        string[] Pack(TufMirror mirror, params string[] more) => DotNet.BuildArguments("pack", ["-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", "-p:SigstoreVerifyPackages=off",
+            "-p:SigstoreInstance=custom", $"-p:SigstoreTufUrl={mirror.Url}", $"-p:SigstoreTufRootPath={mirror.RootPath}", $"-p:SigstoreTufCachePath={cache}", .. more]);
+
+        TufMirror mirror;
+        using (mirror = TufMirror.Start(Path.Combine(project, "..", "root.json"), new Dictionary<string, byte[]>
+        {
+            ["trusted_root.json"] = File.ReadAllBytes(s_sigstore.TrustedRootPath),
+            ["signing_config.v0.2.json"] = File.ReadAllBytes(s_sigstore.SigningConfigPath),
+        }))
+        {
+            var online = DotNet.Run(project, Identity(), Pack(mirror));
+            Assert.IsTrue(online.Succeeded, online.ToString());
+            Assert.Contains("Sigstore: trust root from TUF (" + mirror.Url, online.Output);
+            Assert.IsGreaterThanOrEqualTo(4, mirror.RequestCount, "root probe, timestamp, snapshot, targets and the target files come from the mirror");
+            Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        }
+
+        // The mirror is gone. Offline, the verified cache still serves; online, signing stops with a TUF code (F-12).
+        File.WriteAllText(Path.Combine(project, "Extra.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra { }\n");
+        var offline = DotNet.Run(project, Identity(), Pack(mirror, "-p:SigstoreOffline=true"));
+        Assert.IsTrue(offline.Succeeded, offline.ToString());
+        Assert.Contains("Sigstore: trust root from the TUF cache, offline", offline.Output);
+        Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg", offline.Output);
+        Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+
+        File.WriteAllText(Path.Combine(project, "Extra2.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra2 { }\n");
+        var unreachable = DotNet.Run(project, Identity(), Pack(mirror));
+        Assert.IsFalse(unreachable.Succeeded, unreachable.ToString());
+        StringAssert.Matches(unreachable.Output, new System.Text.RegularExpressions.Regex(@"error SSB40\d\d: "), unreachable.Output);
+        Assert.DoesNotContain("Sigstore: signed", unreachable.Output);
+    }
+
+    [TestMethod]
+    public void PackedBundle_VerifiesWithSigstoreJs_ButNotForAnotherIdentity()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var result = DotNet.Run(project, Identity(), DotNet.BuildArguments("pack", ["-o", "out", "-p:SigstoreRequireSigning=true", .. FileTrust]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+
+        var js = SigstoreJs.Verify(package + ".sigstore.json", s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer, package);
+        Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected the bundle dotnet pack wrote: " + js.Output);
+
+        // sigstore-js checks the DSSE signature, certificate, log and identity; binding the subject to the package is
+        // the verifier's job (PackageVerifier, verify-package). Another identity must be refused.
+        var js2 = SigstoreJs.Verify(package + ".sigstore.json", s_sigstore.TrustedRootPath, "mallory@example.com", s_sigstore.Services.Oidc.Issuer, package);
+        Assert.AreNotEqual(0, js2.ExitCode, "sigstore-js must reject another identity: " + js2.Output);
+    }
+
+    [TestMethod]
+    public void SolutionPack_OneFulcioRequestForAllProjects()
+    {
+        const int projects = 3;
+        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
+        WriteSolution(solution, projects);
+        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
+
+        // One MSBuild node: the signer is shared through RegisterTaskObject, which is per node process (README: -m:1).
+        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:1", "-o", "out", "-p:SigstoreRequireSigning=true", .. FileTrust]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, result.Output);
+        for (var i = 1; i <= projects; i++)
+        {
+            var package = Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg");
+            Assert.AreEqual($"pkg:nuget/Contoso.Part{i}@1.0.0", Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json")).MatchedSubject.Name);
+        }
+    }
+
+    /// <summary>A solution of small packable libraries that reference SigstoreBuild (as benchmarks/pack/run.sh generates).</summary>
+    private static void WriteSolution(string directory, int count)
+    {
+        var entries = new List<string>();
+        for (var i = 1; i <= count; i++)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(directory, $"Part{i}")).FullName;
+            File.WriteAllText(Path.Combine(dir, $"Part{i}.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <PackageId>Contoso.Part{i}</PackageId>
+                    <Version>1.0.0</Version>
+                    <Authors>Contoso</Authors>
+                    <Description>Part {i} of a solution signed at dotnet pack.</Description>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="SigstoreBuild" Version="$(SigstoreBuildVersion)" PrivateAssets="all" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(dir, "Part.cs"), $"namespace Contoso.Part{i};\n\npublic static class Part\n{{\n    public static int Number => {i};\n}}\n");
+            entries.Add($"  <Project Path=\"Part{i}/Part{i}.csproj\" />");
+        }
+
+        File.WriteAllText(Path.Combine(directory, "Parts.slnx"), "<Solution>\n" + string.Join('\n', entries) + "\n</Solution>\n");
+    }
+}
