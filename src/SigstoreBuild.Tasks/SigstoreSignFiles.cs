@@ -51,7 +51,7 @@ public sealed class SigstoreSignFiles : SigstoreTask
             throw new SigstoreException(TaskCodes.ArtifactMissing, $"The folder '{root}' has no files to sign.");
         }
 
-        var statement = PackageStatements.ForPublishOutput(root, files, run.BuildContext(Step));
+        var statement = PackageStatements.ForPublishOutput(root, files, run.BuildContext(Step), run.Provenance(Step));
         var label = $"{Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar))} ({statement.Subjects.Count} files)";
         if (BundleFreshness.IsUpToDate(bundlePath, statement.Subjects))
         {

@@ -68,7 +68,7 @@ public sealed class SigstoreSignPackages : SigstoreTask
         foreach (var (package, subject, bundlePath, path) in pending)
         {
             CancellationToken.ThrowIfCancellationRequested();
-            var statement = PackageStatements.ForPackages([package], context);
+            var statement = run.WithAssemblies(PackageStatements.ForPackages([package], context, run.Provenance("pack")), path);
             var signed = run.Sign(signer, statement, bundlePath);
             run.Report(new SignedArtifactRow(Path.GetFileName(path), subject.Name, subject.Digest["sha256"], signed.SignerIdentity, signed.LogIndex, Path.GetFileName(bundlePath), "signed"));
         }

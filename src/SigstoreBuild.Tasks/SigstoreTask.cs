@@ -37,6 +37,9 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
     public string? Configuration { get; set; }
     public string? TargetFrameworks { get; set; }
 
+    /// <summary>The inputs file written by SigstoreCollectProvenance; empty: the minimal predicate (SigstoreProvenance=false).</summary>
+    public string? ProvenanceInputs { get; set; }
+
     internal ITaskEnvironment Environment { get; set; } = ProcessTaskEnvironment.Instance;
 
     protected CancellationToken CancellationToken => _cancellation.Token;
@@ -101,8 +104,18 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
         public SignerSettings Settings { get; } = settings;
         public string BundleExtension { get; } = bundleExtension;
 
+        private SlsaProvenanceSource? _provenance;
+
         public SlsaBuildContext BuildContext(string step) =>
             BuildContextReader.Read(task.Environment, step, task.ProjectPath, task.Configuration, task.TargetFrameworks);
+
+        /// <summary>The SLSA provenance predicate for <paramref name="step"/>, or null for the minimal one.</summary>
+        public System.Text.Json.Nodes.JsonObject? Provenance(string step) =>
+            (_provenance ??= SlsaProvenanceSource.Create(task.ProvenanceInputs, task.Environment, task.LogCodedWarning))?.Build(step);
+
+        /// <summary>Adds the package's assemblies as subjects when SigstoreProvenanceIncludeAssemblies is set.</summary>
+        public InTotoStatement WithAssemblies(InTotoStatement statement, string packagePath) =>
+            (_provenance ??= SlsaProvenanceSource.Create(task.ProvenanceInputs, task.Environment, task.LogCodedWarning))?.WithAssemblies(statement, packagePath) ?? statement;
 
         /// <summary>The shared signer, or null when signing is skipped (no identity, not required).</summary>
         public IAttestationSigner? AcquireSigner(int artifactCount)

@@ -112,6 +112,8 @@ internal sealed record VerifyRequest
 
     public string? PredicateType { get; init; }
 
+    public bool ProvenanceConsistency { get; init; }
+
     public int TlogThreshold { get; init; } = 1;
 
     public int TimestampThreshold { get; init; } = 1;

@@ -62,6 +62,7 @@ internal static class VerifyCommands
         var predicateType = new Option<string>("--predicate-type") { Description = "For attestations: the in-toto predicate type that must be present." };
         var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
+        var provenanceConsistency = new Option<bool>("--provenance-consistency") { Description = "For SLSA provenance: builder id, source and invocation must agree with the certificate (D-06)." };
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
         var sctThreshold = new Option<int>("--sct-threshold") { Description = "SCTs required, from distinct CT logs.", DefaultValueFactory = _ => 1 };
@@ -71,7 +72,7 @@ internal static class VerifyCommands
         var command = new Command("verify", "Verify an artifact or attestation against a Sigstore bundle and an identity policy.")
         {
             artifact, bundle, identity, identityRegex, issuer, key, staging, trustedRoot, predicateType, output,
-            tlogThreshold, timeThreshold, sctThreshold,
+            tlogThreshold, timeThreshold, sctThreshold, provenanceConsistency,
         };
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -103,6 +104,7 @@ internal static class VerifyCommands
                 Issuer = parse.GetValue(issuer),
                 KeyPath = parse.GetValue(key)?.FullName,
                 PredicateType = parse.GetValue(predicateType),
+                ProvenanceConsistency = parse.GetValue(provenanceConsistency),
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),
                 SctThreshold = parse.GetValue(sctThreshold),

@@ -24,7 +24,9 @@ internal static class VerifyRunner
         var result = new SigstoreVerifier(trust, options).Verify(bundle, policy);
         foreach (var warning in result.Warnings)
         {
-            console.Warning(PolicyCodes.UnsafeOptionUsed, warning);
+            // Warnings read "SSBnnnn: text"; print each under its own code.
+            var coded = warning.Length > 9 && warning.StartsWith("SSB", StringComparison.Ordinal) && warning[7] == ':';
+            console.Warning(coded ? warning[..7] : PolicyCodes.UnsafeOptionUsed, coded ? warning[8..].TrimStart() : warning);
         }
 
         return result;
@@ -64,6 +66,7 @@ internal static class VerifyRunner
             policy = policy.RequireIdentity(identity);
         }
 
+        policy = request.ProvenanceConsistency ? policy.RequireProvenanceConsistency() : policy;
         return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
     }
 

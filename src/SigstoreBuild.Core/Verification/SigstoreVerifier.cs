@@ -100,6 +100,7 @@ public sealed class SigstoreVerifier
         SignedContent content;
         string? artifactDigest;
         VerifiedStatement? statement = null;
+        InTotoStatement? parsedStatement = null;
         if (bundle.MessageSignature is { } messageSignature)
         {
             if (policy.PredicateType is not null)
@@ -123,7 +124,7 @@ public sealed class SigstoreVerifier
         else
         {
             var envelope = bundle.DsseEnvelope!;
-            (signature, statement, artifactDigest) = VerifyEnvelope(envelope, key, policy, warnings);
+            (signature, statement, artifactDigest, parsedStatement) = VerifyEnvelope(envelope, key, policy, warnings);
             content = new SignedContent
             {
                 Signature = signature,
@@ -242,6 +243,11 @@ public sealed class SigstoreVerifier
                 leaf.Leaf.Issuer,
                 leaf.Leaf.Extensions.ToDictionary(e => FulcioExtensions.NameOf(e.Key)!, e => e.Value, StringComparer.Ordinal),
                 Convert.ToHexStringLower(SHA256.HashData(leaf.Certificate.RawData)));
+        }
+
+        if (policy.ProvenanceConsistency)
+        {
+            CheckProvenance(parsedStatement, leaf, warnings);
         }
 
         return new VerificationResult
@@ -409,7 +415,21 @@ public sealed class SigstoreVerifier
         }
     }
 
-    private static (byte[] Signature, VerifiedStatement Statement, string? ArtifactDigest) VerifyEnvelope(DsseEnvelope envelope, VerificationKey key, VerificationPolicy policy, List<string> warnings)
+    /// <summary>D-06: the predicate's claims must not contradict the certificate (only a certificate can corroborate them).</summary>
+    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, List<string> warnings)
+    {
+        if (statement is null || leaf is null)
+        {
+            throw new VerificationException(AttestationCodes.ProvenanceNotCheckable, "Provenance consistency was required, but the bundle is not an attestation signed with a Fulcio certificate, so its provenance cannot be compared with one.");
+        }
+
+        if (ProvenanceConsistency.Check(statement.PredicateType, statement.Predicate, leaf.Leaf.Extensions).Count == 0)
+        {
+            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated.");
+        }
+    }
+
+    private static (byte[] Signature, VerifiedStatement Statement, string? ArtifactDigest, InTotoStatement Parsed) VerifyEnvelope(DsseEnvelope envelope, VerificationKey key, VerificationPolicy policy, List<string> warnings)
     {
         // Unsupported types are refused before the payload is used (D-02); one signature only, since only one is logged (D-03).
         if (!string.Equals(envelope.PayloadType, DssePae.InTotoPayloadType, StringComparison.Ordinal))
@@ -435,7 +455,7 @@ public sealed class SigstoreVerifier
             throw new VerificationException(AttestationCodes.PredicateTypeMismatch, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
         }
 
-        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name ?? string.Empty).ToArray()), artifactDigest);
+        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name ?? string.Empty).ToArray()), artifactDigest, statement);
     }
 
     /// <summary>The artifact must be an in-toto subject, matched by (algorithm, digest) only; names are never enough.</summary>

@@ -35,6 +35,9 @@ public sealed class VerificationPolicy
     /// <summary>For DSSE bundles: the exact in-toto predicateType required.</summary>
     public string? PredicateType { get; private init; }
 
+    /// <summary>DSSE bundles: the SLSA provenance must agree with the certificate's Fulcio extensions (D-06).</summary>
+    public bool ProvenanceConsistency { get; private init; }
+
     /// <summary>Verify against these artifact bytes (digest computed by the verifier).</summary>
     public static VerificationPolicy ForArtifact(byte[] artifact)
     {
@@ -129,6 +132,12 @@ public sealed class VerificationPolicy
     }
 
     /// <summary>
+    /// DSSE bundles: require an SLSA v1 provenance whose builder id, source and invocation agree with the certificate's
+    /// Build Signer URI, Source Repository URI/Digest/Ref and Run Invocation URI wherever the certificate has them (D-06).
+    /// </summary>
+    public VerificationPolicy RequireProvenanceConsistency() => With(p => p.ProvenanceConsistency = true);
+
+    /// <summary>
     /// UNSAFE: accept any certificate the trusted CA issued, whoever it names. Only for inspection tools; the result
     /// still reports the identity, which the caller must then check.
     /// </summary>
@@ -154,6 +163,7 @@ public sealed class VerificationPolicy
             Identities = builder.Identities,
             Key = builder.Key,
             PredicateType = builder.PredicateType,
+            ProvenanceConsistency = builder.ProvenanceConsistency,
         };
     }
 
@@ -163,5 +173,6 @@ public sealed class VerificationPolicy
         public VerificationKey? Key { get; set; } = from.Key;
         public string? PredicateType { get; set; } = from.PredicateType;
         public bool UnsafeNoSigner { get; set; } = from.UnsafeNoSigner;
+        public bool ProvenanceConsistency { get; set; } = from.ProvenanceConsistency;
     }
 }

@@ -8,8 +8,11 @@ public static class PackageStatements
 {
     public const string SlsaProvenanceV1 = "https://slsa.dev/provenance/v1";
 
-    /// <summary>The build type of the minimal predicate; the provenance work defines and documents its successor.</summary>
-    public const string MinimalBuildType = "https://sigstorebuild.invalid/buildtypes/dotnet/v0";
+    /// <summary>
+    /// The build type of the minimal predicate (SigstoreProvenance=false): SigstoreBuild's v1 build type with only the
+    /// step, project, configuration and target frameworks (docs/provenance.md).
+    /// </summary>
+    public const string MinimalBuildType = Provenance.SlsaProvenance.BuildTypeV1;
 
     /// <summary>
     /// A package subject: <c>pkg:nuget/id@version</c> with the SHA-256 of the file as packed and its SHA-512, which for a
