@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cold `verify-bundle` process time: SigstoreBuild (JIT and Native AOT) against sigstore-js, on the same conformance
+# Cold `verify-bundle` process time: SigstoreBuild (JIT, ReadyToRun and Native AOT) against sigstore-js, on the same conformance
 # bundle, interleaved, median of N runs each.
 #   benchmarks/cold-start.sh [N] [CASE]      (Native AOT needs clang: apt-get install clang)
 set -euo pipefail
@@ -11,6 +11,8 @@ out="${TMPDIR:-/tmp}/sigstorebuild-cold"
 mkdir -p "$out"
 dotnet build "$repo/src/SigstoreBuild.Cli" -c Release -v quiet -nologo >/dev/null
 jit=("dotnet" "$repo/src/SigstoreBuild.Cli/bin/Release/net10.0/sigstore.dll")
+dotnet publish "$repo/src/SigstoreBuild.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" -v quiet -nologo >/dev/null
+r2r=("$out/r2r/sigstore")
 aot=()
 if command -v clang >/dev/null 2>&1; then
   dotnet publish "$repo/src/SigstoreBuild.Cli" -c Release -r linux-x64 -p:PublishAot=true -o "$out/aot" -v quiet -nologo >/dev/null 2>&1 && aot=("$out/aot/sigstore")
@@ -27,16 +29,17 @@ js=(node "$repo/tests/interop/verify.mjs" --bundle "$bundle" --trusted-root "$ro
 
 time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-: >"$out/jit.ms"; : >"$out/aot.ms"; : >"$out/js.ms"
+: >"$out/jit.ms"; : >"$out/r2r.ms"; : >"$out/aot.ms"; : >"$out/js.ms"
 for _ in $(seq "$n"); do
   time_ms "${jit[@]}" "${ours[@]}" >>"$out/jit.ms"
+  time_ms "${r2r[@]}" "${ours[@]}" >>"$out/r2r.ms"
   [ ${#aot[@]} -gt 0 ] && time_ms "${aot[@]}" "${ours[@]}" >>"$out/aot.ms"
   time_ms "${js[@]}" >>"$out/js.ms"
 done
 js_ms=$(median <"$out/js.ms")
 printf '%-28s %8s %8s\n' "cold verify-bundle ($case_name)" "median" "vs js"
 printf '%-28s %6s ms %8s\n' "sigstore-js (node)" "$js_ms" "1.00"
-for kind in jit aot; do
+for kind in jit r2r aot; do
   [ -s "$out/$kind.ms" ] || continue
   m=$(median <"$out/$kind.ms")
   printf '%-28s %6s ms %8s\n' "SigstoreBuild ($kind)" "$m" "$(awk -v a="$m" -v b="$js_ms" 'BEGIN{printf "%.2f", a/b}')"
