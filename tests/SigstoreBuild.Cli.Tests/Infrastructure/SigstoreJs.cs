@@ -8,11 +8,11 @@ internal static class SigstoreJs
     public static string InteropDirectory => Path.Combine(SharedAssets.RepoRoot, "tests", "interop");
 
     /// <summary>Inconclusive when Node.js or the npm packages are missing (outside CI, where .ci/run installs them).</summary>
-    public static void RequireInstalled()
+    public static void RequireInstalled(string package = "verify")
     {
-        if (!Directory.Exists(Path.Combine(InteropDirectory, "node_modules", "@sigstore", "verify")))
+        if (!Directory.Exists(Path.Combine(InteropDirectory, "node_modules", "@sigstore", package)))
         {
-            var why = "sigstore-js is not installed: run 'npm ci' in tests/interop";
+            var why = $"sigstore-js (@sigstore/{package}) is not installed: run 'npm ci' in tests/interop";
             if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
             {
                 Assert.Fail(why + " (.ci/run does this).");
