@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SigstoreBuild.Cli.Tests.Infrastructure;
 using SigstoreBuild.LocalStack;
 
@@ -91,6 +92,35 @@ public sealed class LocalTufTests
 
         var verify = await VerifyAsync(sigstore.BaseUrl, artifact + ".sigstore.json", artifact, "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", sigstore.TufRootPath, "--cache-dir", cache);
         Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+    }
+
+    /// <summary>Another implementation's TUF client (tuf-js, inside sigstore-js) accepts the repository too.</summary>
+    [TestMethod]
+    public async Task SigstoreJsTufClientFetchesBothTargets()
+    {
+        SigstoreJs.RequireInstalled();
+        var root = NewDirectory();
+        await using var sigstore = await LocalSigstore.StartAsync(Path.Combine(root, "instance"), 0, TestContext.CancellationToken);
+        const string Script = """
+            import { initTUF } from '@sigstore/tuf';
+            import fs from 'node:fs';
+            const [mirrorURL, rootPath, cachePath, output] = process.argv.slice(1);
+            const tuf = await initTUF({ mirrorURL, rootPath, cachePath, forceInit: true, retry: 0, timeout: 10000 });
+            fs.writeFileSync(output, await tuf.getTarget('signing_config.v0.2.json') + '\u0000' + await tuf.getTarget('trusted_root.json'));
+            """;
+        var output = Path.Combine(root, "from-tuf-js.json");
+        var start = new ProcessStartInfo("node") { WorkingDirectory = SigstoreJs.InteropDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "--input-type=module", "-e", Script, sigstore.TufMirrorUrl, sigstore.TufRootPath, Path.Combine(root, "js-cache"), output })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.CancellationToken);
+        await process.WaitForExitAsync(TestContext.CancellationToken);
+        Assert.AreEqual(0, process.ExitCode, await stdout + await stderr);
+        Assert.AreEqual(File.ReadAllText(sigstore.SigningConfigPath) + "\0" + File.ReadAllText(sigstore.TrustedRootPath), File.ReadAllText(output));
     }
 
     [TestCleanup]
