@@ -29,8 +29,9 @@ public sealed class LocalSigstoreOptions
 }
 
 /// <summary>
-/// A running local Sigstore instance: Kestrel on 127.0.0.1 serving OIDC, Fulcio v2, Rekor v1/v2 and an RFC 3161 TSA,
-/// with trusted_root.json and signing_config.json written into the data directory. Dispose to stop it.
+/// A running local Sigstore instance: Kestrel on 127.0.0.1 serving OIDC, Fulcio v2, Rekor v1/v2, an RFC 3161 TSA and a
+/// TUF repository, with trusted_root.json, signing_config.json and tuf-root.json written into the data directory.
+/// Dispose to stop it.
 /// </summary>
 public sealed class LocalSigstore : IAsyncDisposable
 {
@@ -54,6 +55,12 @@ public sealed class LocalSigstore : IAsyncDisposable
     public string SigningConfigPath => Services.SigningConfigPath;
 
     public string SigningConfigRekorV2Path => Services.SigningConfigRekorV2Path;
+
+    /// <summary>The TUF mirror URL (<c>{base}/tuf</c>) publishing trusted_root.json and signing_config.v0.2.json.</summary>
+    public string TufMirrorUrl => Services.TufMirrorUrl;
+
+    /// <summary><c>DIR/tuf-root.json</c>: the TUF root to trust initially (<c>--tuf-root</c>).</summary>
+    public string TufRootPath => Services.TufRootPath;
 
     /// <summary>The primitives behind the HTTP endpoints, for tests that build or break material in-process.</summary>
     public LocalSigstoreServices Services { get; }

@@ -6,6 +6,7 @@ using SigstoreBuild.LocalStack.Pki;
 using SigstoreBuild.LocalStack.Timestamping;
 using SigstoreBuild.LocalStack.Transparency;
 using SigstoreBuild.LocalStack.Trust;
+using SigstoreBuild.LocalStack.Tuf;
 
 namespace SigstoreBuild.LocalStack;
 
@@ -23,7 +24,7 @@ public enum CheckpointKeyType
 public sealed class LocalSigstoreServices : IDisposable
 {
     private LocalSigstoreServices(string dataDirectory, string baseUrl, TimeProvider time, OidcIssuer oidc, CtLog ctLog,
-        CertificateAuthority ca, RekorV1Log rekorV1, RekorV2Log rekorV2, TimestampAuthority tsa)
+        CertificateAuthority ca, RekorV1Log rekorV1, RekorV2Log rekorV2, TimestampAuthority tsa, TufRepository tuf)
     {
         DataDirectory = dataDirectory;
         BaseUrl = baseUrl;
@@ -34,6 +35,7 @@ public sealed class LocalSigstoreServices : IDisposable
         RekorV1 = rekorV1;
         RekorV2 = rekorV2;
         Tsa = tsa;
+        Tuf = tuf;
     }
 
     public string DataDirectory { get; }
@@ -54,6 +56,15 @@ public sealed class LocalSigstoreServices : IDisposable
     public RekorV2Log RekorV2 { get; }
 
     public TimestampAuthority Tsa { get; }
+
+    /// <summary>The TUF repository publishing trusted_root.json and signing_config.v0.2.json (filled by <see cref="WriteTrustDocuments"/>).</summary>
+    public TufRepository Tuf { get; }
+
+    /// <summary>The TUF metadata URL (<c>{base}/tuf</c>); targets are below <c>{base}/tuf/targets/</c>.</summary>
+    public string TufMirrorUrl => BaseUrl + "/tuf";
+
+    /// <summary>The current TUF root, to give clients out of band (<c>--tuf-root</c>, <c>SigstoreTufRootPath</c>).</summary>
+    public string TufRootPath => Tuf.InitialRootPath;
 
     /// <summary>The "github.com" prefix used for GitHub Actions SANs and extensions.</summary>
     public string GitHubServerUrl { get; private set; } = "https://github.com";
@@ -94,11 +105,12 @@ public sealed class LocalSigstoreServices : IDisposable
             : NoteSigner.ForEcdsa(origin, material.LoadOrCreateEcdsa("rekor-v2-ecdsa", ECCurve.NamedCurves.nistP256));
         var v2Log = new TransparencyLog(Path.Combine(dataDirectory, "rekor-v2"), v2Signer, origin, time);
         var tsa = TimestampAuthority.LoadOrCreate(material, time);
+        var tuf = TufRepository.Open(dataDirectory, material, time);
         return new LocalSigstoreServices(dataDirectory, baseUrl, time, oidc, ctLog, ca, new RekorV1Log(v1Log, rekorV1Key, treeId),
-            new RekorV2Log(v2Log), tsa);
+            new RekorV2Log(v2Log), tsa, tuf);
     }
 
-    /// <summary>Writes trusted_root.json and the signing configs into the data directory.</summary>
+    /// <summary>Writes trusted_root.json and the signing configs into the data directory, and publishes them through TUF.</summary>
     public void WriteTrustDocuments()
     {
         var options = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -106,12 +118,18 @@ public sealed class LocalSigstoreServices : IDisposable
         var validFrom = Ca.Root.NotBefore;
         PersistedMaterial.WriteAtomically(SigningConfigPath, TrustDocuments.SigningConfig(BaseUrl, validFrom, 1).ToJsonString(options) + "\n");
         PersistedMaterial.WriteAtomically(SigningConfigRekorV2Path, TrustDocuments.SigningConfig(BaseUrl, validFrom, 2).ToJsonString(options) + "\n");
+        Tuf.Publish(new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            [TufRepository.TrustedRootTarget] = File.ReadAllBytes(TrustedRootPath),
+            [TufRepository.SigningConfigTarget] = File.ReadAllBytes(SigningConfigPath),
+        });
     }
 
     public void Dispose()
     {
         RekorV1.Log.Dispose();
         RekorV2.Log.Dispose();
+        Tuf.Dispose();
     }
 
     private static long LoadOrCreateTreeId(string directory)

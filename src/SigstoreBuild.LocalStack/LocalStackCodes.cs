@@ -12,6 +12,9 @@ public static class LocalStackCodes
     /// <summary>The HTTP listener could not start (port taken, bad arguments).</summary>
     public const string ListenerFailed = "SSB6003";
 
+    /// <summary>The persisted TUF repository (DIR/tuf) is corrupt or no longer matches the TUF root key.</summary>
+    public const string TufRepositoryInvalid = "SSB6004";
+
     /// <summary>The identity token presented to the local Fulcio is invalid (signature, issuer, audience, expiry).</summary>
     public const string IdentityTokenRejected = "SSB6101";
 

@@ -25,7 +25,7 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "-h" or "--help":
             Console.WriteLine("Usage: SigstoreBuild.LocalStack --data-dir DIR [--port N] [--rekor-v2-key ed25519|ecdsa]");
-            Console.WriteLine("Serves OIDC, Fulcio v2, Rekor v1/v2 and an RFC 3161 TSA on 127.0.0.1; writes DIR/trusted_root.json and DIR/signing_config.json.");
+            Console.WriteLine("Serves OIDC, Fulcio v2, Rekor v1/v2, an RFC 3161 TSA and a TUF repository (/tuf) on 127.0.0.1; writes DIR/trusted_root.json, DIR/signing_config.json and DIR/tuf-root.json.");
             return 0;
         default:
             Console.Error.WriteLine($"{LocalStackCodes.ListenerFailed}: unknown or incomplete argument '{args[i]}'. Run with --help.");
@@ -63,6 +63,7 @@ await using (instance)
     Console.WriteLine($"SigstoreBuild.LocalStack listening on {instance.BaseUrl}");
     Console.WriteLine($"trusted root: {instance.TrustedRootPath}");
     Console.WriteLine($"signing config: {instance.SigningConfigPath}");
+    Console.WriteLine($"TUF mirror: {instance.TufMirrorUrl} (initial root: {instance.TufRootPath})");
     Console.WriteLine($"identity token: {instance.BaseUrl}/token?sub=you@example.com");
     try
     {

@@ -16,7 +16,7 @@ using SigstoreBuild.LocalStack.Transparency;
 
 namespace SigstoreBuild.LocalStack.Http;
 
-/// <summary>The HTTP surface: OIDC, Fulcio v2, Rekor v1 and v2, RFC 3161 TSA, and the trust documents.</summary>
+/// <summary>The HTTP surface: OIDC, Fulcio v2, Rekor v1 and v2, RFC 3161 TSA, the trust documents and their TUF repository.</summary>
 internal static class Endpoints
 {
     private const string FaultItem = "SigstoreBuild.LocalStack.Fault";
@@ -85,6 +85,14 @@ internal static class Endpoints
 
         app.MapGet("/trusted_root.json", () => Results.File(services().TrustedRootPath, "application/json"));
         app.MapGet("/signing_config.json", () => Results.File(services().SigningConfigPath, "application/json"));
+
+        app.MapGet("/tuf/{**path}", (string? path) =>
+        {
+            var tuf = services().Tuf;
+            tuf.RenewExpiring();
+            var body = tuf.ReadPublished(path ?? string.Empty);
+            return body is null ? Results.NotFound() : Results.Bytes(body, "application/json");
+        });
     }
 
     private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
