@@ -32,6 +32,11 @@ internal static class TrustResolver
 
             configuration = TrustConfiguration.Custom(mirror, File.ReadAllBytes(selection.TufRootPath!));
         }
+        else if (!selection.Staging && selection.CacheDirectory is not null && File.Exists(Path.Combine(selection.CacheDirectory, "mirror.json")))
+        {
+            // A cache set up by 'sigstore trust-root init' remembers its mirror: keep using it.
+            configuration = TrustConfiguration.FromTufCache(selection.CacheDirectory);
+        }
         else
         {
             configuration = selection.Staging ? TrustConfiguration.Staging : TrustConfiguration.PublicGood;

@@ -75,7 +75,7 @@ internal static class TrustRootCommands
 
     private static async Task<int> RefreshAsync(TufOptions options, CliConsole console, CancellationToken cancellationToken)
     {
-        var client = await TufClient.CreateAsync(options, cancellationToken).ConfigureAwait(false);
+        using var client = await TufClient.CreateAsync(options, cancellationToken).ConfigureAwait(false);
         var state = await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
         foreach (var name in new[] { TrustRootProvider.TrustedRootTarget, TrustRootProvider.SigningConfigTarget })
         {

@@ -42,6 +42,10 @@ public sealed class LocalTufTests
             var verify = await VerifyAsync(sigstore.BaseUrl, bundle, artifact, "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", sigstore.TufRootPath, "--cache-dir", cache);
             Assert.AreEqual(0, verify.ExitCode, verify.ToString());
 
+            // The cache remembers the mirror it was initialised with: --cache-dir alone is enough.
+            var fromCache = await VerifyAsync(sigstore.BaseUrl, bundle, artifact, "--cache-dir", cache);
+            Assert.AreEqual(0, fromCache.ExitCode, fromCache.ToString());
+
             var otherIdentity = await CliRunner.RunAsync("verify-bundle", "--bundle", bundle, "--certificate-identity", "mallory@example.com",
                 "--certificate-oidc-issuer", sigstore.BaseUrl, "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", sigstore.TufRootPath, "--cache-dir", cache, artifact);
             Assert.AreEqual(1, otherIdentity.ExitCode, otherIdentity.ToString());
