@@ -30,6 +30,11 @@ echo "   $base"
 
 # What GitHub Actions gives a job with 'permissions: id-token: write'. The token itself never appears anywhere.
 export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push
+# The job's metadata, as the runner sets it (the same repository, commit and run as the local token's claims): the
+# provenance records it, and the certificate attests it.
+export GITHUB_SERVER_URL=https://github.com GITHUB_REPOSITORY=octo-org/octo-repo GITHUB_REF=refs/heads/main \
+  GITHUB_SHA=0123456789abcdef0123456789abcdef01234567 GITHUB_RUN_ID=1000 GITHUB_RUN_ATTEMPT=1 \
+  GITHUB_WORKFLOW_REF=octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main RUNNER_ENVIRONMENT=github-hosted
 export ACTIONS_ID_TOKEN_REQUEST_URL="$base/token?preset=github-actions&format=json&sub=repo:octo-org/demo:ref:refs/heads/main"
 export ACTIONS_ID_TOKEN_REQUEST_TOKEN=demo-request-token
 trust=(--trusted-root "$work/instance/trusted_root.json" --signing-config "$work/instance/signing_config.json")
@@ -95,6 +100,10 @@ sigstore verify-package "$package" --certificate-identity-regexp 'https://github
 sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
   --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json" --output json >"$work/packages/verify-package.json"
 echo "   (evidence: $work/packages/verify-package.json)"
+
+echo "== the provenance agrees with what the certificate attests (builder, repository, commit, run)"
+sigstore verify "$package" --certificate-identity "$identity" --certificate-oidc-issuer "$base" \
+  --trusted-root "$work/instance/trusted_root.json" --predicate-type https://slsa.dev/provenance/v1 --provenance-consistency
 
 echo "== another signer is refused"
 if sigstore verify-package "$package" --certificate-identity 'https://github.com/mallory/evil/.github/workflows/release.yml@refs/heads/main' \
