@@ -12,7 +12,8 @@ namespace SigstoreBuild.Cli.Commands;
 /// <summary>
 /// <c>sigstore verify-package PACKAGE.nupkg</c>: the package's Sigstore bundle (default: the <c>.sigstore.json</c>
 /// sidecar that dotnet pack wrote) verifies for the signer identity, and its attestation names this very package and
-/// content. A package that was author- or repository-signed afterwards still verifies (NuGet's content hash).
+/// content. A package that was author- or repository-signed afterwards still verifies (NuGet's content hash). With
+/// <c>--provenance-consistency</c> its SLSA provenance must also agree with the certificate (D-06).
 /// </summary>
 internal static class VerifyPackageCommand
 {
@@ -26,6 +27,7 @@ internal static class VerifyPackageCommand
         var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
         var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
         var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
+        var provenanceConsistency = new Option<bool>("--provenance-consistency") { Description = "The SLSA provenance's builder id, source and invocation must agree with the certificate (D-06)." };
         var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
         var extensions = ExtensionOptions.Create();
@@ -33,7 +35,7 @@ internal static class VerifyPackageCommand
 
         var command = new Command("verify-package", "Verify a NuGet package against its Sigstore bundle and the expected signer.")
         {
-            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, output,
+            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, provenanceConsistency, output,
         };
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -71,13 +73,14 @@ internal static class VerifyPackageCommand
             }
 
             var attestations = new SigstoreAttestationVerifier(verifier, signer);
-            var policy = PackageVerificationPolicy.Default with { PredicateType = parse.GetValue(predicateType) };
+            var policy = PackageVerificationPolicy.Default with
+            {
+                PredicateType = parse.GetValue(predicateType),
+                RequireProvenanceConsistency = parse.GetValue(provenanceConsistency),
+            };
             var result = new PackageVerifier(attestations).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
             var verification = attestations.LastResult!;
-            foreach (var warning in verification.Warnings)
-            {
-                console.Warning(PolicyCodes.UnsafeOptionUsed, warning);
-            }
+            VerifyRunner.ReportWarnings(verification, console);
 
             if (parse.GetValue(output) == "json")
             {

@@ -22,14 +22,18 @@ internal static class VerifyRunner
 
         var policy = await CreatePolicyAsync(request, cancellationToken).ConfigureAwait(false);
         var result = new SigstoreVerifier(trust, options).Verify(bundle, policy);
+        ReportWarnings(result, console);
+        return result;
+    }
+
+    /// <summary>Warnings read "SSBnnnn: text"; prints each under its own code.</summary>
+    public static void ReportWarnings(VerificationResult result, CliConsole console)
+    {
         foreach (var warning in result.Warnings)
         {
-            // Warnings read "SSBnnnn: text"; print each under its own code.
             var coded = warning.Length > 9 && warning.StartsWith("SSB", StringComparison.Ordinal) && warning[7] == ':';
             console.Warning(coded ? warning[..7] : PolicyCodes.UnsafeOptionUsed, coded ? warning[8..].TrimStart() : warning);
         }
-
-        return result;
     }
 
     private static async Task<VerificationPolicy> CreatePolicyAsync(VerifyRequest request, CancellationToken cancellationToken)

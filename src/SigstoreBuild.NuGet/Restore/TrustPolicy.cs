@@ -15,13 +15,14 @@ public enum VerificationMode
 
 /// <summary>
 /// A signer trusted for the packages whose ID matches <see cref="Packages"/>: an exact issuer (P-02), an exact SAN or
-/// a fully anchored SAN regex (P-01), and optional exact pins on Fulcio extensions (P-03, P-04, P-05).
+/// a fully anchored SAN regex (P-01), optional exact pins on Fulcio extensions (P-03, P-04, P-05), and optionally that the
+/// package's SLSA provenance agrees with the certificate (D-06).
 /// </summary>
 public sealed class TrustedIdentity
 {
     private readonly Regex? _subjectRegex;
 
-    public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null)
+    public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null, bool requireProvenanceConsistency = false)
     {
         ArgumentNullException.ThrowIfNull(packages);
         Packages = packages;
@@ -52,6 +53,7 @@ public sealed class TrustedIdentity
         }
 
         ExtensionPins = extensionPins ?? new Dictionary<string, string>();
+        RequireProvenanceConsistency = requireProvenanceConsistency;
     }
 
     public PackageIdPattern Packages { get; }
@@ -64,6 +66,12 @@ public sealed class TrustedIdentity
 
     /// <summary>Exact values by Fulcio extension OID.</summary>
     public IReadOnlyDictionary<string, string> ExtensionPins { get; }
+
+    /// <summary>
+    /// A package accepted through this identity must carry SLSA v1 provenance whose builder, source and invocation agree
+    /// with the certificate's Fulcio extensions (D-06); a contradiction fails with SSB342x.
+    /// </summary>
+    public bool RequireProvenanceConsistency { get; }
 
     /// <summary>A regex that does not name a ref lets any branch or tag of a workflow sign (P-01, P-05).</summary>
     public bool IsRegexWithoutRef => SubjectRegex is not null && !SubjectRegex.Contains('@', StringComparison.Ordinal);
@@ -100,7 +108,8 @@ public sealed class TrustedIdentity
         return null;
     }
 
-    public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"));
+    public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
+        + (RequireProvenanceConsistency ? ", provenance consistent" : "");
 
     internal void AppendCanonical(StringBuilder builder)
     {
@@ -108,6 +117,12 @@ public sealed class TrustedIdentity
         foreach (var (oid, value) in ExtensionPins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             builder.Append('|').Append(oid).Append('=').Append(value);
+        }
+
+        if (RequireProvenanceConsistency)
+        {
+            // Part of the cache key: turning the check on re-verifies packages verified without it.
+            builder.Append("|provenance-consistency");
         }
 
         builder.Append('\n');

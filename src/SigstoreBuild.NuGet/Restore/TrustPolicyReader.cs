@@ -15,7 +15,7 @@ public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, stri
 /// </summary>
 public static class TrustPolicyReader
 {
-    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages" };
+    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency" };
 
     public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
     {
@@ -33,11 +33,12 @@ public static class TrustPolicyReader
                 }
 
                 var extension = SignerExtensions.Find(name)
-                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
+                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex, RequireProvenanceConsistency or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
                 pins[extension.Oid] = value.Trim();
             }
 
-            return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins);
+            return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins,
+                ParseFlag(item, "RequireProvenanceConsistency"));
         }).ToList();
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
@@ -46,7 +47,7 @@ public static class TrustPolicyReader
 
     /// <summary>
     /// The JSON policy file: <c>{"mode": "...", "trustedIdentities": [{"packages": "Contoso.*", "issuer": "...",
-    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ...}], "unsignedAllowed": ["..."],
+    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true}], "unsignedAllowed": ["..."],
     /// "suppress": [{"code": "SSB5103", "package": "..."}]}</c>. Unknown properties are errors, so typos never loosen it.
     /// </summary>
     public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)
@@ -102,7 +103,13 @@ public static class TrustPolicyReader
                                 }
                                 else
                                 {
-                                    metadata[field.Name] = field.Value.GetString() ?? string.Empty;
+                                    // Flags may be JSON booleans ("requireProvenanceConsistency": true).
+                                    metadata[field.Name] = field.Value.ValueKind switch
+                                    {
+                                        JsonValueKind.True => "true",
+                                        JsonValueKind.False => "false",
+                                        _ => field.Value.GetString() ?? string.Empty,
+                                    };
                                 }
                             }
 
@@ -144,6 +151,14 @@ public static class TrustPolicyReader
             throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trust policy file '{path}' has a value of the wrong type: {ex.Message}", ex);
         }
     }
+
+    /// <summary>An optional true/false metadata value; anything else is an error, so a typo never loosens the policy.</summary>
+    private static bool ParseFlag(PolicyItem item, string name) => item.Get(name)?.ToLowerInvariant() switch
+    {
+        null or "false" => false,
+        "true" => true,
+        var other => throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has {name}='{other}'. Use true or false."),
+    };
 
     private static Suppression ParseSuppression(string include, string? code, string? package)
     {

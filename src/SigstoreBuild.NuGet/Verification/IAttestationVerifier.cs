@@ -10,6 +10,9 @@ namespace SigstoreBuild.NuGet.Verification;
 /// </summary>
 public interface IAttestationVerifier
 {
-    /// <summary>Returns the verified DSSE payload (the statement bytes); throws a <see cref="Diagnostics.VerificationException"/> on failure.</summary>
-    byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest);
+    /// <summary>
+    /// Returns the verified DSSE payload (the statement bytes); throws a <see cref="Diagnostics.VerificationException"/> on
+    /// failure. Enforces the parts of <paramref name="policy"/> that need the certificate (<see cref="PackageVerificationPolicy.RequireProvenanceConsistency"/>).
+    /// </summary>
+    byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy);
 }

@@ -13,5 +13,11 @@ public sealed record PackageVerificationPolicy
     /// <summary>Required predicate type, or null for any.</summary>
     public string? PredicateType { get; init; }
 
+    /// <summary>
+    /// The attestation must be SLSA v1 provenance that agrees with the signing certificate's Fulcio extensions (builder,
+    /// source, invocation; threat model D-06). Enforced by the <see cref="IAttestationVerifier"/>, which sees the certificate.
+    /// </summary>
+    public bool RequireProvenanceConsistency { get; init; }
+
     public Archives.ArchiveLimits Limits { get; init; } = Archives.ArchiveLimits.Default;
 }

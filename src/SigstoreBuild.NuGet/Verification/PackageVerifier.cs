@@ -54,7 +54,7 @@ public sealed class PackageVerifier
             throw new SigstoreException(PackageCodes.InvalidStatement, $"The bundle's DSSE payload type is '{bundle.DsseEnvelope.PayloadType}', not {InTotoStatement.PayloadType}.");
         }
 
-        var payload = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512);
+        var payload = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
         var statement = InTotoStatement.Parse(payload);
         if (policy.PredicateType is not null && !string.Equals(statement.PredicateType, policy.PredicateType, StringComparison.Ordinal))
         {

@@ -26,10 +26,12 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
     /// <summary>The last successful result, for callers that report identity, times and log entries.</summary>
     public VerificationResult? LastResult { get; private set; }
 
-    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest)
+    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
     {
-        var policy = VerificationPolicy.ForDigest(digestAlgorithm, digest).RequireIdentity(_identities);
-        LastResult = _verifier.Verify(bundle, policy);
+        ArgumentNullException.ThrowIfNull(policy);
+        var verification = VerificationPolicy.ForDigest(digestAlgorithm, digest).RequireIdentity(_identities);
+        verification = policy.RequireProvenanceConsistency ? verification.RequireProvenanceConsistency() : verification;
+        LastResult = _verifier.Verify(bundle, verification);
         return bundle.DsseEnvelope?.Payload ?? throw new InvalidOperationException("A verified DSSE bundle has a payload.");
     }
 }

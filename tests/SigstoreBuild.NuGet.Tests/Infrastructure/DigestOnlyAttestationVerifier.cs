@@ -14,9 +14,15 @@ internal sealed class DigestOnlyAttestationVerifier : IAttestationVerifier
 {
     public byte[]? LastDigest { get; private set; }
 
-    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest)
+    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
     {
         LastDigest = digest;
+        if (policy.RequireProvenanceConsistency)
+        {
+            // No certificate here to compare the provenance with, as for any bundle without one.
+            throw new VerificationException(AttestationCodes.ProvenanceNotCheckable, "no certificate to check the provenance against");
+        }
+
         var payload = bundle.DsseEnvelope!.Payload!;
         var statement = InTotoStatement.Parse(payload);
         var hex = Convert.ToHexStringLower(digest);
