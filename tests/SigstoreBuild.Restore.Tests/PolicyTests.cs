@@ -140,6 +140,38 @@ public sealed class PolicyTests
     }
 
     [TestMethod]
+    public void RequireProvenanceConsistency_FromItemsAndJson_IsPartOfTheHash()
+    {
+        PolicyItem Item(string? flag)
+        {
+            var metadata = new Dictionary<string, string> { ["Issuer"] = TestSigner.GitHubIssuer, ["Subject"] = "san" };
+            if (flag is not null)
+            {
+                metadata["RequireProvenanceConsistency"] = flag;
+            }
+
+            return new PolicyItem("Contoso.*", metadata);
+        }
+
+        var strict = TrustPolicyReader.FromItems([Item("True")], [], []);
+        var lax = TrustPolicyReader.FromItems([Item(null)], [], []);
+        Assert.IsTrue(strict.Identities[0].RequireProvenanceConsistency);
+        Assert.IsFalse(lax.Identities[0].RequireProvenanceConsistency);
+        Assert.IsFalse(TrustPolicyReader.FromItems([Item("false")], [], []).Identities[0].RequireProvenanceConsistency);
+        Assert.AreNotEqual(strict.Hash, lax.Hash, "verifications cached without the check must not satisfy a policy with it");
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromItems([Item("yes")], [], [])).Code);
+
+        var (fromJson, _) = TrustPolicyReader.FromJson("""
+            { "trustedIdentities": [ { "packages": "Contoso.*", "issuer": "https://token.actions.githubusercontent.com", "subject": "san", "requireProvenanceConsistency": true } ] }
+            """u8.ToArray(), "policy.json");
+        Assert.AreEqual(strict.Hash, fromJson.Hash);
+        var (quoted, _) = TrustPolicyReader.FromJson("""
+            { "trustedIdentities": [ { "packages": "Contoso.*", "issuer": "https://token.actions.githubusercontent.com", "subject": "san", "requireProvenanceConsistency": "true" } ] }
+            """u8.ToArray(), "policy.json");
+        Assert.AreEqual(strict.Hash, quoted.Hash);
+    }
+
+    [TestMethod]
     public void JsonFile_UnknownPropertyIsAnError() =>
         Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromJson("{\"trustedIdentity\": []}"u8.ToArray(), "p.json")).Code);
 

@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
 using SigstoreBuild.Cli.Tests.Infrastructure;
+using NuGet.Packaging;
+using NuGet.Versioning;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Oidc;
+using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Provenance;
 
@@ -65,14 +68,30 @@ public sealed class ProvenanceCommandTests
         var dir = Directory.CreateDirectory(Path.Combine(s_root, TestContext.TestName + "-" + Guid.NewGuid().ToString("N")[..6])).FullName;
         var artifact = Path.Combine(dir, "Contoso.Greetings.1.0.0.nupkg");
         await File.WriteAllTextAsync(artifact, "pretend package " + Guid.NewGuid());
-        var subject = PackageStatements.FileSubject("pkg:nuget/Contoso.Greetings@1.0.0", artifact);
-        var statement = Path.Combine(dir, "statement.json");
+        var bundle = await SignStatementAsync(PackageStatements.FileSubject("pkg:nuget/Contoso.Greetings@1.0.0", artifact), predicate, token, artifact + ".sigstore.json");
+        return (artifact, bundle);
+    }
+
+    private static async Task<string> SignStatementAsync(StatementSubject subject, JsonObject predicate, string token, string bundle)
+    {
+        var statement = Path.Combine(Path.GetDirectoryName(bundle)!, "statement.json");
         await File.WriteAllBytesAsync(statement, new InTotoStatement([subject], SlsaProvenance.PredicateType, predicate).ToJson());
-        var bundle = artifact + ".sigstore.json";
         var sign = await CliRunner.RunAsync("sign-bundle", "--in-toto", "--identity-token", token, "--bundle", bundle,
             "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath, statement);
         Assert.AreEqual(0, sign.ExitCode, sign.ToString());
-        return (artifact, bundle);
+        return bundle;
+    }
+
+    /// <summary>Makes the predicate contradict the GitHub certificate in one field.</summary>
+    private static void Lie(JsonObject predicate, string lie)
+    {
+        switch (lie)
+        {
+            case "builder": predicate["runDetails"]!["builder"]!["id"] = "https://github.com/octo-org/octo-repo/.github/workflows/trusted-release.yml@refs/heads/main"; break;
+            case "commit": predicate["buildDefinition"]!["resolvedDependencies"]![0]!["digest"]!["gitCommit"] = new string('e', 40); break;
+            case "invocation": predicate["runDetails"]!["metadata"]!["invocationId"] = "https://github.com/octo-org/octo-repo/actions/runs/1/attempts/1"; break;
+            default: throw new ArgumentOutOfRangeException(nameof(lie), lie, null);
+        }
     }
 
     private static Task<CliRun> VerifyAsync(string artifact, string bundle, string identity, params string[] more) =>
@@ -99,16 +118,7 @@ public sealed class ProvenanceCommandTests
     [DataRow("invocation", "SSB3423")]
     public async Task PredicateContradictingTheCertificate_IsRejectedOnlyWithTheCheck(string lie, string code)
     {
-        var predicate = Predicate(p =>
-        {
-            switch (lie)
-            {
-                case "builder": p["runDetails"]!["builder"]!["id"] = "https://github.com/octo-org/octo-repo/.github/workflows/trusted-release.yml@refs/heads/main"; break;
-                case "commit": p["buildDefinition"]!["resolvedDependencies"]![0]!["digest"]!["gitCommit"] = new string('e', 40); break;
-                case "invocation": p["runDetails"]!["metadata"]!["invocationId"] = "https://github.com/octo-org/octo-repo/actions/runs/1/attempts/1"; break;
-            }
-        });
-        var (artifact, bundle) = await SignAsync(predicate, GitHubToken());
+        var (artifact, bundle) = await SignAsync(Predicate(p => Lie(p, lie)), GitHubToken());
 
         var lenient = await VerifyAsync(artifact, bundle, Workflow);
         Assert.AreEqual(0, lenient.ExitCode, "the signature itself is fine: " + lenient);
@@ -116,6 +126,45 @@ public sealed class ProvenanceCommandTests
         var strict = await VerifyAsync(artifact, bundle, Workflow, "--provenance-consistency");
         Assert.AreEqual(1, strict.ExitCode, strict.ToString());
         StringAssert.Contains(strict.Error, $"error {code}");
+    }
+
+    [TestMethod]
+    [DataRow(null, null, DisplayName = "consistent")]
+    [DataRow("builder", "SSB3421", DisplayName = "another builder")]
+    [DataRow("commit", "SSB3422", DisplayName = "another commit")]
+    [DataRow("invocation", "SSB3423", DisplayName = "another run")]
+    public async Task VerifyPackage_WithProvenanceConsistency_RejectsOnlyAContradictingPackage(string? lie, string? code)
+    {
+        // A real package (NuGet's PackageBuilder) attested as dotnet pack does: pkg:nuget/id@version with its content hash.
+        var dir = Directory.CreateDirectory(Path.Combine(s_root, "package-" + (lie ?? "consistent") + "-" + Guid.NewGuid().ToString("N")[..6])).FullName;
+        var package = Path.Combine(dir, "Contoso.Greetings.1.0.0.nupkg");
+        var builder = new PackageBuilder { Id = "Contoso.Greetings", Version = NuGetVersion.Parse("1.0.0"), Description = "A test package." };
+        builder.Authors.Add("Contoso");
+        builder.Files.Add(new PhysicalPackageFile(new MemoryStream("greetings"u8.ToArray())) { TargetPath = "lib/net10.0/greetings.txt" });
+        using (var stream = File.Create(package))
+        {
+            builder.Save(stream);
+        }
+
+        await SignStatementAsync(PackageStatements.ForPackage(PackageInspector.Inspect(package)), Predicate(p => { if (lie is not null) { Lie(p, lie); } }), GitHubToken(), package + ".sigstore.json");
+        string[] verify = ["verify-package", package, "--certificate-identity", Workflow, "--certificate-oidc-issuer", s_sigstore.BaseUrl,
+            "--trusted-root", s_sigstore.TrustedRootPath, "--predicate-type", SlsaProvenance.PredicateType];
+
+        var lenient = await CliRunner.RunAsync(verify);
+        Assert.AreEqual(0, lenient.ExitCode, "without the check the signature alone decides: " + lenient);
+
+        var strict = await CliRunner.RunAsync([.. verify, "--provenance-consistency"]);
+        if (code is null)
+        {
+            Assert.AreEqual(0, strict.ExitCode, strict.ToString());
+            StringAssert.StartsWith(strict.Output, "Verified OK: pkg:nuget/Contoso.Greetings@1.0.0");
+            Assert.DoesNotContain("SSB3560", strict.Error, "a GitHub certificate corroborates the provenance");
+        }
+        else
+        {
+            Assert.AreEqual(1, strict.ExitCode, strict.ToString());
+            StringAssert.StartsWith(strict.Error, $"error {code}: ");
+        }
     }
 
     [TestMethod]
