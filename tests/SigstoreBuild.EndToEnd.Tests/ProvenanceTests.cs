@@ -118,6 +118,44 @@ public sealed class ProvenanceTests
     }
 
     [TestMethod]
+    public void Pack_WithProvenanceOff_StillSigns_WithTheMinimalPredicate()
+    {
+        const string signer = "e2e-minimal@example.com";
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var result = DotNet.Run(project, new Dictionary<string, string> { ["SIGSTORE_ID_TOKEN"] = s_sigstore.MintToken(signer) },
+            DotNet.BuildArguments("pack", ["-o", "out", "-p:SigstoreProvenance=false", .. Trust()]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.DoesNotContain("SSB0950", result.Output, "no provenance is collected, so no missing source is reported");
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(project, "obj"), "sigstore.provenance.json", SearchOption.AllDirectories), "the collection target did not run");
+
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        var bundle = BundleSerializer.Load(package + ".sigstore.json");
+        var statement = JsonNode.Parse(bundle.DsseEnvelope!.Payload!)!;
+        var errors = SlsaSchema.Validate(statement);
+        Assert.IsEmpty(errors, string.Join("\n", errors));
+        Assert.AreEqual(SlsaProvenance.PredicateType, (string?)statement["predicateType"]);
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", (string?)statement["subject"]!.AsArray().Single()!["name"]);
+
+        // Minimal: the step, project, configuration and target frameworks, and the builder; nothing resolved or internal.
+        var definition = statement["predicate"]!["buildDefinition"]!.AsObject();
+        Assert.AreEqual(SlsaProvenance.BuildTypeV1, (string?)definition["buildType"]);
+        var external = definition["externalParameters"]!.AsObject();
+        Assert.AreEqual("pack", (string?)external["step"]);
+        Assert.AreEqual("Contoso.Greetings.csproj", (string?)external["project"]);
+        Assert.AreEqual("Release", (string?)external["configuration"]);
+        Assert.AreEqual("net10.0", (string?)external["targetFrameworks"]![0]);
+        Assert.IsFalse(external.ContainsKey("properties"), external.ToJsonString());
+        Assert.IsFalse(definition.ContainsKey("resolvedDependencies"), definition.ToJsonString());
+        Assert.IsFalse(definition.ContainsKey("internalParameters"), definition.ToJsonString());
+        Assert.IsNotNull(statement["predicate"]!["runDetails"]!["builder"]!["id"]);
+
+        var verifier = new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood);
+        var verified = new PackageVerifier(new SigstoreAttestationVerifier(verifier, CertificateIdentity.Exact(signer, s_sigstore.Services.Oidc.Issuer)))
+            .Verify(package, bundle, new PackageVerificationPolicy { PredicateType = SlsaProvenance.PredicateType });
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
+    }
+
+    [TestMethod]
     public void Publish_Locally_HasProvenanceToo()
     {
         var project = E2E.CopySample("ConsoleApp", TestContext.TestName!);
