@@ -147,7 +147,7 @@ public sealed class ProvenanceTests
         Assert.IsFalse(external.ContainsKey("properties"), external.ToJsonString());
         Assert.IsFalse(definition.ContainsKey("resolvedDependencies"), definition.ToJsonString());
         Assert.IsFalse(definition.ContainsKey("internalParameters"), definition.ToJsonString());
-        Assert.IsNotNull(statement["predicate"]!["runDetails"]!["builder"]!["id"]);
+        Assert.AreEqual(SlsaProvenance.LocalBuilderId, (string?)statement["predicate"]!["runDetails"]!["builder"]!["id"], "a URI, as in the full provenance");
 
         var verifier = new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood);
         var verified = new PackageVerifier(new SigstoreAttestationVerifier(verifier, CertificateIdentity.Exact(signer, s_sigstore.Services.Oidc.Issuer)))
