@@ -82,7 +82,7 @@ internal sealed class TestTsa : IDisposable
         var info = new TstInfo(
             new DerObjectIdentifier("1.3.6.1.4.1.57264.2"),
             new MessageImprint(new AlgorithmIdentifier(new DerObjectIdentifier(imprintAlgorithm)), imprint),
-            new DerInteger(RandomNumberGenerator.GetBytes(8)[..7]),
+            new DerInteger(new Org.BouncyCastle.Math.BigInteger(1, RandomNumberGenerator.GetBytes(8))), // a positive serial: raw random bytes can be a malformed INTEGER
             new Asn1GeneralizedTime((genTime ?? DateTimeOffset.UtcNow).UtcDateTime),
             null, null, null, null, null);
 
