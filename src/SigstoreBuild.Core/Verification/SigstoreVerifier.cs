@@ -315,8 +315,9 @@ public sealed class SigstoreVerifier
         {
             key = VerificationKey.FromSubjectPublicKeyInfo(leaf.Certificate.SubjectPublicKeyInfo);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
         {
+            // An EC key on a curve the platform does not know surfaces as PlatformNotSupportedException.
             throw new VerificationException(KeyCodes.UnsupportedKey, $"The signing certificate's public key cannot be read: {ex.Message}", ex);
         }
 

@@ -1,0 +1,52 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.Tests.ThreatModel;
+
+/// <summary>
+/// Checks of the verifier that a mutation pass found untested (removing them failed no test). Each test breaks
+/// exactly the one thing the check guards and expects its code; the twin verifies.
+/// </summary>
+[TestClass]
+public sealed class VerifierCheckTests
+{
+    private static TestSigstore Sigstore => TestSigstore.Shared;
+
+    [TestMethod]
+    public void CertificateKeyOnAnUnknownCurve_UnsupportedKey()
+    {
+        // id-ecPublicKey on a curve no crypto provider knows: the certificate chains, but its key cannot be used.
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.10045.2.1");
+                writer.WriteObjectIdentifier("1.3.6.1.4.1.99999.1");
+            }
+
+            writer.WriteBitString([0x04, .. RandomNumberGenerator.GetBytes(64)]);
+        }
+
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var identity = Sigstore.DefaultIdentity;
+        var signer = new Signer(key, Sigstore.Services.Ca.IssueLeaf(writer.Encode(), identity), identity);
+        Expect.Verifies(Sigstore.Sign(new BundleSpec { Rekor = Rekor.None, Timestamps = 1 }), verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { UnsafeSkipTransparencyLog = true }));
+        Expect.Rejects(KeyCodes.UnsupportedKey, Sigstore.Sign(new BundleSpec { Rekor = Rekor.None, Timestamps = 1, Signer = signer }), verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { UnsafeSkipTransparencyLog = true }));
+    }
+
+    [TestMethod]
+    [DataRow("SHA3_256")]
+    [DataRow("SHA1")]
+    [DataRow("sha256")]
+    public void MessageDigestWithAnUnsupportedAlgorithm_Rejected(string algorithm) => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(),
+        b => b.Json["messageSignature"]!["messageDigest"]!["algorithm"] = algorithm, PolicyCodes.UnsupportedDigestAlgorithm);
+
+    [TestMethod]
+    public void MessageDigestOfTheWrongLength_Rejected() => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(),
+        b => b.Json["messageSignature"]!["messageDigest"]!["digest"] = TestSigstore.B64(SHA256.HashData(b.Artifact)[..20]), PolicyCodes.ArtifactDigestMismatch,
+        VerificationPolicy.UnsafeWithoutArtifact().RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, TestSigstore.Shared.BaseUrl)));
+}
