@@ -49,4 +49,39 @@ public sealed class VerifierCheckTests
     public void MessageDigestOfTheWrongLength_Rejected() => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(),
         b => b.Json["messageSignature"]!["messageDigest"]!["digest"] = TestSigstore.B64(SHA256.HashData(b.Artifact)[..20]), PolicyCodes.ArtifactDigestMismatch,
         VerificationPolicy.UnsafeWithoutArtifact().RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, TestSigstore.Shared.BaseUrl)));
+
+    // ---- D-06: provenance consistency needs an attestation signed with a certificate ----
+
+    private static byte[] Provenance(byte[] artifact) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["_type"] = "https://in-toto.io/Statement/v1",
+        ["subject"] = new JsonArray(new JsonObject { ["name"] = "artifact", ["digest"] = new JsonObject { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(artifact)) } }),
+        ["predicateType"] = ProvenanceConsistency.SlsaProvenanceV1,
+        ["predicate"] = new JsonObject { ["runDetails"] = new JsonObject { ["builder"] = new JsonObject { ["id"] = "https://example.test/builder" } } },
+    }.ToJsonString());
+
+    [TestMethod]
+    public void ProvenanceConsistency_CertificateAttestation_VerifiesWithUncorroboratedWarning()
+    {
+        // An email identity has no build extensions: nothing contradicts, nothing corroborates.
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        var result = Expect.Verifies(bundle, bundle.Policy().RequireProvenanceConsistency());
+        Assert.IsTrue(result.Warnings.Any(w => w.StartsWith(AttestationCodes.ProvenanceUncorroborated, StringComparison.Ordinal)), string.Join("; ", result.Warnings));
+    }
+
+    [TestMethod]
+    public void ProvenanceConsistency_MessageSignature_NotCheckable()
+    {
+        var bundle = Sigstore.Sign();
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, bundle, bundle.Policy().RequireProvenanceConsistency());
+    }
+
+    [TestMethod]
+    public void ProvenanceConsistency_KeySignedAttestation_NotCheckable()
+    {
+        // Only a certificate can corroborate provenance; a bare key says nothing about the build.
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, KeyOnly = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        Expect.Verifies(bundle);
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, bundle, bundle.Policy().RequireProvenanceConsistency());
+    }
 }
