@@ -84,4 +84,28 @@ public sealed class VerifierCheckTests
         Expect.Verifies(bundle);
         Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, bundle, bundle.Policy().RequireProvenanceConsistency());
     }
+
+    [TestMethod]
+    public void DsseAgainstAnEmptyStream_EmptyArtifact()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true });
+        using var artifact = new MemoryStream(bundle.Artifact);
+        Expect.Verifies(bundle, VerificationPolicy.ForArtifact(artifact).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl)));
+        using var empty = new MemoryStream();
+        Expect.Rejects(PolicyCodes.EmptyArtifact, bundle, VerificationPolicy.ForArtifact(empty).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl)));
+    }
+
+    [TestMethod]
+    public void MoreDistinctTimestampsThanMaxTimestamps_TooLarge()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Timestamps = 2 });
+        Expect.Verifies(bundle, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 2 }));
+        Expect.Rejects(BundleCodes.TooLarge, bundle, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 1 }));
+
+        // The same token twice is one timestamp.
+        var repeated = bundle.Clone();
+        var tokens = repeated.Material["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        tokens[1] = tokens[0]!.DeepClone();
+        Expect.Verifies(repeated, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 1 }));
+    }
 }
