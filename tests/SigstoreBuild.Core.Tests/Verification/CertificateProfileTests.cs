@@ -168,6 +168,34 @@ public sealed class CertificateProfileTests
         StringAssert.Contains(ex.Message, "otherName SAN has type 1.3.6.1.4.1.311.20.2.3");
     }
 
+    [TestMethod]
+    public void HugeVersionNumber_Malformed()
+    {
+        // Regression: the version INTEGER was cast to int, so a 5-byte version escaped as OverflowException.
+        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs =>
+        {
+            var reader = new System.Formats.Asn1.AsnReader(tbs, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+            reader.ReadEncodedValue(); // [0] version
+            var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                using (writer.PushSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0, true)))
+                {
+                    writer.WriteInteger(long.MaxValue);
+                }
+
+                while (reader.HasData)
+                {
+                    writer.WriteEncodedValue(reader.ReadEncodedValue().Span);
+                }
+            }
+
+            return writer.Encode();
+        });
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
+        Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
+    }
+
     private static void AssertRejected(string code, Action<TestPki.LeafSpec> mutate)
     {
         var spec = Pki.NewLeaf();
