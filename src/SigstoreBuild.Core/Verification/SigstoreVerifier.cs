@@ -109,7 +109,7 @@ public sealed class SigstoreVerifier
             }
 
             signature = messageSignature.Signature!;
-            var (algorithm, digest, bytes) = ResolveArtifactDigest(messageSignature, policy, warnings);
+            var (algorithm, digest, bytes) = ResolveArtifactDigest(messageSignature, policy, key, warnings);
             VerifyMessageSignature(key, signature, algorithm, digest, bytes);
             artifactDigest = $"{VerificationPolicy.HashName(algorithm)}:{Convert.ToHexStringLower(digest)}";
             content = new SignedContent
@@ -315,8 +315,9 @@ public sealed class SigstoreVerifier
         {
             key = VerificationKey.FromSubjectPublicKeyInfo(leaf.Certificate.SubjectPublicKeyInfo);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
         {
+            // An EC key on a curve the platform does not know surfaces as PlatformNotSupportedException.
             throw new VerificationException(KeyCodes.UnsupportedKey, $"The signing certificate's public key cannot be read: {ex.Message}", ex);
         }
 
@@ -330,7 +331,7 @@ public sealed class SigstoreVerifier
         return evidence;
     }
 
-    private static (HashAlgorithmName Algorithm, byte[] Digest, byte[]? Bytes) ResolveArtifactDigest(MessageSignature signature, VerificationPolicy policy, List<string> warnings)
+    private static (HashAlgorithmName Algorithm, byte[] Digest, byte[]? Bytes) ResolveArtifactDigest(MessageSignature signature, VerificationPolicy policy, VerificationKey key, List<string> warnings)
     {
         HashAlgorithmName? hintAlgorithm = signature.MessageDigest?.Algorithm switch
         {
@@ -356,7 +357,8 @@ public sealed class SigstoreVerifier
         }
         else if (policy.ArtifactBytes is not null || policy.ArtifactStream is not null)
         {
-            algorithm = hintAlgorithm ?? HashAlgorithmName.SHA256;
+            // Without a digest in the bundle, hash as the key signs (P-384 with SHA-384, P-521 with SHA-512).
+            algorithm = hintAlgorithm ?? (key.IsEd25519 ? HashAlgorithmName.SHA256 : key.HashAlgorithm);
             if (policy.ArtifactBytes is not null)
             {
                 bytes = policy.ArtifactBytes;

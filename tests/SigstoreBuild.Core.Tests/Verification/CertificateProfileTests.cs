@@ -111,6 +111,91 @@ public sealed class CertificateProfileTests
         Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
     }
 
+    [TestMethod]
+    public void NoKeyUsage_Rejected() => AssertRejected(CertificateCodes.MissingDigitalSignatureUsage, s => s.Replace("2.5.29.15", null));
+
+    [TestMethod]
+    public void MalformedKeyUsage_Rejected() => AssertRejected(CertificateCodes.Malformed,
+        s => s.Replace("2.5.29.15", new X509Extension("2.5.29.15", [0x04, 0x01, 0x80], true)));
+
+    [TestMethod]
+    public void Version2Certificate_Rejected()
+    {
+        // Same extensions, version field 1 (v2): only v3 certificates carry a Fulcio profile.
+        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs =>
+        {
+            var v3 = new byte[] { 0xA0, 0x03, 0x02, 0x01, 0x02 };
+            var at = tbs.AsSpan().IndexOf(v3);
+            Assert.IsLessThan(8, at);
+            var copy = (byte[])tbs.Clone();
+            copy[at + 4] = 0x01;
+            return copy;
+        });
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
+        Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
+        StringAssert.Contains(ex.Message, "not an X.509 v3 certificate");
+    }
+
+    [TestMethod]
+    public void EmptySanSequence_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", [0x30, 0x00], true)));
+
+    [TestMethod]
+    [DataRow(6)]
+    [DataRow(1)]
+    [DataRow(0)]
+    public void EmptySanValue_Rejected(int tag) => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((tag, string.Empty)), true)));
+
+    [TestMethod]
+    public void OtherNameSanOfAnotherType_Rejected()
+    {
+        // otherName [0] { type-id 1.3.6.1.4.1.311.20.2.3 (Microsoft UPN), [0] UTF8String }: not Fulcio's username SAN.
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        using (writer.PushSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0, true)))
+        {
+            writer.WriteObjectIdentifier("1.3.6.1.4.1.311.20.2.3");
+            using (writer.PushSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0, true)))
+            {
+                writer.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "user@example.com");
+            }
+        }
+
+        var spec = Pki.NewLeaf().Replace("2.5.29.17", new X509Extension("2.5.29.17", writer.Encode(), true));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(spec.Issue()));
+        Assert.AreEqual(CertificateCodes.InvalidSubjectAlternativeName, ex.Code);
+        StringAssert.Contains(ex.Message, "otherName SAN has type 1.3.6.1.4.1.311.20.2.3");
+    }
+
+    [TestMethod]
+    public void HugeVersionNumber_Malformed()
+    {
+        // Regression: the version INTEGER was cast to int, so a 5-byte version escaped as OverflowException.
+        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs =>
+        {
+            var reader = new System.Formats.Asn1.AsnReader(tbs, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+            reader.ReadEncodedValue(); // [0] version
+            var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                using (writer.PushSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0, true)))
+                {
+                    writer.WriteInteger(long.MaxValue);
+                }
+
+                while (reader.HasData)
+                {
+                    writer.WriteEncodedValue(reader.ReadEncodedValue().Span);
+                }
+            }
+
+            return writer.Encode();
+        });
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
+        Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
+    }
+
     private static void AssertRejected(string code, Action<TestPki.LeafSpec> mutate)
     {
         var spec = Pki.NewLeaf();

@@ -83,7 +83,8 @@ internal sealed class ParsedCertificate
         if (tbsReader.PeekTag().HasSameClassAndValue(versionTag))
         {
             var v = tbsReader.ReadSequence(versionTag);
-            version = (int)v.ReadInteger() + 1;
+            // A version too large for an int is malformed, not an OverflowException escaping the verifier.
+            version = (v.TryReadInt32(out var raw) ? raw : throw new AsnContentException("The certificate version is out of range.")) + 1;
             v.ThrowIfNotEmpty();
         }
 

@@ -1,0 +1,111 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.Tests.ThreatModel;
+
+/// <summary>
+/// Checks of the verifier that a mutation pass found untested (removing them failed no test). Each test breaks
+/// exactly the one thing the check guards and expects its code; the twin verifies.
+/// </summary>
+[TestClass]
+public sealed class VerifierCheckTests
+{
+    private static TestSigstore Sigstore => TestSigstore.Shared;
+
+    [TestMethod]
+    public void CertificateKeyOnAnUnknownCurve_UnsupportedKey()
+    {
+        // id-ecPublicKey on a curve no crypto provider knows: the certificate chains, but its key cannot be used.
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.10045.2.1");
+                writer.WriteObjectIdentifier("1.3.6.1.4.1.99999.1");
+            }
+
+            writer.WriteBitString([0x04, .. RandomNumberGenerator.GetBytes(64)]);
+        }
+
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var identity = Sigstore.DefaultIdentity;
+        var signer = new Signer(key, Sigstore.Services.Ca.IssueLeaf(writer.Encode(), identity), identity);
+        Expect.Verifies(Sigstore.Sign(new BundleSpec { Rekor = Rekor.None, Timestamps = 1 }), verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { UnsafeSkipTransparencyLog = true }));
+        Expect.Rejects(KeyCodes.UnsupportedKey, Sigstore.Sign(new BundleSpec { Rekor = Rekor.None, Timestamps = 1, Signer = signer }), verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { UnsafeSkipTransparencyLog = true }));
+    }
+
+    [TestMethod]
+    [DataRow("SHA3_256")]
+    [DataRow("SHA1")]
+    [DataRow("sha256")]
+    public void MessageDigestWithAnUnsupportedAlgorithm_Rejected(string algorithm) => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(),
+        b => b.Json["messageSignature"]!["messageDigest"]!["algorithm"] = algorithm, PolicyCodes.UnsupportedDigestAlgorithm);
+
+    [TestMethod]
+    public void MessageDigestOfTheWrongLength_Rejected() => Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(),
+        b => b.Json["messageSignature"]!["messageDigest"]!["digest"] = TestSigstore.B64(SHA256.HashData(b.Artifact)[..20]), PolicyCodes.ArtifactDigestMismatch,
+        VerificationPolicy.UnsafeWithoutArtifact().RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, TestSigstore.Shared.BaseUrl)));
+
+    // ---- D-06: provenance consistency needs an attestation signed with a certificate ----
+
+    private static byte[] Provenance(byte[] artifact) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["_type"] = "https://in-toto.io/Statement/v1",
+        ["subject"] = new JsonArray(new JsonObject { ["name"] = "artifact", ["digest"] = new JsonObject { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(artifact)) } }),
+        ["predicateType"] = ProvenanceConsistency.SlsaProvenanceV1,
+        ["predicate"] = new JsonObject { ["runDetails"] = new JsonObject { ["builder"] = new JsonObject { ["id"] = "https://example.test/builder" } } },
+    }.ToJsonString());
+
+    [TestMethod]
+    public void ProvenanceConsistency_CertificateAttestation_VerifiesWithUncorroboratedWarning()
+    {
+        // An email identity has no build extensions: nothing contradicts, nothing corroborates.
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        var result = Expect.Verifies(bundle, bundle.Policy().RequireProvenanceConsistency());
+        Assert.IsTrue(result.Warnings.Any(w => w.StartsWith(AttestationCodes.ProvenanceUncorroborated, StringComparison.Ordinal)), string.Join("; ", result.Warnings));
+    }
+
+    [TestMethod]
+    public void ProvenanceConsistency_MessageSignature_NotCheckable()
+    {
+        var bundle = Sigstore.Sign();
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, bundle, bundle.Policy().RequireProvenanceConsistency());
+    }
+
+    [TestMethod]
+    public void ProvenanceConsistency_KeySignedAttestation_NotCheckable()
+    {
+        // Only a certificate can corroborate provenance; a bare key says nothing about the build.
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, KeyOnly = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        Expect.Verifies(bundle);
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, bundle, bundle.Policy().RequireProvenanceConsistency());
+    }
+
+    [TestMethod]
+    public void DsseAgainstAnEmptyStream_EmptyArtifact()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true });
+        using var artifact = new MemoryStream(bundle.Artifact);
+        Expect.Verifies(bundle, VerificationPolicy.ForArtifact(artifact).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl)));
+        using var empty = new MemoryStream();
+        Expect.Rejects(PolicyCodes.EmptyArtifact, bundle, VerificationPolicy.ForArtifact(empty).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl)));
+    }
+
+    [TestMethod]
+    public void MoreDistinctTimestampsThanMaxTimestamps_TooLarge()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Timestamps = 2 });
+        Expect.Verifies(bundle, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 2 }));
+        Expect.Rejects(BundleCodes.TooLarge, bundle, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 1 }));
+
+        // The same token twice is one timestamp.
+        var repeated = bundle.Clone();
+        var tokens = repeated.Material["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        tokens[1] = tokens[0]!.DeepClone();
+        Expect.Verifies(repeated, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { MaxTimestamps = 1 }));
+    }
+}
