@@ -126,6 +126,9 @@ function fromTimestampQuery(handler) {
 // The mock builds the TSTInfo nonce from a JavaScript number, so nonces above 2^53 (sigstore-go and our client use
 // 128-160 random bits) come back altered, which RFC 3161 section 2.4.2 forbids. Carry the request's nonce bytes instead.
 function patchTsaNonce(tsaImpl) {
+  // Whole seconds: DER drops trailing zeros of a fractional genTime (".12Z"), which sigstore-js's GeneralizedTime
+  // parser (exactly three digits or none) rejects as "invalid time" about one time in ten.
+  tsaImpl.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
   const tstInfo = tsaImpl.tstInfo.bind(tsaImpl);
   tsaImpl.tstInfo = (req) => {
     if (typeof req.nonce !== 'string') return tstInfo(req);
