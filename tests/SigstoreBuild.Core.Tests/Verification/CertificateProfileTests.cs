@@ -196,6 +196,10 @@ public sealed class CertificateProfileTests
         Assert.AreEqual(CertificateCodes.Malformed, ex.Code);
     }
 
+    [TestMethod]
+    public void LegacyIssuerNotUtf8_Rejected() => AssertRejected(CertificateCodes.InvalidExtensionEncoding,
+        s => s.Replace(FulcioExtensions.Issuer, null).Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, [0x68, 0x74, 0xC3, 0x28], false)));
+
     private static void AssertRejected(string code, Action<TestPki.LeafSpec> mutate)
     {
         var spec = Pki.NewLeaf();
