@@ -48,6 +48,18 @@ internal static class CertificateSignature
     /// </summary>
     public static bool VerifySignature(X509Certificate2 signer, string algorithm, HashAlgorithmName? digest, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
+        try
+        {
+            return VerifySignatureCore(signer, algorithm, digest, data, signature);
+        }
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
+        {
+            return false; // a key the platform cannot load (e.g. an unknown curve) verifies nothing
+        }
+    }
+
+    private static bool VerifySignatureCore(X509Certificate2 signer, string algorithm, HashAlgorithmName? digest, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
         switch (algorithm)
         {
             case "1.2.840.10045.4.3.2": // ecdsa-with-SHA256
