@@ -17,8 +17,8 @@ public sealed class MerkleTreeTests
             for (var index = 0; index < size; index++)
             {
                 var proof = tree.InclusionProof(index, size);
-                Assert.IsTrue(MerkleTree.VerifyInclusion(index, size, tree.LeafHash(index), proof, root), $"{index}/{size}");
-                Assert.IsFalse(MerkleTree.VerifyInclusion(index, size, MerkleTree.HashLeaf("x"u8), proof, root));
+                Assert.IsTrue(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(index, size, tree.LeafHash(index), proof, root), $"{index}/{size}");
+                Assert.IsFalse(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(index, size, MerkleTree.HashLeaf("x"u8), proof, root));
             }
         }
     }

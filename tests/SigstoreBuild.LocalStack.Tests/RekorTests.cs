@@ -57,9 +57,9 @@ public sealed class RekorTests
         CollectionAssert.AreEqual(Convert.FromHexString(proof["rootHash"]!.GetValue<string>()), root);
         var hashes = proof["hashes"]!.AsArray().Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList();
         Assert.IsNotEmpty(hashes);
-        Assert.IsTrue(MerkleTree.VerifyInclusion(4, size, MerkleTree.HashLeaf(body), hashes, root));
+        Assert.IsTrue(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(4, size, MerkleTree.HashLeaf(body), hashes, root));
         hashes[0][0] ^= 1;
-        Assert.IsFalse(MerkleTree.VerifyInclusion(4, size, MerkleTree.HashLeaf(body), hashes, root));
+        Assert.IsFalse(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(4, size, MerkleTree.HashLeaf(body), hashes, root));
     }
 
     [TestMethod]
@@ -136,7 +136,7 @@ public sealed class RekorTests
 
         var bad = await instance.Http.PostAsJsonAsync("api/v1/log/entries", Proposed(payload));
         Assert.AreEqual(HttpStatusCode.BadRequest, bad.StatusCode);
-        var good = await instance.Http.PostAsJsonAsync("api/v1/log/entries", Proposed(SignatureCheck.Pae(type, payload)));
+        var good = await instance.Http.PostAsJsonAsync("api/v1/log/entries", Proposed(SigstoreBuild.Attestations.DssePae.Encode(type, payload)));
         Assert.AreEqual(HttpStatusCode.Created, good.StatusCode, await good.Content.ReadAsStringAsync());
         var body = JsonNode.Parse(Convert.FromBase64String(Single(JsonNode.Parse(await good.Content.ReadAsStringAsync())!).Entry["body"]!.GetValue<string>()))!;
         Assert.AreEqual("dsse", body["kind"]!.GetValue<string>());
@@ -185,7 +185,7 @@ public sealed class RekorTests
         Assert.AreEqual(name, origin);
         Assert.AreEqual(3L, size);
         var hashes = proof["hashes"]!.AsArray().Select(h => Convert.FromBase64String(h!.GetValue<string>())).ToList();
-        Assert.IsTrue(MerkleTree.VerifyInclusion(2, size, MerkleTree.HashLeaf(body), hashes, root));
+        Assert.IsTrue(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(2, size, MerkleTree.HashLeaf(body), hashes, root));
 
         // Resubmitting the identical request returns the same entry rather than a second one.
         var again = await instance.Http.PostAsJsonAsync("api/v2/log/entries", request);
@@ -232,7 +232,7 @@ public sealed class RekorTests
             },
         };
         Assert.AreEqual(HttpStatusCode.BadRequest, (await instance.Http.PostAsJsonAsync("api/v2/log/entries", Request(payload))).StatusCode);
-        var good = await instance.Http.PostAsJsonAsync("api/v2/log/entries", Request(SignatureCheck.Pae("application/vnd.in-toto+json", payload)));
+        var good = await instance.Http.PostAsJsonAsync("api/v2/log/entries", Request(SigstoreBuild.Attestations.DssePae.Encode("application/vnd.in-toto+json", payload)));
         Assert.AreEqual(HttpStatusCode.Created, good.StatusCode, await good.Content.ReadAsStringAsync());
         Assert.AreEqual("dsse", JsonNode.Parse(await good.Content.ReadAsStringAsync())!["kindVersion"]!["kind"]!.GetValue<string>());
     }
@@ -335,7 +335,7 @@ public sealed class RekorTests
         }
 
         var hashes = proof["hashes"]!.AsArray().Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList();
-        return MerkleTree.VerifyInclusion(entry["logIndex"]!.GetValue<long>(), long.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture),
+        return SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(entry["logIndex"]!.GetValue<long>(), long.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture),
             MerkleTree.HashLeaf(body), hashes, Convert.FromBase64String(lines[2]));
     }
 

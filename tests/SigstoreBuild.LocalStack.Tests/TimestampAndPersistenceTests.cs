@@ -129,7 +129,7 @@ public sealed class TimestampAndPersistenceTests
             Assert.AreEqual(1L, entry["logIndex"]!.GetValue<long>());
             var body = Convert.FromBase64String(entry["body"]!.GetValue<string>());
             var inclusion = entry["verification"]!["inclusionProof"]!;
-            Assert.IsTrue(MerkleTree.VerifyInclusion(1, 2, MerkleTree.HashLeaf(body),
+            Assert.IsTrue(SigstoreBuild.Verification.Tlog.MerkleProof.VerifyInclusion(1, 2, MerkleTree.HashLeaf(body),
                 inclusion["hashes"]!.AsArray().Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList(),
                 Convert.FromHexString(inclusion["rootHash"]!.GetValue<string>())));
         }

@@ -149,13 +149,6 @@ public sealed class SigningSession : IDisposable
         _throttle.Dispose();
     }
 
-    /// <summary>DSSE pre-authentication encoding.</summary>
-    internal static byte[] Pae(string payloadType, byte[] payload)
-    {
-        var type = Encoding.UTF8.GetBytes(payloadType);
-        var header = Encoding.UTF8.GetBytes($"DSSEv1 {type.Length} {payloadType} {payload.Length} ");
-        return [.. header, .. payload];
-    }
 
     private Task<SignedBundle> SignDigestCoreAsync(byte[] digest, CancellationToken cancellationToken) =>
         SignCoreAsync(new Content(digest, null, null), cancellationToken);
@@ -212,7 +205,7 @@ public sealed class SigningSession : IDisposable
         }
         else
         {
-            signature = credential.Key.SignData(Pae(content.PayloadType, content.Payload!), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+            signature = credential.Key.SignData(Attestations.DssePae.Encode(content.PayloadType, content.Payload!), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
             envelope = new DsseEnvelope { Payload = content.Payload, PayloadType = content.PayloadType, Signatures = [new DsseSignature { Sig = signature }] };
         }
 

@@ -119,13 +119,4 @@ public static class SignatureCheck
             return null;
         }
     }
-
-    /// <summary>DSSE pre-authentication encoding: "DSSEv1 len(type) type len(body) body" with UTF-8 byte lengths.</summary>
-    public static byte[] Pae(string payloadType, byte[] payload)
-    {
-        var type = System.Text.Encoding.UTF8.GetBytes(payloadType);
-        var header = System.Text.Encoding.UTF8.GetBytes(
-            FormattableString.Invariant($"DSSEv1 {type.Length} {payloadType} {payload.Length} "));
-        return [.. header, .. payload];
-    }
 }

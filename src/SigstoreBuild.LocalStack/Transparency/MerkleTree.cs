@@ -144,45 +144,4 @@ public sealed class MerkleTree
 
         return k;
     }
-
-    /// <summary>Verifies an inclusion proof (RFC 9162 §2.1.3.2); used by tests and by the log's own self-check.</summary>
-    public static bool VerifyInclusion(long index, long size, byte[] leafHash, IReadOnlyList<byte[]> proof, byte[] root)
-    {
-        if (index < 0 || index >= size)
-        {
-            return false;
-        }
-
-        long fn = index, sn = size - 1;
-        var r = leafHash;
-        foreach (var p in proof)
-        {
-            if (sn == 0)
-            {
-                return false;
-            }
-
-            if ((fn & 1) == 1 || fn == sn)
-            {
-                r = HashChildren(p, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
-            }
-            else
-            {
-                r = HashChildren(r, p);
-            }
-
-            fn >>= 1;
-            sn >>= 1;
-        }
-
-        return sn == 0 && r.AsSpan().SequenceEqual(root);
-    }
 }

@@ -188,7 +188,7 @@ public sealed class RekorV1Log
 
         var payload = FromBase64(Text(envelope, "payload"), "envelope.payload");
         var payloadType = Text(envelope, "payloadType");
-        var pae = SignatureCheck.Pae(payloadType, payload);
+        var pae = SigstoreBuild.Attestations.DssePae.Encode(payloadType, payload);
         var verifiers = (proposed["verifiers"] as JsonArray ?? throw Invalid("'spec.proposedContent.verifiers' is missing"))
             .Select(v =>
             {

@@ -111,7 +111,7 @@ public sealed class RekorV2Log
         var envelope = Field(request, "envelope") as JsonObject ?? throw RekorV1Log.Invalid("'envelope' is missing");
         var payload = Bytes(envelope, "payload");
         var payloadType = Field(envelope, "payloadType", "payload_type")?.GetValue<string>() ?? throw RekorV1Log.Invalid("'payloadType' is missing");
-        var pae = SignatureCheck.Pae(payloadType, payload);
+        var pae = SigstoreBuild.Attestations.DssePae.Encode(payloadType, payload);
         var verifiers = (Field(request, "verifiers") as JsonArray ?? throw RekorV1Log.Invalid("'verifiers' is missing"))
             .Select(v => ReadVerifier(v as JsonObject)).ToList();
         var signatures = new JsonArray();

@@ -113,7 +113,7 @@ internal static class LogEntryBody
         if (content.IsDsse)
         {
             // hashedrekord over DSSE: the digest is H(PAE(payloadType, payload)).
-            var pae = Pae(content.Envelope!);
+            var pae = Attestations.DssePae.Encode(content.Envelope!.PayloadType ?? string.Empty, content.Envelope.Payload ?? []);
             if (!CryptographicOperations.FixedTimeEquals(Hash(algorithm, pae), digest))
             {
                 throw new VerificationException(TlogCodes.DigestMismatch,
@@ -275,14 +275,6 @@ internal static class LogEntryBody
         }
     }
 
-    internal static byte[] Pae(Bundles.DsseEnvelope envelope)
-    {
-        var type = Encoding.UTF8.GetBytes(envelope.PayloadType ?? string.Empty);
-        var payload = envelope.Payload ?? [];
-        var header = Encoding.ASCII.GetBytes($"DSSEv1 {type.Length} ");
-        var middle = Encoding.ASCII.GetBytes($" {payload.Length} ");
-        return [.. header, .. type, .. middle, .. payload];
-    }
 
     private static byte[] Hash(HashAlgorithmName algorithm, ReadOnlySpan<byte> data) => algorithm.Name switch
     {
