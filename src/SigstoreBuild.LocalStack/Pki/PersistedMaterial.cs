@@ -29,52 +29,34 @@ public sealed class PersistedMaterial
         }
     }
 
-    public ECDsa LoadOrCreateEcdsa(string name, ECCurve curve)
+    public ECDsa LoadOrCreateEcdsa(string name, ECCurve curve) => LoadOrCreate(name, ECDsa.Create, () => ECDsa.Create(curve));
+
+    public RSA LoadOrCreateRsa(string name, int keySize) => LoadOrCreate(name, RSA.Create, () => RSA.Create(keySize));
+
+    /// <summary>The PKCS#8 PEM key persisted under <paramref name="name"/>, or a new one written atomically.</summary>
+    private T LoadOrCreate<T>(string name, Func<T> empty, Func<T> create)
+        where T : AsymmetricAlgorithm
     {
         var path = KeyPath(name);
-        if (File.Exists(path))
+        if (!File.Exists(path))
         {
-            var key = ECDsa.Create();
-            try
-            {
-                key.ImportFromPem(File.ReadAllText(path));
-            }
-            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
-            {
-                key.Dispose();
-                throw Invalid(path, ex);
-            }
-
-            return key;
+            var created = create();
+            WriteAtomically(path, created.ExportPkcs8PrivateKeyPem());
+            return created;
         }
 
-        var created = ECDsa.Create(curve);
-        WriteAtomically(path, created.ExportPkcs8PrivateKeyPem());
-        return created;
-    }
-
-    public RSA LoadOrCreateRsa(string name, int keySize)
-    {
-        var path = KeyPath(name);
-        if (File.Exists(path))
+        var key = empty();
+        try
         {
-            var key = RSA.Create();
-            try
-            {
-                key.ImportFromPem(File.ReadAllText(path));
-            }
-            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
-            {
-                key.Dispose();
-                throw Invalid(path, ex);
-            }
-
-            return key;
+            key.ImportFromPem(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            key.Dispose();
+            throw Invalid(path, ex);
         }
 
-        var created = RSA.Create(keySize);
-        WriteAtomically(path, created.ExportPkcs8PrivateKeyPem());
-        return created;
+        return key;
     }
 
     public Ed25519PrivateKeyParameters LoadOrCreateEd25519(string name)
