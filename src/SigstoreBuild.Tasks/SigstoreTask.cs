@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Signing;
+using SigstoreBuild.NuGet.Signing.Sharing;
 using SigstoreBuild.Tasks.Reporting;
 using SigstoreBuild.Tasks.Signing;
 
@@ -32,6 +33,9 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
     public string? Offline { get; set; }
     public string? OidcProvider { get; set; }
     public bool UnsafeAllowUntrustedTrigger { get; set; }
+
+    /// <summary>One signing session for all MSBuild nodes of the build (default); false: one per node process.</summary>
+    public bool ShareSigningSession { get; set; } = true;
     public string? BundleExtension { get; set; }
     public string? ProjectPath { get; set; }
     public string? Configuration { get; set; }
@@ -118,7 +122,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
             (_provenance ??= SlsaProvenanceSource.Create(task.ProvenanceInputs, task.Environment, task.LogCodedWarning))?.WithAssemblies(statement, packagePath) ?? statement;
 
         /// <summary>The shared signer, or null when signing is skipped (no identity, not required).</summary>
-        public IAttestationSigner? AcquireSigner(int artifactCount)
+        public SharedSigner? AcquireSigner(int artifactCount)
         {
             IdentityAvailability.CheckTrigger(task.Environment, Settings, task.LogCodedWarning);
             var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider);
@@ -133,15 +137,41 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
                 return null;
             }
 
-            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.LogCodedWarning, message => task.Log.LogMessage(MessageImportance.Normal, message), task.CancellationToken), out var created);
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.ShareSigningSession, task.CancellationToken), out var created);
             task.Log.LogMessage(MessageImportance.Low, created
                 ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
                 : "Sigstore: reusing this build's signing session.");
+            LogNotices(signer);
             return signer;
         }
 
-        public SignedAttestation Sign(IAttestationSigner signer, InTotoStatement statement, string bundlePath) =>
-            signer.SignAsync(statement, bundlePath, task.CancellationToken).GetAwaiter().GetResult();
+        public SignedAttestation Sign(SharedSigner signer, InTotoStatement statement, string bundlePath)
+        {
+            try
+            {
+                return signer.SignAsync(statement, bundlePath, task.CancellationToken).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                LogNotices(signer);
+            }
+        }
+
+        /// <summary>What the signer had to say, in this task's log (the signer outlives the task that created it).</summary>
+        private void LogNotices(SharedSigner signer)
+        {
+            foreach (var notice in signer.DrainNotices())
+            {
+                if (notice.Code is { } code)
+                {
+                    task.LogCodedWarning(code, notice.Message);
+                }
+                else
+                {
+                    task.Log.LogMessage(MessageImportance.Normal, notice.Message);
+                }
+            }
+        }
 
         public void Report(SignedArtifactRow row)
         {

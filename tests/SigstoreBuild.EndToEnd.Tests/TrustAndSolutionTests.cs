@@ -100,22 +100,73 @@ public sealed class TrustAndSolutionTests
     }
 
     [TestMethod]
-    public void SolutionPack_OneFulcioRequestForAllProjects()
+    public void SolutionPack_OneMSBuildNode_OneFulcioRequestForAllProjects()
     {
         const int projects = 3;
         var solution = Path.Combine(E2E.Root, TestContext.TestName!);
         WriteSolution(solution, projects);
         var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
 
-        // One MSBuild node: the signer is shared through RegisterTaskObject, which is per node process (README: -m:1).
         var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:1", "-o", "out", "-p:SigstoreRequireSigning=true", .. FileTrust]));
         Assert.IsTrue(result.Succeeded, result.ToString());
         Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, result.Output);
+        Assert.AreEqual(1, Certificates(solution, projects).Count);
+    }
+
+    [TestMethod]
+    public void SolutionPack_ParallelNodes_ShareOneSigningSession()
+    {
+        // More nodes than this machine has cores, so that several node processes really pack and sign.
+        const int projects = 6;
+        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
+        WriteSolution(solution, projects);
+        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
+
+        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:4", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", .. FileTrust]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, result.Output);
+        Assert.AreEqual(1, Certificates(solution, projects).Count, "every bundle carries the same certificate");
+        Assert.Contains("holds the build's signing session", result.Output);
+        Assert.Contains("signing through the build's shared signing session in process", result.Output, "another node signed through the broker");
+        Assert.DoesNotContain("SSB2502", result.Output);
         for (var i = 1; i <= projects; i++)
         {
             var package = Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg");
             Assert.AreEqual($"pkg:nuget/Contoso.Part{i}@1.0.0", Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json")).MatchedSubject.Name);
         }
+
+        var js = SigstoreJs.Verify(Path.Combine(solution, "out", "Contoso.Part2.1.0.0.nupkg.sigstore.json"), s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer,
+            Path.Combine(solution, "out", "Contoso.Part2.1.0.0.nupkg"));
+        Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected a bundle signed through the shared session: " + js.Output);
+    }
+
+    [TestMethod]
+    public void SolutionPack_ParallelNodes_SharingOff_EachNodeHasItsOwnCertificate()
+    {
+        const int projects = 6;
+        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
+        WriteSolution(solution, projects);
+        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
+
+        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:4", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", "-p:SigstoreShareSigningSession=false", .. FileTrust]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        var requests = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before;
+        Assert.AreEqual(requests, Certificates(solution, projects).Count, result.Output);
+        Assert.IsGreaterThan(1, requests, "without sharing, each node that signs requests its own certificate");
+        Assert.DoesNotContain("shared signing session", result.Output);
+    }
+
+    /// <summary>The distinct signing certificates across the packages' bundles.</summary>
+    private static HashSet<string> Certificates(string solution, int projects)
+    {
+        var certificates = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 1; i <= projects; i++)
+        {
+            var bundle = BundleSerializer.Load(Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg.sigstore.json"));
+            certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes!));
+        }
+
+        return certificates;
     }
 
     /// <summary>A solution of small packable libraries that reference SigstoreBuild (as benchmarks/pack/run.sh generates).</summary>

@@ -26,6 +26,12 @@ public static class SigningCodes
     public const string BundleWriteFailed = "SSB2042";
     public const string ArtifactUnreadable = "SSB2043";
 
+    /// <summary>The build's shared signing session (another MSBuild node) failed in a way that has no code of its own.</summary>
+    public const string SharedSessionFailed = "SSB2044";
+
     public const string ClockSkew = "SSB2500";
     public const string RetryingService = "SSB2501";
+
+    /// <summary>Warning: this node could not share the build's signing session and signs with its own certificate.</summary>
+    public const string SharedSessionUnavailable = "SSB2502";
 }

@@ -1,21 +1,22 @@
 using Microsoft.Build.Framework;
-using SigstoreBuild.NuGet.Signing;
+using SigstoreBuild.NuGet.Signing.Sharing;
 
 namespace SigstoreBuild.Tasks.Signing;
 
 /// <summary>
-/// One signer (one token, one key, one certificate) per build and settings, shared by every project that MSBuild builds
-/// in this process through RegisterTaskObject (the sourcelink RepositoryTask pattern). MSBuild disposes it at build end.
+/// One signer per build and settings in each MSBuild node process, shared by every project the node builds through
+/// RegisterTaskObject (the sourcelink RepositoryTask pattern); the nodes share one session between them
+/// (<see cref="SharedSigner"/>). MSBuild disposes it at build end, which also ends a node's shared session.
 /// </summary>
 internal static class SignerCache
 {
     private static readonly object Gate = new();
 
-    public static IAttestationSigner GetOrCreate(IBuildEngine4 engine, SignerSettings settings, Func<IAttestationSigner> create, out bool created)
+    public static SharedSigner GetOrCreate(IBuildEngine4 engine, SignerSettings settings, Func<SharedSigner> create, out bool created)
     {
         lock (Gate)
         {
-            if (engine.GetRegisteredTaskObject(settings.CacheKey, RegisteredTaskObjectLifetime.Build) is IAttestationSigner existing)
+            if (engine.GetRegisteredTaskObject(settings.CacheKey, RegisteredTaskObjectLifetime.Build) is SharedSigner existing)
             {
                 created = false;
                 return existing;

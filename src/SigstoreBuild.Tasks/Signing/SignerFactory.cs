@@ -1,5 +1,6 @@
 using SigstoreBuild.Identity;
 using SigstoreBuild.NuGet.Signing;
+using SigstoreBuild.NuGet.Signing.Sharing;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Tuf;
 
@@ -8,16 +9,16 @@ namespace SigstoreBuild.Tasks.Signing;
 /// <summary>Creates the signer for validated settings. The only place the tasks touch the signing library.</summary>
 internal static class SignerFactory
 {
-    /// <summary>Tests substitute the signer here; production code never sets it.</summary>
-    internal static Func<SignerSettings, ITaskEnvironment, IAttestationSigner>? Override { get; set; }
+    /// <summary>
+    /// One signing session (shared by all nodes of the build unless <paramref name="shareAcrossNodes"/> is false), in a
+    /// signer whose warnings and messages the caller drains into its own task's log.
+    /// </summary>
+    public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, bool shareAcrossNodes, CancellationToken cancellationToken) =>
+        SharedSigner.Join(shareAcrossNodes ? SigningScopes.For(settings, environment) : null,
+            (warn, info) => CreateSession(settings, environment, warn, info, cancellationToken), cancellationToken);
 
-    public static IAttestationSigner Create(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
     {
-        if (Override is { } factory)
-        {
-            return factory(settings, environment);
-        }
-
         // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
         // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
         var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.ToConfiguration()));

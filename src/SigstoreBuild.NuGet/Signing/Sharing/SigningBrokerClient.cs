@@ -1,0 +1,134 @@
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
+
+namespace SigstoreBuild.NuGet.Signing.Sharing;
+
+/// <summary>
+/// A node that signs through its build's <see cref="SigningBroker"/>: it sends the statement, gets back the bundle, and
+/// checks that the bundle signs exactly that statement before anything is written.
+/// </summary>
+public sealed class SigningBrokerClient : StatementSigner
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bounds a broker that accepted a request and then hangs; its own service calls have shorter limits.</summary>
+    private static readonly TimeSpan SigningTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly SharedSigningScope _scope;
+
+    private SigningBrokerClient(SharedSigningScope scope, int brokerProcessId)
+    {
+        _scope = scope;
+        BrokerProcessId = brokerProcessId;
+    }
+
+    public int BrokerProcessId { get; }
+
+    /// <summary>The scope's broker, if one answers and proves it belongs to this scope; otherwise null.</summary>
+    public static async Task<SigningBrokerClient?> TryConnectAsync(SharedSigningScope scope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        try
+        {
+            var response = await ExchangeAsync(scope, new JsonObject { ["op"] = "ping" }, ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            return response["pid"] is JsonValue pid && pid.TryGetValue<int>(out var id) ? new SigningBrokerClient(scope, id) : null;
+        }
+        catch (SharedSessionUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SharedSessionUnavailableException">The broker could not be reached or stopped answering.</exception>
+    public override async Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statementJson);
+        ArgumentNullException.ThrowIfNull(subjectSha256);
+        var response = await ExchangeAsync(_scope, new JsonObject
+        {
+            ["op"] = "sign",
+            ["payload"] = Convert.ToBase64String(statementJson),
+            ["sha256"] = Convert.ToHexStringLower(subjectSha256),
+        }, SigningTimeout, cancellationToken).ConfigureAwait(false);
+
+        if (response["error"] is JsonObject error)
+        {
+            var code = BrokerProtocol.Text(error, "code") is { } c && c.StartsWith("SSB", StringComparison.Ordinal) ? c : SigningCodes.SharedSessionFailed;
+            throw new SigstoreException(code, BrokerProtocol.Text(error, "message") ?? "The build's shared signing session failed.");
+        }
+
+        var json = BrokerProtocol.Bytes(response, "bundle")
+            ?? throw new SigstoreException(SigningCodes.SharedSessionFailed, "The build's shared signing session returned no bundle.");
+        CheckSignsStatement(json, statementJson);
+        return json;
+    }
+
+    /// <summary>The broker verified the bundle; this makes sure it is a bundle of what we asked to have signed.</summary>
+    private static void CheckSignsStatement(byte[] json, byte[] statementJson)
+    {
+        Bundle bundle;
+        try
+        {
+            bundle = BundleSerializer.Parse(json);
+        }
+        catch (VerificationException ex)
+        {
+            throw new SigstoreException(SigningCodes.SharedSessionFailed, $"The build's shared signing session returned an unreadable bundle ({ex.Code}: {ex.Message}).", ex);
+        }
+
+        var envelope = bundle.DsseEnvelope;
+        if (envelope is null || envelope.PayloadType != Statement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
+        {
+            throw new SigstoreException(SigningCodes.SharedSessionFailed, "The build's shared signing session returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
+        }
+    }
+
+    private static async Task<JsonObject> ExchangeAsync(SharedSigningScope scope, JsonObject request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            using var socket = BrokerProtocol.NewSocket();
+            using (var connect = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
+            {
+                connect.CancelAfter(ConnectTimeout);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(scope.SocketPath), connect.Token).ConfigureAwait(false);
+            }
+
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            var clientNonce = BrokerProtocol.NewNonce();
+            await BrokerProtocol.WriteAsync(stream, new JsonObject { ["v"] = BrokerProtocol.Version, ["nonce"] = Convert.ToBase64String(clientNonce) }, limit.Token).ConfigureAwait(false);
+            var challenge = await BrokerProtocol.ReadAsync(stream, limit.Token).ConfigureAwait(false);
+            if (!BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Proof(scope.Key, "broker", clientNonce))
+                || BrokerProtocol.Bytes(challenge, "nonce") is not { Length: BrokerProtocol.NonceLength } brokerNonce)
+            {
+                // Whoever listens there is not this build's broker: send it nothing.
+                throw new SharedSessionUnavailableException("the process listening on the rendezvous socket did not prove it belongs to this build");
+            }
+
+            request["proof"] = Convert.ToBase64String(BrokerProtocol.Proof(scope.Key, "client", brokerNonce, clientNonce));
+            await BrokerProtocol.WriteAsync(stream, request, limit.Token).ConfigureAwait(false);
+            return await BrokerProtocol.ReadAsync(stream, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new SharedSessionUnavailableException($"no answer within {timeout.TotalSeconds:0} s");
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException)
+        {
+            throw new SharedSessionUnavailableException($"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>The build's shared signing session cannot be reached; the node can still sign with a session of its own.</summary>
+public sealed class SharedSessionUnavailableException(string reason) : Exception(reason);

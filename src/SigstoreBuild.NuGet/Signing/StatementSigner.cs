@@ -1,0 +1,98 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography.X509Certificates;
+using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
+using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
+
+namespace SigstoreBuild.NuGet.Signing;
+
+/// <summary>
+/// An <see cref="IAttestationSigner"/> that produces each bundle somewhere (this process's signing session, or the
+/// build's shared session in another node) and then writes it here: atomically, and only as the producer verified it.
+/// </summary>
+public abstract class StatementSigner : IAttestationSigner
+{
+    public async Task<SignedAttestation> SignAsync(Statement statement, string bundlePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        ArgumentException.ThrowIfNullOrEmpty(bundlePath);
+
+        // The producer's final verification binds the bundle to the first subject's SHA-256.
+        if (!statement.Subjects[0].Digest.TryGetValue("sha256", out var sha256Hex))
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, "The statement's first subject has no sha256 digest to bind the signature to.");
+        }
+
+        var json = await ProduceBundleAsync(statement.ToJson(), Convert.FromHexString(sha256Hex), cancellationToken).ConfigureAwait(false);
+        var bundle = BundleSerializer.Parse(json);
+        WriteAtomically(bundlePath, json);
+        var (identity, issuer) = DescribeSigner(bundle);
+        var logIndex = bundle.VerificationMaterial?.TlogEntries is [var entry, ..] ? entry.LogIndex : (long?)null;
+        return new SignedAttestation(bundlePath, identity, issuer, logIndex);
+    }
+
+    /// <summary>
+    /// The serialized bundle of a DSSE envelope over <paramref name="statementJson"/> (an in-toto statement), fully
+    /// verified against <paramref name="subjectSha256"/> before it is returned.
+    /// </summary>
+    public abstract Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken);
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    private static void WriteAtomically(string path, byte[] content)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, content);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static (string? Identity, string? Issuer) DescribeSigner(Bundle bundle)
+    {
+        var material = bundle.VerificationMaterial;
+        var der = material?.Certificate?.RawBytes ?? material?.X509CertificateChain?.Certificates?.FirstOrDefault()?.RawBytes;
+        if (der is null)
+        {
+            return (null, null);
+        }
+
+        using var certificate = X509CertificateLoader.LoadCertificate(der);
+        var identity = certificate.GetNameInfo(X509NameType.EmailName, forIssuer: false) is { Length: > 0 } email
+            ? email
+            : certificate.GetNameInfo(X509NameType.UrlName, forIssuer: false);
+        var issuerExtension = certificate.Extensions.FirstOrDefault(e => e.Oid?.Value is "1.3.6.1.4.1.57264.1.8" or "1.3.6.1.4.1.57264.1.1");
+        string? issuer = null;
+        if (issuerExtension is not null)
+        {
+            try
+            {
+                // 1.8 is a DER UTF8String; the deprecated 1.1 is the raw string.
+                issuer = issuerExtension.Oid!.Value == "1.3.6.1.4.1.57264.1.8"
+                    ? AsnDecoder.ReadCharacterString(issuerExtension.RawData, AsnEncodingRules.DER, UniversalTagNumber.UTF8String, out _)
+                    : System.Text.Encoding.UTF8.GetString(issuerExtension.RawData);
+            }
+            catch (AsnContentException)
+            {
+                issuer = null;
+            }
+        }
+
+        return (string.IsNullOrEmpty(identity) ? null : identity, issuer);
+    }
+}
