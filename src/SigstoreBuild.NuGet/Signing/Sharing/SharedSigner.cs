@@ -50,7 +50,10 @@ public sealed class SharedSigner : StatementSigner
     /// locally. <paramref name="createLocal"/> makes a session in this process (it receives warning and message sinks
     /// whose output <see cref="DrainNotices"/> returns); it runs at most once.
     /// </summary>
-    public static SharedSigner Join(SharedSigningScope? scope, Func<Action<string, string>, Action<string>, StatementSigner> createLocal, CancellationToken cancellationToken)
+    public static SharedSigner Join(SharedSigningScope? scope, Func<Action<string, string>, Action<string>, StatementSigner> createLocal, CancellationToken cancellationToken) =>
+        Join(scope, createLocal, JoinTimeout, cancellationToken);
+
+    internal static SharedSigner Join(SharedSigningScope? scope, Func<Action<string, string>, Action<string>, StatementSigner> createLocal, TimeSpan joinTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createLocal);
         var signer = new SharedSigner(createLocal);
@@ -66,7 +69,7 @@ public sealed class SharedSigner : StatementSigner
             return signer;
         }
 
-        var deadline = DateTimeOffset.UtcNow + JoinTimeout;
+        var deadline = DateTimeOffset.UtcNow + joinTimeout;
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
@@ -100,7 +103,7 @@ public sealed class SharedSigner : StatementSigner
 
             if (DateTimeOffset.UtcNow >= deadline)
             {
-                signer.Unshared($"the process holding '{scope.LockPath}' did not answer within {JoinTimeout.TotalSeconds:0} s");
+                signer.Unshared($"the process holding '{scope.LockPath}' did not answer within {joinTimeout.TotalSeconds:0} s");
                 return signer;
             }
 
