@@ -3,7 +3,8 @@
 # (packed from this repository into a local folder feed), against the local Sigstore instance on 127.0.0.1.
 # Per round, in the same run: unsigned (SigstoreSign=false), signed (bundles removed first, so every package is signed
 # again), and incremental (nothing changed, bundles up to date). Prints the medians, the added time, and the Fulcio
-# requests of a signed run = distinct signing certificates across its bundles, with the default -m and with -m:1.
+# requests of a signed run = distinct signing certificates across its bundles, with the default -m, -m:1 and -m:4, and
+# with -m:4 and SigstoreShareSigningSession=false (one session per node process).
 # Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs only the .NET SDK.
 set -euo pipefail
 N=${1:-10}
@@ -80,6 +81,8 @@ done
 bundles=$(ls out/*.sigstore.json | wc -l)
 requests_m=$( rm -f out/*.sigstore.json; pack -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
 requests_m1=$( rm -f out/*.sigstore.json; pack -m:1 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
+requests_m4=$( rm -f out/*.sigstore.json; pack -m:4 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
+requests_off=$( rm -f out/*.sigstore.json; pack -m:4 -p:SigstoreRequireSigning=true -p:SigstoreShareSigningSession=false "${trust[@]}" >/dev/null; certificates )
 
 u=$(median "${unsigned[@]}") s=$(median "${signed[@]}") i=$(median "${incremental[@]}")
 printf '\ndotnet pack of a %s-project solution, %s rounds, medians (ms), %s cores\n' "$N" "$ROUNDS" "$(nproc)"
@@ -90,4 +93,6 @@ printf '| %-34s | %8s | %8s |\n' "signed ($bundles bundles)" "$s" "$(printf '%+d
 printf '| %-34s | %8s | %8s |\n' "incremental re-pack (up to date)" "$i" "$(printf '%+d' $((i - u)))"
 printf '| %-34s | %8s | %8s |\n' "Fulcio requests, default -m" "$requests_m" ""
 printf '| %-34s | %8s | %8s |\n' "Fulcio requests, -m:1" "$requests_m1" ""
+printf '| %-34s | %8s | %8s |\n' "Fulcio requests, -m:4" "$requests_m4" ""
+printf '| %-34s | %8s | %8s |\n' "Fulcio requests, -m:4, sharing off" "$requests_off" ""
 echo "runs (ms): unsigned ${unsigned[*]} | signed ${signed[*]} | incremental ${incremental[*]}"

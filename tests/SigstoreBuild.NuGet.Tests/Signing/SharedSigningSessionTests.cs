@@ -191,6 +191,17 @@ public sealed class SharedSigningSessionTests
     }
 
     [TestMethod]
+    public async Task SocketPathTooLongForTheOs_SignsOnItsOwn_WithAWarning()
+    {
+        _directory = Path.Combine(s_root, new string('d', 120));
+        using var node = Join(Scope("job-1"));
+
+        Assert.AreEqual(SharedSignerRole.Local, node.Role);
+        Assert.AreEqual(SigningCodes.SharedSessionUnavailable, node.DrainNotices().Single(n => n.Code is not null).Code);
+        Verify(await SignAsync(node, "a"));
+    }
+
+    [TestMethod]
     public async Task BrokerGoneMidBuild_ClientSignsOnItsOwn_WithAWarning()
     {
         var scope = Scope("job-1");

@@ -79,7 +79,7 @@ public sealed class SharedSigner : StatementSigner
             {
                 broker = SigningBroker.TryStart(scope, () => signer._local.Value);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException or ArgumentOutOfRangeException)
             {
                 signer.Unshared($"the rendezvous in '{scope.Directory}' failed ({ex.GetType().Name}: {ex.Message})");
                 return signer;

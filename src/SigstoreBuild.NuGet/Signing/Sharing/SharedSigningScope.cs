@@ -16,7 +16,7 @@ public sealed class SharedSigningScope
     private SharedSigningScope(string directory, byte[] secret)
     {
         Directory = directory;
-        Name = Convert.ToHexStringLower(Derive(secret, "name"))[..24];
+        Name = Convert.ToHexStringLower(Derive(secret, "name"))[..16];
         _key = Derive(secret, "key");
     }
 
@@ -54,7 +54,7 @@ public sealed class SharedSigningScope
 
     /// <summary>
     /// The per-user rendezvous directory: <c>$XDG_RUNTIME_DIR/sigstorebuild</c> where the session has one, else a
-    /// folder in the temp directory named for the user. Kept short: Unix socket paths are limited to about 100 bytes.
+    /// folder in the temp directory named for the user. Kept short: Unix socket paths are limited to 104 bytes on macOS and 108 on Linux (a longer one is not shared).
     /// </summary>
     public static string DefaultDirectory(Func<string, string?> environment)
     {

@@ -123,7 +123,7 @@ public sealed class SigningBrokerClient : StatementSigner
         {
             throw new SharedSessionUnavailableException($"no answer within {timeout.TotalSeconds:0} s");
         }
-        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException or ArgumentOutOfRangeException)
         {
             throw new SharedSessionUnavailableException($"{ex.GetType().Name}: {ex.Message}");
         }
