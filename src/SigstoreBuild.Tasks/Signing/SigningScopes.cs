@@ -21,8 +21,21 @@ internal static class SigningScopes
         "CIRCLE_OIDC_TOKEN_V2", "CIRCLE_OIDC_TOKEN", "CIRCLE_WORKFLOW_JOB_ID",
     ];
 
-    public static SharedSigningScope For(SignerSettings settings, ITaskEnvironment environment)
+    /// <summary>The variables among those that no other job has: without one, the scope key could be guessed.</summary>
+    private static readonly string[] SecretVariables =
+    [
+        "SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN",
+        "CIRCLE_OIDC_TOKEN_V2", "CIRCLE_OIDC_TOKEN",
+    ];
+
+    /// <summary>The build's scope, or null (do not share) when the environment holds no per-job secret.</summary>
+    public static SharedSigningScope? For(SignerSettings settings, ITaskEnvironment environment)
     {
+        if (!SecretVariables.Any(name => environment.Get(name) is not null))
+        {
+            return null;
+        }
+
         var directory = environment.Get("SIGSTORE_SESSION_DIR") ?? SharedSigningScope.DefaultDirectory(environment.Get);
         return SharedSigningScope.Create(directory,
             [settings.CacheKey, Environment.UserName, .. BuildVariables.SelectMany(name => new[] { name, environment.Get(name) })]);

@@ -106,17 +106,14 @@ public sealed class SharedSigningSessionTests
         await using var stream = new NetworkStream(socket);
         var nonce = BrokerProtocol.NewNonce();
         await BrokerProtocol.WriteAsync(stream, new JsonObject { ["v"] = BrokerProtocol.Version, ["nonce"] = Convert.ToBase64String(nonce) }, TestContext.CancellationToken);
-        var challenge = await BrokerProtocol.ReadAsync(stream, TestContext.CancellationToken);
+        var challenge = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, TestContext.CancellationToken);
         var brokerNonce = BrokerProtocol.Bytes(challenge, "nonce")!;
-        await BrokerProtocol.WriteAsync(stream, new JsonObject
-        {
-            ["proof"] = Convert.ToBase64String(BrokerProtocol.Proof(impostor.Key, "client", brokerNonce, nonce)),
-            ["op"] = "sign",
-            ["payload"] = Convert.ToBase64String(Statement("evil").ToJson()),
-            ["sha256"] = Convert.ToHexStringLower(SHA256.HashData("evil"u8)),
-        }, TestContext.CancellationToken);
+        await BrokerProtocol.WriteAsync(stream, new JsonObject { ["proof"] = Convert.ToBase64String(BrokerProtocol.Mac(impostor.Key, "client", brokerNonce, nonce)) }, TestContext.CancellationToken);
 
-        await Assert.ThrowsAsync<EndOfStreamException>(() => BrokerProtocol.ReadAsync(stream, TestContext.CancellationToken));
+        // The broker hangs up on the wrong proof at once, without waiting for (or reading) a request.
+        using var soon = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        soon.CancelAfter(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<IOException>(() => BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, soon.Token));
         Assert.AreEqual(0, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio), "no login, no certificate, no signature");
     }
 
@@ -139,7 +136,7 @@ public sealed class SharedSigningSessionTests
             {
                 using var connection = await listener.AcceptAsync(stop.Token);
                 await using var stream = new NetworkStream(connection);
-                await BrokerProtocol.ReadAsync(stream, stop.Token);
+                await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, stop.Token);
                 await BrokerProtocol.WriteAsync(stream, new JsonObject
                 {
                     ["proof"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
@@ -147,7 +144,7 @@ public sealed class SharedSigningSessionTests
                 }, stop.Token);
                 try
                 {
-                    await BrokerProtocol.ReadAsync(stream, stop.Token);
+                    await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, stop.Token);
                     Interlocked.Increment(ref requestsSeen);
                 }
                 catch (EndOfStreamException)
@@ -169,7 +166,7 @@ public sealed class SharedSigningSessionTests
     }
 
     [TestMethod]
-    public async Task RendezvousDirectoryOpenToOthers_IsNotUsed()
+    public async Task RendezvousDirectoryOpenToOthers_IsMadePrivateBeforeUse()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -179,15 +176,38 @@ public sealed class SharedSigningSessionTests
 
         Directory.CreateDirectory(_directory);
         File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        using var node = Join(Scope("job-1"));
+
+        Assert.AreEqual(SharedSignerRole.Broker, node.Role);
+        Assert.AreEqual((UnixFileMode)0b111_000_000, File.GetUnixFileMode(_directory), "only the owner can change the mode, so this also proves it is ours");
+        Verify(await SignAsync(node, "a"));
+    }
+
+    [TestMethod]
+    public async Task RendezvousDirectoryThatIsASymbolicLink_IsNotUsed()
+    {
+        var target = Directory.CreateDirectory(_directory + "-target").FullName;
+        Directory.CreateSymbolicLink(_directory, target);
         var scope = Scope("job-1");
         using var node = Join(scope);
 
         Assert.AreEqual(SharedSignerRole.Local, node.Role);
         var notice = node.DrainNotices().Single(n => n.Code is not null);
         Assert.AreEqual(SigningCodes.SharedSessionUnavailable, notice.Code);
-        Assert.Contains("not private to the user (mode 777", notice.Message);
-        Assert.IsFalse(File.Exists(scope.LockPath) || File.Exists(scope.SocketPath), "nothing is created in a shared directory");
+        Assert.Contains("is a symbolic link", notice.Message);
+        Assert.IsEmpty(Directory.GetFileSystemEntries(target), "nothing is created where the link points");
+        Directory.CreateDirectory(Path.Combine(s_root, "signed"));
+        _directory = Path.Combine(s_root, "signed");
         Verify(await SignAsync(node, "a"));
+    }
+
+    [TestMethod]
+    public void RelativeRendezvousDirectory_IsNotUsed()
+    {
+        using var node = SharedSigner.Join(SharedSigningScope.Create("relative/dir", ["x"]), CreateSession, TestContext.CancellationToken);
+
+        Assert.AreEqual(SharedSignerRole.Local, node.Role);
+        Assert.Contains("is not an absolute path", node.DrainNotices().Single(n => n.Code is not null).Message);
     }
 
     [TestMethod]
@@ -260,6 +280,127 @@ public sealed class SharedSigningSessionTests
     }
 
     [TestMethod]
+    [DataRow("request")]
+    [DataRow("response")]
+    public async Task RelayWithoutTheKey_CannotChangeWhatIsSignedOrReturned(string tampered)
+    {
+        var scope = Scope("job-1");
+        using var broker = Join(scope);
+        using var client = Join(scope);
+        client.DrainNotices();
+
+        // It moves the broker's socket aside, listens in its place and passes the frames on, changing one.
+        var moved = Path.Combine(_directory, "moved.sock");
+        File.Move(scope.SocketPath, moved);
+        await using var relay = Relay.Start(scope.SocketPath, moved, (index, frame) =>
+        {
+            if (tampered == "request" && index == 3)
+            {
+                var body = BrokerProtocol.Parse(BrokerProtocol.Bytes(frame, "body")!);
+                body["payload"] = Convert.ToBase64String(Statement("evil").ToJson());
+                body["sha256"] = Convert.ToHexStringLower(SHA256.HashData("evil"u8));
+                frame["body"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
+            }
+
+            if (tampered == "response" && index == 4)
+            {
+                // A well-formed answer, just not the broker's.
+                frame["body"] = Convert.ToBase64String("""{"error":{"code":"SSB2001","message":"forged"}}"""u8.ToArray());
+            }
+
+            return frame;
+        });
+
+        var signed = await SignAsync(client, "a");
+
+        Assert.AreEqual(tampered == "request" ? 0 : 1, GetBroker(broker).RemoteRequestsSigned, "the broker signs nothing it was not asked for by the build");
+        Assert.AreEqual(SigningCodes.SharedSessionUnavailable, client.DrainNotices().Single(n => n.Code is not null).Code);
+        Assert.AreEqual(SharedSignerRole.Local, client.Role, "the node stops using a session it cannot reach safely");
+        Verify(signed);
+        var statement = System.Text.Encoding.UTF8.GetString(BundleSerializer.Load(signed.Path).DsseEnvelope!.Payload!);
+        Assert.DoesNotContain("evil", statement);
+    }
+
+    [TestMethod]
+    public async Task CapturedExchange_CannotBeReplayed()
+    {
+        var scope = Scope("job-1");
+        using var broker = Join(scope);
+        using var client = Join(scope);
+        var moved = Path.Combine(_directory, "moved.sock");
+        File.Move(scope.SocketPath, moved);
+        var captured = new List<JsonObject>();
+        await using (Relay.Start(scope.SocketPath, moved, (index, frame) =>
+        {
+            lock (captured)
+            {
+                captured.Add(frame.DeepClone().AsObject());
+            }
+
+            return frame;
+        }))
+        {
+            Verify(await SignAsync(client, "a"));
+        }
+
+        Assert.AreEqual(1, GetBroker(broker).RemoteRequestsSigned);
+
+        // Send the client's frames again on a new connection: the broker's nonce is new, so the proof is stale.
+        using var socket = BrokerProtocol.NewSocket();
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(moved), TestContext.CancellationToken);
+        await using var stream = new NetworkStream(socket);
+        await BrokerProtocol.WriteAsync(stream, captured[0], TestContext.CancellationToken);
+        await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, TestContext.CancellationToken);
+        await BrokerProtocol.WriteAsync(stream, captured[2], TestContext.CancellationToken);
+        await BrokerProtocol.WriteAsync(stream, captured[3], TestContext.CancellationToken);
+
+        await Assert.ThrowsAsync<IOException>(() => BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, TestContext.CancellationToken));
+        Assert.AreEqual(1, GetBroker(broker).RemoteRequestsSigned, "nothing more was signed");
+    }
+
+    [TestMethod]
+    [DataRow("oversized")]
+    [DataRow("version")]
+    [DataRow("nonce")]
+    public async Task BadHello_IsDroppedBeforeAnything(string fault)
+    {
+        var scope = Scope("job-1");
+        using var broker = Join(scope);
+        using var socket = BrokerProtocol.NewSocket();
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(scope.SocketPath), TestContext.CancellationToken);
+        await using var stream = new NetworkStream(socket);
+        if (fault == "oversized")
+        {
+            // A peer that has proven nothing cannot make the broker allocate a large frame.
+            await stream.WriteAsync(new byte[] { 0, 0x10, 0, 0 }, TestContext.CancellationToken);
+        }
+        else
+        {
+            await BrokerProtocol.WriteAsync(stream, new JsonObject
+            {
+                ["v"] = fault == "version" ? "sigstorebuild-signing-session/1" : BrokerProtocol.Version,
+                ["nonce"] = Convert.ToBase64String(new byte[fault == "nonce" ? 8 : BrokerProtocol.NonceLength]),
+            }, TestContext.CancellationToken);
+        }
+
+        // At once: it neither waits for the rest of the frame nor answers.
+        using var soon = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        soon.CancelAfter(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<IOException>(() => BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, soon.Token));
+    }
+
+    [TestMethod]
+    public void FileLockingSwitchedOff_IsDetected()
+    {
+        // Without the lock every node would become a broker; Join then signs locally.
+        Assert.IsTrue(SharedSigner.FileLockingDisabled(_ => null, name => name == "System.IO.DisableFileLocking" ? true : null));
+        Assert.IsTrue(SharedSigner.FileLockingDisabled(name => name == "DOTNET_SYSTEM_IO_DISABLEFILELOCKING" ? "true" : null, _ => null));
+        Assert.IsTrue(SharedSigner.FileLockingDisabled(name => name == "DOTNET_SYSTEM_IO_DISABLEFILELOCKING" ? "1" : null, _ => null));
+        Assert.IsFalse(SharedSigner.FileLockingDisabled(name => name == "DOTNET_SYSTEM_IO_DISABLEFILELOCKING" ? "0" : null, _ => false));
+        Assert.IsFalse(SharedSigner.FileLockingDisabled(_ => null, _ => null));
+    }
+
+    [TestMethod]
     public void Scope_DependsOnEveryPart_AndRevealsNoneInItsFileNames()
     {
         var a = SharedSigningScope.Create(_directory, ["settings", "SIGSTORE_ID_TOKEN", "secret-token"]);
@@ -269,6 +410,71 @@ public sealed class SharedSigningSessionTests
         Assert.AreNotEqual(a.Name, SharedSigningScope.Create(_directory, ["settings", "SIGSTORE_ID_TOKEN", null, "secret-token"]).Name);
         Assert.DoesNotContain("secret", a.LockPath + a.SocketPath);
         Assert.IsFalse(a.Key.SequenceEqual(Convert.FromHexString(a.Name.PadRight(64, '0'))));
+    }
+
+    private static SigningBroker GetBroker(SharedSigner signer) =>
+        (SigningBroker)typeof(SharedSigner).GetField("_broker", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(signer)!;
+
+    /// <summary>
+    /// A process between a node and the broker that has no key: it accepts at <c>listenPath</c>, connects to
+    /// <c>targetPath</c> and passes frames 0-4 of the protocol on, through <c>edit</c>.
+    /// </summary>
+    private sealed class Relay : IAsyncDisposable
+    {
+        private readonly Socket _listener = BrokerProtocol.NewSocket();
+        private readonly CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+
+        public static Relay Start(string listenPath, string targetPath, Func<int, JsonObject, JsonObject> edit)
+        {
+            var relay = new Relay();
+            relay._listener.Bind(new UnixDomainSocketEndPoint(listenPath));
+            relay._listener.Listen();
+            relay._loop = Task.Run(async () =>
+            {
+                while (!relay._stop.IsCancellationRequested)
+                {
+                    using var client = await relay._listener.AcceptAsync(relay._stop.Token);
+                    using var server = BrokerProtocol.NewSocket();
+                    await server.ConnectAsync(new UnixDomainSocketEndPoint(targetPath), relay._stop.Token);
+                    await using var c = new NetworkStream(client);
+                    await using var b = new NetworkStream(server);
+                    try
+                    {
+                        // hello, challenge, auth, request (client to broker except the challenge), response.
+                        var directions = new[] { (c, b), (b, c), (c, b), (c, b), (b, c) };
+                        for (var i = 0; i < directions.Length; i++)
+                        {
+                            var frame = await BrokerProtocol.ReadAsync(directions[i].Item1, BrokerProtocol.MaxMessageBytes, relay._stop.Token);
+                            await BrokerProtocol.WriteAsync(directions[i].Item2, edit(i, frame), relay._stop.Token);
+                        }
+                    }
+                    catch (EndOfStreamException)
+                    {
+                        // One side hung up.
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            });
+            return relay;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Dispose();
+            try
+            {
+                await _loop;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+            }
+
+            _stop.Dispose();
+        }
     }
 
     private void CreatePrivateDirectory()

@@ -8,20 +8,27 @@ using System.Text.Json.Nodes;
 namespace SigstoreBuild.NuGet.Signing.Sharing;
 
 /// <summary>
-/// The wire format between a build's nodes: length-prefixed JSON messages over a Unix domain socket, one request per
-/// connection, after a mutual challenge-response on the scope key (neither side sends anything of value before the other
-/// has proven it is part of the same build).
+/// The wire format between a build's nodes: length-prefixed JSON frames over a Unix domain socket, one request per
+/// connection. Both sides prove knowledge of the scope key before anything of value is sent, and the request and the
+/// response are each bound by a MAC to that connection's nonces, so a process that relays the connection without the key
+/// can neither change what is signed nor what is returned, and a captured exchange cannot be replayed.
 /// <code>
-/// client: {"v": Version, "nonce": b64}
-/// broker: {"proof": HMAC(key, "broker", client nonce), "nonce": b64}
-/// client: {"proof": HMAC(key, "client", broker nonce, client nonce), "op": "ping" | "sign", "payload": b64, "sha256": hex}
-/// broker: {"pid": n} | {"bundle": b64} | {"error": {"code": "SSBxxxx", "message": "..."}}
+/// client: {"v": Version, "nonce": b64}                                      (small frames until both are proven)
+/// broker: {"proof": MAC("broker", client nonce), "nonce": b64}
+/// client: {"proof": MAC("client", broker nonce, client nonce)}
+/// client: {"body": b64(request), "mac": MAC("request", broker nonce, client nonce, request)}
+/// broker: {"body": b64(response), "mac": MAC("response", client nonce, broker nonce, response)}
+/// request:  {"op": "ping"} | {"op": "sign", "payload": b64 statement, "sha256": hex}
+/// response: {"pid": n} | {"bundle": b64} | {"error": {"code": "SSBxxxx", "message": "..."}}
 /// </code>
 /// </summary>
 internal static class BrokerProtocol
 {
-    public const string Version = "sigstorebuild-signing-session/1";
+    public const string Version = "sigstorebuild-signing-session/2";
     public const int NonceLength = 32;
+
+    /// <summary>Handshake frames: nothing larger is read from a peer that has not proven the key.</summary>
+    public const int MaxHandshakeBytes = 4096;
 
     /// <summary>A statement with a large dependency graph, or its bundle; anything larger is not ours.</summary>
     public const int MaxMessageBytes = 64 * 1024 * 1024;
@@ -40,22 +47,27 @@ internal static class BrokerProtocol
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The next message; <see cref="InvalidDataException"/> for anything that is not one.</summary>
-    public static async Task<JsonObject> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>The next frame, at most <paramref name="maxBytes"/>; <see cref="InvalidDataException"/> for anything that is not one.</summary>
+    public static async Task<JsonObject> ReadAsync(Stream stream, int maxBytes, CancellationToken cancellationToken)
     {
         var header = new byte[4];
         await stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
         var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length is <= 0 or > MaxMessageBytes)
+        if (length <= 0 || length > maxBytes)
         {
-            throw new InvalidDataException($"A message of {length} bytes is outside the protocol's limits.");
+            throw new InvalidDataException($"A frame of {length} bytes is outside the protocol's limits.");
         }
 
         var body = new byte[length];
         await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        return Parse(body);
+    }
+
+    public static JsonObject Parse(byte[] json)
+    {
         try
         {
-            return JsonNode.Parse(body, documentOptions: ReadOptions) as JsonObject
+            return JsonNode.Parse(json, documentOptions: ReadOptions) as JsonObject
                 ?? throw new InvalidDataException("A message is not a JSON object.");
         }
         catch (JsonException ex)
@@ -64,15 +76,42 @@ internal static class BrokerProtocol
         }
     }
 
+    /// <summary>A frame carrying <paramref name="message"/> with its MAC.</summary>
+    public static JsonObject Seal(ReadOnlySpan<byte> key, string role, byte[] firstNonce, byte[] secondNonce, JsonObject message)
+    {
+        var body = Encoding.UTF8.GetBytes(message.ToJsonString());
+        return new JsonObject
+        {
+            ["body"] = Convert.ToBase64String(body),
+            ["mac"] = Convert.ToBase64String(Mac(key, role, firstNonce, secondNonce, body)),
+        };
+    }
+
+    /// <summary>The message of a sealed frame, or null when its MAC is not this connection's.</summary>
+    public static JsonObject? Open(ReadOnlySpan<byte> key, string role, byte[] firstNonce, byte[] secondNonce, JsonObject frame)
+    {
+        var body = Bytes(frame, "body");
+        var mac = Bytes(frame, "mac");
+        if (body is null || mac is null || !CryptographicOperations.FixedTimeEquals(mac, Mac(key, role, firstNonce, secondNonce, body)))
+        {
+            return null;
+        }
+
+        return Parse(body);
+    }
+
     public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(NonceLength);
 
-    public static byte[] Proof(ReadOnlySpan<byte> key, string role, params byte[][] nonces)
+    /// <summary>HMAC-SHA256 over the protocol version, the role and each part, every one length-prefixed.</summary>
+    public static byte[] Mac(ReadOnlySpan<byte> key, string role, params byte[][] parts)
     {
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(Encoding.ASCII.GetBytes(Version + "\0" + role + "\0"));
-        foreach (var nonce in nonces)
+        Span<byte> length = stackalloc byte[4];
+        foreach (var part in (byte[][])[Encoding.ASCII.GetBytes(Version), Encoding.ASCII.GetBytes(role), .. parts])
         {
-            hmac.AppendData(nonce);
+            BinaryPrimitives.WriteInt32BigEndian(length, part.Length);
+            hmac.AppendData(length);
+            hmac.AppendData(part);
         }
 
         return hmac.GetHashAndReset();

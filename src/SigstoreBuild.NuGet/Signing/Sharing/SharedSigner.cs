@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.NuGet.Signing.Sharing;
@@ -30,14 +31,16 @@ public sealed class SharedSigner : StatementSigner
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(20);
 
     private readonly ConcurrentQueue<SigningNotice> _notices = new();
-    private readonly Lazy<StatementSigner> _local;
+    private readonly Func<Action<string, string>, Action<string>, StatementSigner> _createLocal;
+    private readonly object _localGate = new();
+    private StatementSigner? _local;
     private SigningBroker? _broker;
     private SigningBrokerClient? _client;
     private volatile bool _clientLost;
 
     private SharedSigner(Func<Action<string, string>, Action<string>, StatementSigner> createLocal)
     {
-        _local = new Lazy<StatementSigner>(() => createLocal(Warn, Info), LazyThreadSafetyMode.ExecutionAndPublication);
+        _createLocal = createLocal;
     }
 
     public SharedSignerRole Role => _broker is not null ? SharedSignerRole.Broker : _client is not null && !_clientLost ? SharedSignerRole.Client : SharedSignerRole.Local;
@@ -59,7 +62,20 @@ public sealed class SharedSigner : StatementSigner
         var signer = new SharedSigner(createLocal);
         if (scope is null)
         {
-            _ = signer._local.Value;
+            _ = signer.Local();
+            return signer;
+        }
+
+        if (!Socket.OSSupportsUnixDomainSockets)
+        {
+            signer.Info("Sigstore: this system has no Unix domain sockets, so each MSBuild node signs with a session of its own.");
+            return signer;
+        }
+
+        if (FileLockingDisabled(Environment.GetEnvironmentVariable, name => AppContext.TryGetSwitch(name, out var on) ? on : null))
+        {
+            // Without the lock every node would become a broker and remove the others' sockets.
+            signer.Unshared("file locking is disabled (System.IO.DisableFileLocking), and the nodes elect the session's holder with a file lock");
             return signer;
         }
 
@@ -77,9 +93,9 @@ public sealed class SharedSigner : StatementSigner
             SigningBroker? broker;
             try
             {
-                broker = SigningBroker.TryStart(scope, () => signer._local.Value);
+                broker = SigningBroker.TryListen(scope);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException or ArgumentOutOfRangeException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SocketException or PlatformNotSupportedException or ArgumentOutOfRangeException)
             {
                 signer.Unshared($"the rendezvous in '{scope.Directory}' failed ({ex.GetType().Name}: {ex.Message})");
                 return signer;
@@ -87,6 +103,8 @@ public sealed class SharedSigner : StatementSigner
 
             if (broker is not null)
             {
+                // A failure to make the session (trust, identity) is the build's error, with its own code.
+                broker.Start(() => signer.Local());
                 signer._broker = broker;
                 signer.Info($"Sigstore: this node (process {Environment.ProcessId}) holds the build's signing session; other nodes sign through it.");
                 return signer;
@@ -107,7 +125,7 @@ public sealed class SharedSigner : StatementSigner
                 return signer;
             }
 
-            Thread.Sleep(delay);
+            cancellationToken.WaitHandle.WaitOne(delay);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
     }
@@ -145,7 +163,7 @@ public sealed class SharedSigner : StatementSigner
             }
         }
 
-        return await _local.Value.ProduceBundleAsync(statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
+        return await Local().ProduceBundleAsync(statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
     }
 
     protected override void Dispose(bool disposing)
@@ -155,12 +173,27 @@ public sealed class SharedSigner : StatementSigner
             return;
         }
 
+        // The broker disposes the session it was started with.
         _broker?.Dispose();
-        if (_local.IsValueCreated && _broker is null)
+        if (_broker is null)
         {
-            _local.Value.Dispose();
+            _local?.Dispose();
         }
     }
+
+    /// <summary>This process's own session, made on first use; a failure is not remembered, so the next artifact tries again.</summary>
+    private StatementSigner Local()
+    {
+        lock (_localGate)
+        {
+            return _local ??= _createLocal(Warn, Info);
+        }
+    }
+
+    /// <summary>The runtime's switch that turns FileShare.None into no lock at all on Unix.</summary>
+    internal static bool FileLockingDisabled(Func<string, string?> environment, Func<string, bool?> appContextSwitch) =>
+        appContextSwitch("System.IO.DisableFileLocking") == true
+        || environment("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is { } value && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
 
     private void Unshared(string reason) =>
         Warn(SigningCodes.SharedSessionUnavailable, $"This node cannot share the build's signing session: {reason}. It signs with a certificate of its own (one more Fulcio request); set SigstoreShareSigningSession=false to skip sharing.");
@@ -169,15 +202,25 @@ public sealed class SharedSigner : StatementSigner
 
     private void Info(string message) => _notices.Enqueue(new SigningNotice(null, message));
 
-    /// <summary>The rendezvous directory must be ours alone: created 0700, and refused when it is anything else.</summary>
+    /// <summary>
+    /// The rendezvous directory must be ours alone. On Unix it is created 0700, and then set to 0700: only its owner (or
+    /// root) may change a directory's mode, so this also proves it is ours, and repairs a mode that let others in.
+    /// </summary>
     private static bool TryPrepareDirectory(string directory, out string problem)
     {
         problem = "";
+        if (!Path.IsPathRooted(directory))
+        {
+            // Each node has its own current directory: they would not meet.
+            problem = $"the rendezvous directory '{directory}' is not an absolute path";
+            return false;
+        }
+
         try
         {
             if (OperatingSystem.IsWindows())
             {
-                // The per-user temp directory is already private to the user.
+                // Under the user profile, whose ACL admits only the user (and administrators).
                 Directory.CreateDirectory(directory);
                 return true;
             }
@@ -190,8 +233,9 @@ public sealed class SharedSigner : StatementSigner
                 return false;
             }
 
+            File.SetUnixFileMode(directory, Private);
             var mode = File.GetUnixFileMode(directory);
-            if (mode != Private)
+            if ((mode & ~Private) != 0)
             {
                 problem = $"'{directory}' is not private to the user (mode {Convert.ToString((int)mode, 8)}, expected 700)";
                 return false;
@@ -199,7 +243,12 @@ public sealed class SharedSigner : StatementSigner
 
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException ex)
+        {
+            problem = $"'{directory}' belongs to another user or cannot be used ({ex.Message})";
+            return false;
+        }
+        catch (IOException ex)
         {
             problem = $"'{directory}' cannot be used ({ex.GetType().Name}: {ex.Message})";
             return false;

@@ -49,23 +49,25 @@ public sealed class SharedSigningScope
             hash.AppendData(bytes);
         }
 
-        return new SharedSigningScope(Path.GetFullPath(directory), hash.GetHashAndReset());
+        return new SharedSigningScope(directory, hash.GetHashAndReset());
     }
 
     /// <summary>
-    /// The per-user rendezvous directory: <c>$XDG_RUNTIME_DIR/sigstorebuild</c> where the session has one, else a
-    /// folder in the temp directory named for the user. Kept short: Unix socket paths are limited to 104 bytes on macOS and 108 on Linux (a longer one is not shared).
+    /// The per-user rendezvous directory: <c>$XDG_RUNTIME_DIR/sigstorebuild</c> where the login session has one (and the
+    /// process is not root, which may have inherited another user's), else <c>~/.sigstore-dotnet/sessions</c>: both
+    /// inside a directory that only the user can write to, so no other user can create or swap it first. Unix socket
+    /// paths are limited to 104 bytes on macOS and 108 on Linux; a longer one is not shared.
     /// </summary>
     public static string DefaultDirectory(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        if (!OperatingSystem.IsWindows() && environment("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && Path.IsPathRooted(runtime))
+        if (!OperatingSystem.IsWindows() && !Environment.IsPrivilegedProcess
+            && environment("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && Path.IsPathRooted(runtime))
         {
             return Path.Combine(runtime, "sigstorebuild");
         }
 
-        var user = new string(Environment.UserName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
-        return Path.Combine(Path.GetTempPath(), "sigstorebuild-" + (user.Length > 0 ? user : "user"));
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".sigstore-dotnet", "sessions");
     }
 
     private static byte[] Derive(byte[] secret, string purpose) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
@@ -13,12 +14,19 @@ namespace SigstoreBuild.NuGet.Signing.Sharing;
 public sealed class SigningBroker : StatementSigner
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromDays(7);
+
+    /// <summary>Connections that have not proven the key yet; more are closed at once.</summary>
+    private const int MaxPendingHandshakes = 16;
 
     private readonly SharedSigningScope _scope;
     private readonly FileStream _lock;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<StatementSigner> _local = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<Task, byte> _connections = new();
+    private readonly SemaphoreSlim _handshakes = new(MaxPendingHandshakes, MaxPendingHandshakes);
     private Task? _accepting;
     private int _signed;
     private int _disposed;
@@ -33,15 +41,22 @@ public sealed class SigningBroker : StatementSigner
     /// <summary>Statements signed for other processes.</summary>
     public int RemoteRequestsSigned => Volatile.Read(ref _signed);
 
-    /// <summary>
-    /// Becomes the scope's broker, or returns null when another live process already is. <paramref name="createLocal"/>
-    /// makes the session that signs for everyone; it runs after the socket is listening, so the other nodes can connect
-    /// (and wait) while it fetches trust material.
-    /// </summary>
+    /// <summary><see cref="TryListen"/>, then <see cref="Start"/>.</summary>
     public static SigningBroker? TryStart(SharedSigningScope scope, Func<StatementSigner> createLocal)
     {
+        var broker = TryListen(scope);
+        broker?.Start(createLocal);
+        return broker;
+    }
+
+    /// <summary>
+    /// Takes the scope's lock and listens on its socket, or returns null when another live process holds the lock.
+    /// Throws <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/> or <see cref="SocketException"/> when
+    /// the rendezvous itself cannot be used.
+    /// </summary>
+    public static SigningBroker? TryListen(SharedSigningScope scope)
+    {
         ArgumentNullException.ThrowIfNull(scope);
-        ArgumentNullException.ThrowIfNull(createLocal);
         var lockFile = TryLock(scope.LockPath);
         if (lockFile is null)
         {
@@ -60,19 +75,27 @@ public sealed class SigningBroker : StatementSigner
         }
 
         broker._accepting = Task.Run(broker.AcceptLoopAsync);
+        RemoveStale(scope);
+        return broker;
+    }
+
+    /// <summary>
+    /// Makes the session that signs for everyone. Nodes that connected meanwhile wait for it, and get its failure, with
+    /// its code, if it cannot be made; the broker then stops.
+    /// </summary>
+    public void Start(Func<StatementSigner> createLocal)
+    {
+        ArgumentNullException.ThrowIfNull(createLocal);
         try
         {
-            broker._local.SetResult(createLocal());
+            _local.SetResult(createLocal());
         }
         catch (Exception ex)
         {
-            // Nodes already waiting get this same failure, with its code.
-            broker._local.SetException(ex);
-            broker.Dispose();
+            _local.SetException(ex);
+            Dispose();
             throw;
         }
-
-        return broker;
     }
 
     public override async Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken)
@@ -92,11 +115,12 @@ public sealed class SigningBroker : StatementSigner
         _listener.Dispose();
         try
         {
-            _accepting?.Wait(TimeSpan.FromSeconds(5));
+            // Connections see the cancellation and end; the session is disposed only after them.
+            Task.WhenAll([.. (_accepting is null ? [] : new[] { _accepting }), .. _connections.Keys]).Wait(TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
-            // The loop ends by cancellation.
+            // They end by cancellation.
         }
 
         // Remove the socket while still holding the lock, so no new broker's socket is deleted by mistake.
@@ -107,7 +131,6 @@ public sealed class SigningBroker : StatementSigner
         }
 
         _lock.Dispose();
-        _stop.Dispose();
     }
 
     private static FileStream? TryLock(string path)
@@ -117,7 +140,7 @@ public sealed class SigningBroker : StatementSigner
             // FileShare.None is an exclusive lock (flock on Unix): held until this process closes it or dies.
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
-        catch (IOException)
+        catch (IOException ex) when (ex is not (DirectoryNotFoundException or PathTooLongException) && File.Exists(path))
         {
             return null;
         }
@@ -141,6 +164,32 @@ public sealed class SigningBroker : StatementSigner
         }
     }
 
+    /// <summary>Lock and socket files of scopes (CI jobs) that ended long ago and that nobody holds.</summary>
+    private static void RemoveStale(SharedSigningScope scope)
+    {
+        try
+        {
+            foreach (var lockPath in Directory.EnumerateFiles(scope.Directory, "*.lock"))
+            {
+                if (lockPath == scope.LockPath || File.GetLastWriteTimeUtc(lockPath) > DateTime.UtcNow - StaleAfter)
+                {
+                    continue;
+                }
+
+                using var held = TryLock(lockPath);
+                if (held is not null)
+                {
+                    TryDelete(Path.ChangeExtension(lockPath, ".sock"));
+                    TryDelete(lockPath);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Housekeeping only.
+        }
+    }
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -155,18 +204,28 @@ public sealed class SigningBroker : StatementSigner
                 return;
             }
 
-            _ = ServeAsync(connection);
+            if (!_handshakes.Wait(0))
+            {
+                // Too many connections that have proven nothing: this is not the build's nodes.
+                connection.Dispose();
+                continue;
+            }
+
+            var served = ServeAsync(connection);
+            _connections.TryAdd(served, 0);
+            _ = served.ContinueWith(t => _connections.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
     private async Task ServeAsync(Socket connection)
     {
-        await using var stream = new NetworkStream(connection, ownsSocket: true);
+        var handshakeSlot = true;
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            handshake.CancelAfter(HandshakeTimeout);
-            var hello = await BrokerProtocol.ReadAsync(stream, handshake.Token).ConfigureAwait(false);
+            await using var stream = new NetworkStream(connection, ownsSocket: true);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            limit.CancelAfter(HandshakeTimeout);
+            var hello = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, limit.Token).ConfigureAwait(false);
             var clientNonce = BrokerProtocol.Bytes(hello, "nonce");
             if (BrokerProtocol.Text(hello, "v") != BrokerProtocol.Version || clientNonce is not { Length: BrokerProtocol.NonceLength })
             {
@@ -176,23 +235,42 @@ public sealed class SigningBroker : StatementSigner
             var brokerNonce = BrokerProtocol.NewNonce();
             await BrokerProtocol.WriteAsync(stream, new JsonObject
             {
-                ["proof"] = Convert.ToBase64String(BrokerProtocol.Proof(_scope.Key, "broker", clientNonce)),
+                ["proof"] = Convert.ToBase64String(BrokerProtocol.Mac(_scope.Key, "broker", clientNonce)),
                 ["nonce"] = Convert.ToBase64String(brokerNonce),
-            }, handshake.Token).ConfigureAwait(false);
+            }, limit.Token).ConfigureAwait(false);
 
-            var request = await BrokerProtocol.ReadAsync(stream, handshake.Token).ConfigureAwait(false);
-            if (!BrokerProtocol.ProofMatches(request, BrokerProtocol.Proof(_scope.Key, "client", brokerNonce, clientNonce)))
+            var auth = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, limit.Token).ConfigureAwait(false);
+            if (!BrokerProtocol.ProofMatches(auth, BrokerProtocol.Mac(_scope.Key, "client", brokerNonce, clientNonce)))
             {
                 // Not part of this build: it learns nothing and gets nothing signed.
                 return;
             }
 
+            _handshakes.Release();
+            handshakeSlot = false;
+            limit.CancelAfter(TransferTimeout);
+            var frame = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, limit.Token).ConfigureAwait(false);
+            if (BrokerProtocol.Open(_scope.Key, "request", brokerNonce, clientNonce, frame) is not { } request)
+            {
+                // Changed on the way, or from another connection.
+                return;
+            }
+
             var response = await HandleAsync(request).ConfigureAwait(false);
-            await BrokerProtocol.WriteAsync(stream, response, _stop.Token).ConfigureAwait(false);
+            using var send = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            send.CancelAfter(TransferTimeout);
+            await BrokerProtocol.WriteAsync(stream, BrokerProtocol.Seal(_scope.Key, "response", clientNonce, brokerNonce, response), send.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // The client went away or spoke nonsense; it will sign on its own.
+        }
+        finally
+        {
+            if (handshakeSlot)
+            {
+                _handshakes.Release();
+            }
         }
     }
 

@@ -12,7 +12,11 @@ namespace SigstoreBuild.NuGet.Signing.Sharing;
 /// </summary>
 public sealed class SigningBrokerClient : StatementSigner
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Connecting, the handshake and sending the request: a live broker answers these at once.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The answer to a ping.</summary>
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Bounds a broker that accepted a request and then hangs; its own service calls have shorter limits.</summary>
     private static readonly TimeSpan SigningTimeout = TimeSpan.FromMinutes(15);
@@ -33,7 +37,7 @@ public sealed class SigningBrokerClient : StatementSigner
         ArgumentNullException.ThrowIfNull(scope);
         try
         {
-            var response = await ExchangeAsync(scope, new JsonObject { ["op"] = "ping" }, ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var response = await ExchangeAsync(scope, new JsonObject { ["op"] = "ping" }, PingTimeout, cancellationToken).ConfigureAwait(false);
             return response["pid"] is JsonValue pid && pid.TryGetValue<int>(out var id) ? new SigningBrokerClient(scope, id) : null;
         }
         catch (SharedSessionUnavailableException)
@@ -87,33 +91,32 @@ public sealed class SigningBrokerClient : StatementSigner
         }
     }
 
-    private static async Task<JsonObject> ExchangeAsync(SharedSigningScope scope, JsonObject request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>One request on a new connection: <paramref name="answerTimeout"/> bounds the wait for the answer.</summary>
+    private static async Task<JsonObject> ExchangeAsync(SharedSigningScope scope, JsonObject request, TimeSpan answerTimeout, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
+        limit.CancelAfter(HandshakeTimeout);
         try
         {
             using var socket = BrokerProtocol.NewSocket();
-            using (var connect = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
-            {
-                connect.CancelAfter(ConnectTimeout);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(scope.SocketPath), connect.Token).ConfigureAwait(false);
-            }
-
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(scope.SocketPath), limit.Token).ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             var clientNonce = BrokerProtocol.NewNonce();
             await BrokerProtocol.WriteAsync(stream, new JsonObject { ["v"] = BrokerProtocol.Version, ["nonce"] = Convert.ToBase64String(clientNonce) }, limit.Token).ConfigureAwait(false);
-            var challenge = await BrokerProtocol.ReadAsync(stream, limit.Token).ConfigureAwait(false);
-            if (!BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Proof(scope.Key, "broker", clientNonce))
+            var challenge = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, limit.Token).ConfigureAwait(false);
+            if (!BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Mac(scope.Key, "broker", clientNonce))
                 || BrokerProtocol.Bytes(challenge, "nonce") is not { Length: BrokerProtocol.NonceLength } brokerNonce)
             {
                 // Whoever listens there is not this build's broker: send it nothing.
                 throw new SharedSessionUnavailableException("the process listening on the rendezvous socket did not prove it belongs to this build");
             }
 
-            request["proof"] = Convert.ToBase64String(BrokerProtocol.Proof(scope.Key, "client", brokerNonce, clientNonce));
-            await BrokerProtocol.WriteAsync(stream, request, limit.Token).ConfigureAwait(false);
-            return await BrokerProtocol.ReadAsync(stream, limit.Token).ConfigureAwait(false);
+            await BrokerProtocol.WriteAsync(stream, new JsonObject { ["proof"] = Convert.ToBase64String(BrokerProtocol.Mac(scope.Key, "client", brokerNonce, clientNonce)) }, limit.Token).ConfigureAwait(false);
+            await BrokerProtocol.WriteAsync(stream, BrokerProtocol.Seal(scope.Key, "request", brokerNonce, clientNonce, request), limit.Token).ConfigureAwait(false);
+            limit.CancelAfter(answerTimeout);
+            var frame = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, limit.Token).ConfigureAwait(false);
+            return BrokerProtocol.Open(scope.Key, "response", clientNonce, brokerNonce, frame)
+                ?? throw new SharedSessionUnavailableException("the answer was not sealed with this connection's key (changed on the way?)");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -121,7 +124,7 @@ public sealed class SigningBrokerClient : StatementSigner
         }
         catch (OperationCanceledException)
         {
-            throw new SharedSessionUnavailableException($"no answer within {timeout.TotalSeconds:0} s");
+            throw new SharedSessionUnavailableException("no answer in time");
         }
         catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException or ArgumentOutOfRangeException)
         {
