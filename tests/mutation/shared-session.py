@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+# Mutation check for the shared signing session: disables each security check in turn and runs the focused tests;
+# every line should say KILLED. Run from the repository root: python3 tests/mutation/shared-session.py [INDEX...]
+import subprocess, sys, shutil
+muts = [
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (!BrokerProtocol.ProofMatches(auth, ', 'if (false && !BrokerProtocol.ProofMatches(auth, '),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (BrokerProtocol.Open(_scope.Key, "request", brokerNonce, clientNonce, frame) is not { } request)', 'if ((BrokerProtocol.Bytes(frame, "body") is { } raw ? BrokerProtocol.Parse(raw) : null) is not { } request)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'if (!BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Mac(scope.Key, "broker", clientNonce))', 'if (false && !BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Mac(scope.Key, "broker", clientNonce))'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'return BrokerProtocol.Open(scope.Key, "response", clientNonce, brokerNonce, frame)', 'return BrokerProtocol.Parse(BrokerProtocol.Bytes(frame, "body")!)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'CheckSignsStatement(json, statementJson);', ''),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'if (info.LinkTarget is not null)', 'if (false)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'File.SetUnixFileMode(directory, Private);', ''),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'if (!Path.IsPathRooted(directory))', 'if (false)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'var hello = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, limit.Token)', 'var hello = await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, limit.Token)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (BrokerProtocol.Text(hello, "v") != BrokerProtocol.Version || ', 'if ('),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'clientNonce is not { Length: BrokerProtocol.NonceLength })', 'clientNonce is null)'),
+ ("src/SigstoreBuild.Tasks/Signing/SigningScopes.cs", 'if (!SecretVariables.Any(name => environment.Get(name) is not null))', 'if (false)'),
+ ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'appContextSwitch("System.IO.DisableFileLocking") == true', 'false'),
+]
+only = [int(a) for a in sys.argv[1:]]
+for i,(f,a,b) in enumerate(muts):
+    if only and i not in only: continue
+    src=open(f).read()
+    assert src.count(a)==1, (i,a)
+    shutil.copy(f,f + '.mutation-backup')
+    open(f,'w').write(src.replace(a,b))
+    r=subprocess.run('dotnet test --project tests/SigstoreBuild.NuGet.Tests --filter "FullyQualifiedName~SharedSigning|FullyQualifiedName~SigningScopes" 2>&1', shell=True, capture_output=True, text=True)
+    shutil.move(f + '.mutation-backup', f)
+    failed=[l.strip() for l in r.stdout.splitlines() if l.strip().startswith('failed ')]
+    build_err = 'error CS' in r.stdout
+    print(i, 'BUILD ERROR' if build_err else ('KILLED' if failed else 'SURVIVED'), failed[:3], flush=True)
