@@ -156,6 +156,41 @@ public sealed class TrustAndSolutionTests
         Assert.DoesNotContain("shared signing session", result.Output);
     }
 
+    [TestMethod]
+    public void SolutionPack_ReusedNodes_EachBuildStartsItsOwnSession()
+    {
+        // Node reuse, as on a developer machine: the node processes outlive the first build, its session must not.
+        const int projects = 4;
+        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
+        WriteSolution(solution, projects);
+        var environment = Identity();
+        environment["MSBUILDDISABLENODEREUSE"] = "0";
+        string[] Pack() => DotNet.BuildArguments("pack", ["Parts.slnx", "-m:4", "-nodeReuse:true", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", .. FileTrust]);
+        try
+        {
+            var first = DotNet.Run(solution, environment, Pack());
+            Assert.IsTrue(first.Succeeded, first.ToString());
+            var firstCertificate = Certificates(solution, projects).Single();
+            foreach (var bundle in Directory.GetFiles(Path.Combine(solution, "out"), "*.sigstore.json"))
+            {
+                File.Delete(bundle);
+            }
+
+            var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
+            var second = DotNet.Run(solution, environment, Pack());
+
+            Assert.IsTrue(second.Succeeded, second.ToString());
+            Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, second.Output);
+            Assert.AreNotEqual(firstCertificate, Certificates(solution, projects).Single(), "the second build signed with a session of its own");
+            Assert.Contains("holds the build's signing session", second.Output);
+            Assert.DoesNotContain("SSB2502", second.Output);
+        }
+        finally
+        {
+            DotNet.Run(solution, environment, "build-server", "shutdown", "--msbuild");
+        }
+    }
+
     /// <summary>The distinct signing certificates across the packages' bundles.</summary>
     private static HashSet<string> Certificates(string solution, int projects)
     {
