@@ -102,15 +102,9 @@ public sealed class TrustAndSolutionTests
     [TestMethod]
     public void SolutionPack_OneMSBuildNode_OneFulcioRequestForAllProjects()
     {
-        const int projects = 3;
-        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
-        WriteSolution(solution, projects);
-        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
-
-        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:1", "-o", "out", "-p:SigstoreRequireSigning=true", .. FileTrust]));
-        Assert.IsTrue(result.Succeeded, result.ToString());
-        Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, result.Output);
-        Assert.AreEqual(1, Certificates(solution, projects).Count);
+        var (solution, _, requests) = PackSolution(3, "-m:1");
+        Assert.AreEqual(1, requests);
+        Assert.AreEqual(1, Certificates(solution, 3).Count);
     }
 
     [TestMethod]
@@ -118,13 +112,8 @@ public sealed class TrustAndSolutionTests
     {
         // More nodes than this machine has cores, so that several node processes really pack and sign.
         const int projects = 6;
-        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
-        WriteSolution(solution, projects);
-        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
-
-        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:4", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", .. FileTrust]));
-        Assert.IsTrue(result.Succeeded, result.ToString());
-        Assert.AreEqual(1, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before, result.Output);
+        var (solution, result, requests) = PackSolution(projects, "-m:4");
+        Assert.AreEqual(1, requests, result.Output);
         Assert.AreEqual(1, Certificates(solution, projects).Count, "every bundle carries the same certificate");
         Assert.Contains("holds the build's signing session", result.Output);
         Assert.Contains("signing through the build's shared signing session in process", result.Output, "another node signed through the broker");
@@ -144,16 +133,21 @@ public sealed class TrustAndSolutionTests
     public void SolutionPack_ParallelNodes_SharingOff_EachNodeHasItsOwnCertificate()
     {
         const int projects = 6;
-        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
-        WriteSolution(solution, projects);
-        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
-
-        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-m:4", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", "-p:SigstoreShareSigningSession=false", .. FileTrust]));
-        Assert.IsTrue(result.Succeeded, result.ToString());
-        var requests = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before;
+        var (solution, result, requests) = PackSolution(projects, "-m:4", "-p:SigstoreShareSigningSession=false");
         Assert.AreEqual(requests, Certificates(solution, projects).Count, result.Output);
         Assert.IsGreaterThan(1, requests, "without sharing, each node that signs requests its own certificate");
         Assert.DoesNotContain("shared signing session", result.Output);
+    }
+
+    /// <summary>Writes a solution of <paramref name="projects"/> libraries and packs it, signing required.</summary>
+    private (string Solution, DotNetResult Result, int FulcioRequests) PackSolution(int projects, params string[] arguments)
+    {
+        var solution = Path.Combine(E2E.Root, TestContext.TestName!);
+        WriteSolution(solution, projects);
+        var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
+        var result = DotNet.Run(solution, Identity(), DotNet.BuildArguments("pack", ["Parts.slnx", "-o", "out", "-v:n", "-p:SigstoreRequireSigning=true", .. FileTrust, .. arguments]));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        return (solution, result, s_sigstore.Faults.RequestCount(SigstoreService.Fulcio) - before);
     }
 
     [TestMethod]
