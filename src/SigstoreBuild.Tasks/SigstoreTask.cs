@@ -72,7 +72,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
             }
 
             var trust = TrustSettings.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
-            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger);
+            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession);
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }
         catch (SigstoreException ex)
@@ -137,7 +137,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
                 return null;
             }
 
-            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.ShareSigningSession, task.CancellationToken), out var created);
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.CancellationToken), out var created);
             task.Log.LogMessage(MessageImportance.Low, created
                 ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
                 : "Sigstore: reusing this build's signing session.");

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # Mutation check for the shared signing session: disables each security check in turn and runs the focused tests;
 # every line should say KILLED. Run from the repository root: python3 tests/mutation/shared-session.py [INDEX...]
-import subprocess, sys, shutil
+import os, subprocess, sys, shutil
 muts = [
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (!BrokerProtocol.ProofMatches(auth, ', 'if (false && !BrokerProtocol.ProofMatches(auth, '),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (BrokerProtocol.Open(_scope.Key, "request", brokerNonce, clientNonce, frame) is not { } request)', 'if ((BrokerProtocol.Bytes(frame, "body") is { } raw ? BrokerProtocol.Parse(raw) : null) is not { } request)'),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'if (!BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Mac(scope.Key, "broker", clientNonce))', 'if (false && !BrokerProtocol.ProofMatches(challenge, BrokerProtocol.Mac(scope.Key, "broker", clientNonce))'),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'return BrokerProtocol.Open(scope.Key, "response", clientNonce, brokerNonce, frame)', 'return BrokerProtocol.Parse(BrokerProtocol.Bytes(frame, "body")!)'),
- ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBrokerClient.cs", 'CheckSignsStatement(json, statementJson);', ''),
+ ("src/SigstoreBuild.NuGet/Signing/StatementSigner.cs", 'var bundle = CheckSignsStatement(json, statementJson);', 'var bundle = BundleSerializer.Parse(json);'),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'if (info.LinkTarget is not null)', 'if (false)'),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'File.SetUnixFileMode(directory, Private);', ''),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'if (!Path.IsPathRooted(directory))', 'if (false)'),
@@ -26,6 +26,7 @@ for i,(f,a,b) in enumerate(muts):
     open(f,'w').write(src.replace(a,b))
     r=subprocess.run('dotnet test --project tests/SigstoreBuild.NuGet.Tests --filter "FullyQualifiedName~SharedSigning|FullyQualifiedName~SigningScopes" 2>&1', shell=True, capture_output=True, text=True)
     shutil.move(f + '.mutation-backup', f)
+    os.utime(f)  # newer than the mutant's build output, so the next build recompiles it
     failed=[l.strip() for l in r.stdout.splitlines() if l.strip().startswith('failed ')]
     build_err = 'error CS' in r.stdout
     print(i, 'BUILD ERROR' if build_err else ('KILLED' if failed else 'SURVIVED'), failed[:3], flush=True)

@@ -2,13 +2,15 @@ using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Signing;
 using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
 namespace SigstoreBuild.NuGet.Signing;
 
 /// <summary>
 /// An <see cref="IAttestationSigner"/> that produces each bundle somewhere (this process's signing session, or the
-/// build's shared session in another node) and then writes it here: atomically, and only as the producer verified it.
+/// build's shared session in another node) and then writes it here: atomically, once it is sure the bundle signs the
+/// statement it asked for.
 /// </summary>
 public abstract class StatementSigner : IAttestationSigner
 {
@@ -23,9 +25,10 @@ public abstract class StatementSigner : IAttestationSigner
             throw new SigstoreException(PackageCodes.InvalidStatement, "The statement's first subject has no sha256 digest to bind the signature to.");
         }
 
-        var json = await ProduceBundleAsync(statement.ToJson(), Convert.FromHexString(sha256Hex), cancellationToken).ConfigureAwait(false);
-        var bundle = BundleSerializer.Parse(json);
-        WriteAtomically(bundlePath, json);
+        var statementJson = statement.ToJson();
+        var json = await ProduceBundleAsync(statementJson, Convert.FromHexString(sha256Hex), cancellationToken).ConfigureAwait(false);
+        var bundle = CheckSignsStatement(json, statementJson);
+        BundleFileWriter.Commit(BundleFileWriter.WriteTemp(bundlePath, json), bundlePath);
         var (identity, issuer) = DescribeSigner(bundle);
         var logIndex = bundle.VerificationMaterial?.TlogEntries is [var entry, ..] ? entry.LogIndex : (long?)null;
         return new SignedAttestation(bundlePath, identity, issuer, logIndex);
@@ -47,20 +50,29 @@ public abstract class StatementSigner : IAttestationSigner
     {
     }
 
-    private static void WriteAtomically(string path, byte[] content)
+    /// <summary>
+    /// The producer verified the bundle; this makes sure it is a bundle of what was asked to be signed (a shared session
+    /// in another node is a producer too), before anything is written.
+    /// </summary>
+    private static Bundle CheckSignsStatement(byte[] json, byte[] statementJson)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        Bundle bundle;
         try
         {
-            File.WriteAllBytes(temp, content);
-            File.Move(temp, path, overwrite: true);
+            bundle = BundleSerializer.Parse(json);
         }
-        finally
+        catch (VerificationException ex)
         {
-            File.Delete(temp);
+            throw new SigstoreException(SigningCodes.SharedSessionFailed, $"The signer returned an unreadable bundle ({ex.Code}: {ex.Message}); it was not written.", ex);
         }
+
+        var envelope = bundle.DsseEnvelope;
+        if (envelope is null || envelope.PayloadType != Statement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
+        {
+            throw new SigstoreException(SigningCodes.SharedSessionFailed, "The signer returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
+        }
+
+        return bundle;
     }
 
     private static (string? Identity, string? Issuer) DescribeSigner(Bundle bundle)

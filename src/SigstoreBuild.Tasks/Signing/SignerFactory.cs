@@ -10,11 +10,11 @@ namespace SigstoreBuild.Tasks.Signing;
 internal static class SignerFactory
 {
     /// <summary>
-    /// One signing session (shared by all nodes of the build unless <paramref name="shareAcrossNodes"/> is false), in a
-    /// signer whose warnings and messages the caller drains into its own task's log.
+    /// One signing session (shared by all nodes of the build unless the settings say otherwise), in a signer whose
+    /// warnings and messages the caller drains into its own task's log.
     /// </summary>
-    public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, bool shareAcrossNodes, CancellationToken cancellationToken) =>
-        SharedSigner.Join(shareAcrossNodes ? SigningScopes.For(settings, environment) : null,
+    public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, CancellationToken cancellationToken) =>
+        SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
             (warn, info) => CreateSession(settings, environment, warn, info, cancellationToken), cancellationToken);
 
     private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)

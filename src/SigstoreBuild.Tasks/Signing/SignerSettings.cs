@@ -12,11 +12,14 @@ internal sealed record SignerSettings
     public required string OidcProvider { get; init; }
     public bool UnsafeAllowUntrustedTrigger { get; init; }
 
+    /// <summary>One session for all MSBuild nodes of the build (SigstoreShareSigningSession), or one per node.</summary>
+    public bool ShareAcrossNodes { get; init; } = true;
+
     public string Instance => Trust.Instance;
 
-    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v2", Trust.CacheKey, OidcProvider);
+    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v3", Trust.CacheKey, OidcProvider, ShareAcrossNodes ? "shared" : "per-node");
 
-    public static SignerSettings Create(TrustSettings trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger)
+    public static SignerSettings Create(TrustSettings trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true)
     {
         var provider = string.IsNullOrWhiteSpace(oidcProvider) ? "auto" : oidcProvider.Trim().ToLowerInvariant();
         if (!OidcProviders.Contains(provider, StringComparer.Ordinal))
@@ -29,6 +32,7 @@ internal sealed record SignerSettings
             Trust = trust,
             OidcProvider = provider,
             UnsafeAllowUntrustedTrigger = unsafeAllowUntrustedTrigger,
+            ShareAcrossNodes = shareAcrossNodes,
         };
     }
 }

@@ -10,22 +10,19 @@ namespace SigstoreBuild.Tasks.Signing;
 /// </summary>
 internal static class SigningScopes
 {
-    /// <summary>Identity credentials and job identifiers of the providers IdentityAvailability detects.</summary>
-    private static readonly string[] BuildVariables =
-    [
-        "SIGSTORE_ID_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_JOB",
-        "CI_JOB_ID",
-        "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "SYSTEM_JOBID",
-        "BUILDKITE_AGENT_ACCESS_TOKEN", "BUILDKITE_JOB_ID",
-        "CIRCLE_OIDC_TOKEN_V2", "CIRCLE_OIDC_TOKEN", "CIRCLE_WORKFLOW_JOB_ID",
-    ];
-
-    /// <summary>The variables among those that no other job has: without one, the scope key could be guessed.</summary>
+    /// <summary>Per-job credentials of the providers IdentityAvailability detects: without one, the key could be guessed.</summary>
     private static readonly string[] SecretVariables =
     [
         "SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN",
         "CIRCLE_OIDC_TOKEN_V2", "CIRCLE_OIDC_TOKEN",
+    ];
+
+    /// <summary>The secrets, and the endpoints and job ids that go with them.</summary>
+    private static readonly string[] BuildVariables =
+    [
+        .. SecretVariables,
+        "ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_JOB", "CI_JOB_ID",
+        "SYSTEM_OIDCREQUESTURI", "SYSTEM_JOBID", "BUILDKITE_JOB_ID", "CIRCLE_WORKFLOW_JOB_ID",
     ];
 
     /// <summary>The build's scope, or null (do not share) when the environment holds no per-job secret.</summary>

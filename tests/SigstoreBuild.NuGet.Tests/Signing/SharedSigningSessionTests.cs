@@ -266,8 +266,9 @@ public sealed class SharedSigningSessionTests
     {
         var scope = Scope("job-1");
         CreatePrivateDirectory();
-        using var broker = SigningBroker.TryStart(scope, () => new SwappingSigner(CreateSession((_, _) => { }, _ => { })))!;
+        using var broker = SigningBroker.TryListen(scope)!;
         Assert.IsNotNull(broker);
+        broker.Start(() => new SwappingSigner(CreateSession((_, _) => { }, _ => { })));
         using var client = Join(scope);
         Assert.AreEqual(SharedSignerRole.Client, client.Role);
         var bundlePath = Path.Combine(_directory, "a.sigstore.json");

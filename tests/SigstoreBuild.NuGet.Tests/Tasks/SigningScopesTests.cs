@@ -41,6 +41,15 @@ public sealed class SigningScopesTests
     }
 
     [TestMethod]
+    public void SharingOnAndOff_AreDifferentSignersInANode()
+    {
+        // A project with SigstoreShareSigningSession=false must not get the shared signer another project created.
+        var off = SignerSettings.Create(TrustSettings.Create(null, null, null, null, null, null, null, forSigning: true), null, false, shareAcrossNodes: false);
+        Assert.IsTrue(Settings.ShareAcrossNodes);
+        Assert.AreNotEqual(Settings.CacheKey, off.CacheKey);
+    }
+
+    [TestMethod]
     public void SessionDirectory_FromTheEnvironment_OrPerUser()
     {
         Assert.AreEqual("/run/ssb-test", SigningScopes.For(Settings, new Env(("SIGSTORE_ID_TOKEN", "t"), ("SIGSTORE_SESSION_DIR", "/run/ssb-test")))!.Directory);

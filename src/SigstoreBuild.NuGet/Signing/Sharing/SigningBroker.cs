@@ -41,14 +41,6 @@ public sealed class SigningBroker : StatementSigner
     /// <summary>Statements signed for other processes.</summary>
     public int RemoteRequestsSigned => Volatile.Read(ref _signed);
 
-    /// <summary><see cref="TryListen"/>, then <see cref="Start"/>.</summary>
-    public static SigningBroker? TryStart(SharedSigningScope scope, Func<StatementSigner> createLocal)
-    {
-        var broker = TryListen(scope);
-        broker?.Start(createLocal);
-        return broker;
-    }
-
     /// <summary>
     /// Takes the scope's lock and listens on its socket, or returns null when another live process holds the lock.
     /// Throws <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/> or <see cref="SocketException"/> when

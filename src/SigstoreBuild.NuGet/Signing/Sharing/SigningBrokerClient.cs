@@ -1,14 +1,12 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
 namespace SigstoreBuild.NuGet.Signing.Sharing;
 
 /// <summary>
-/// A node that signs through its build's <see cref="SigningBroker"/>: it sends the statement, gets back the bundle, and
-/// checks that the bundle signs exactly that statement before anything is written.
+/// A node that signs through its build's <see cref="SigningBroker"/>: it sends the statement and gets back the bundle,
+/// which <see cref="StatementSigner"/> checks signs exactly that statement before anything is written.
 /// </summary>
 public sealed class SigningBrokerClient : StatementSigner
 {
@@ -65,30 +63,9 @@ public sealed class SigningBrokerClient : StatementSigner
             throw new SigstoreException(code, BrokerProtocol.Text(error, "message") ?? "The build's shared signing session failed.");
         }
 
-        var json = BrokerProtocol.Bytes(response, "bundle")
+        // What the bundle signs is checked by the caller (StatementSigner) before it is written.
+        return BrokerProtocol.Bytes(response, "bundle")
             ?? throw new SigstoreException(SigningCodes.SharedSessionFailed, "The build's shared signing session returned no bundle.");
-        CheckSignsStatement(json, statementJson);
-        return json;
-    }
-
-    /// <summary>The broker verified the bundle; this makes sure it is a bundle of what we asked to have signed.</summary>
-    private static void CheckSignsStatement(byte[] json, byte[] statementJson)
-    {
-        Bundle bundle;
-        try
-        {
-            bundle = BundleSerializer.Parse(json);
-        }
-        catch (VerificationException ex)
-        {
-            throw new SigstoreException(SigningCodes.SharedSessionFailed, $"The build's shared signing session returned an unreadable bundle ({ex.Code}: {ex.Message}).", ex);
-        }
-
-        var envelope = bundle.DsseEnvelope;
-        if (envelope is null || envelope.PayloadType != Statement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
-        {
-            throw new SigstoreException(SigningCodes.SharedSessionFailed, "The build's shared signing session returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
-        }
     }
 
     /// <summary>One request on a new connection: <paramref name="answerTimeout"/> bounds the wait for the answer.</summary>
