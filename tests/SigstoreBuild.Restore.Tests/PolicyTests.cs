@@ -69,6 +69,31 @@ public sealed class PolicyTests
     }
 
     [TestMethod]
+    [DataRow("https://github.com/contoso/lib/.github/workflows/release.yml@refs/tags/v1\n")]
+    [DataRow("https://github.com/contoso/lib/.github/workflows/release.yml@refs/tags/v1\nhttps://evil.example")]
+    public void SubjectRegex_NewlineInSan_DoesNotMatch(string san)
+    {
+        var identity = new TrustedIdentity(PackageIdPattern.Parse("*"), TestSigner.GitHubIssuer, null, @"https://github\.com/contoso/lib/\.github/workflows/release\.yml@refs/tags/v1", NoPins);
+        Assert.IsNull(identity.Mismatch(Signer("https://github.com/contoso/lib/.github/workflows/release.yml@refs/tags/v1")));
+        Assert.IsNotNull(identity.Mismatch(Signer(san)));
+    }
+
+    [TestMethod]
+    public void SubjectRegex_BreakoutPattern_RefusedInItemsAndJson()
+    {
+        const string breakout = @"https://github\.com/contoso/lib/.*)|(.*";
+        var direct = Assert.ThrowsExactly<SigstoreException>(() => new TrustedIdentity(PackageIdPattern.Parse("*"), TestSigner.GitHubIssuer, null, breakout, NoPins));
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, direct.Code);
+        StringAssert.Contains(direct.Message, breakout);
+
+        var item = new PolicyItem("Contoso.*", new Dictionary<string, string> { ["Issuer"] = TestSigner.GitHubIssuer, ["SubjectRegex"] = breakout });
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromItems([item], [], [])).Code);
+
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { trustedIdentities = new[] { new { packages = "Contoso.*", issuer = TestSigner.GitHubIssuer, subjectRegex = breakout } } });
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromJson(json, "policy.json")).Code);
+    }
+
+    [TestMethod]
     public void Issuer_MustMatchExactly()
     {
         var identity = Identity("*", "https://github.com/contoso/lib/.github/workflows/release.yml@refs/tags/v1");

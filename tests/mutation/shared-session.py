@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # Mutation check for the shared signing session: disables each security check in turn and runs the focused tests;
 # every line should say KILLED. Run from the repository root: python3 tests/mutation/shared-session.py [INDEX...]
-import os, subprocess, sys, shutil
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mutate import run
 muts = [
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (!BrokerProtocol.ProofMatches(auth, ', 'if (false && !BrokerProtocol.ProofMatches(auth, '),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SigningBroker.cs", 'if (BrokerProtocol.Open(_scope.Key, "request", brokerNonce, clientNonce, frame) is not { } request)', 'if ((BrokerProtocol.Bytes(frame, "body") is { } raw ? BrokerProtocol.Parse(raw) : null) is not { } request)'),
@@ -17,16 +19,4 @@ muts = [
  ("src/SigstoreBuild.Tasks/Signing/SigningScopes.cs", 'if (!SecretVariables.Any(name => environment.Get(name) is not null))', 'if (false)'),
  ("src/SigstoreBuild.NuGet/Signing/Sharing/SharedSigner.cs", 'appContextSwitch("System.IO.DisableFileLocking") == true', 'false'),
 ]
-only = [int(a) for a in sys.argv[1:]]
-for i,(f,a,b) in enumerate(muts):
-    if only and i not in only: continue
-    src=open(f).read()
-    assert src.count(a)==1, (i,a)
-    shutil.copy(f,f + '.mutation-backup')
-    open(f,'w').write(src.replace(a,b))
-    r=subprocess.run('dotnet test --project tests/SigstoreBuild.NuGet.Tests --filter "FullyQualifiedName~SharedSigning|FullyQualifiedName~SigningScopes" 2>&1', shell=True, capture_output=True, text=True)
-    shutil.move(f + '.mutation-backup', f)
-    os.utime(f)  # newer than the mutant's build output, so the next build recompiles it
-    failed=[l.strip() for l in r.stdout.splitlines() if l.strip().startswith('failed ')]
-    build_err = 'error CS' in r.stdout
-    print(i, 'BUILD ERROR' if build_err else ('KILLED' if failed else 'SURVIVED'), failed[:3], flush=True)
+run(muts, 'dotnet test --project tests/SigstoreBuild.NuGet.Tests --filter "FullyQualifiedName~SharedSigning|FullyQualifiedName~SigningScopes"')

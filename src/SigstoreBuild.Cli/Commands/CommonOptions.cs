@@ -1,7 +1,37 @@
 using System.CommandLine;
+using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
+
+/// <summary>Options shared by the verbs that take a certificate identity.</summary>
+internal static class SignerPolicyOptions
+{
+    /// <summary>
+    /// <c>--certificate-identity-regexp</c>, checked as it is parsed: a pattern the verifier would refuse (one that does
+    /// not parse on its own, such as <c>a)|(.*</c>) is a usage error naming the pattern, before any trust material is read.
+    /// </summary>
+    public static Option<string> CreateRegex()
+    {
+        var option = new Option<string>("--certificate-identity-regexp") { Description = "A regular expression the whole SAN must match (always anchored at both ends)." };
+        option.Validators.Add(result =>
+        {
+            try
+            {
+                _ = CertificateIdentity.Regex(result.GetValueOrDefault<string>() ?? string.Empty, "https://issuer.invalid");
+            }
+            catch (VerificationException ex)
+            {
+                result.AddError($"{ex.Code}: {ex.Message}");
+            }
+            catch (ArgumentException)
+            {
+                result.AddError("--certificate-identity-regexp needs a pattern.");
+            }
+        });
+        return option;
+    }
+}
 
 /// <summary>Where trust comes from: a TUF mirror and initial root, its cache, and offline mode.</summary>
 internal sealed class TrustOptions

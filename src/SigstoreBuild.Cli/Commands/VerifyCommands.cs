@@ -54,7 +54,7 @@ internal static class VerifyCommands
         var artifact = new Argument<string>("FILE_OR_DIGEST") { Description = "The artifact, or its digest as sha256:<hex>." };
         var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <FILE>.sigstore.json)." };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) expected." };
-        var identityRegex = new Option<string>("--certificate-identity-regexp") { Description = "A regular expression the whole SAN must match (anchored)." };
+        var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer expected." };
         var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key." };
         var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };

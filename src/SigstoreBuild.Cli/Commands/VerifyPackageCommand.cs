@@ -22,7 +22,7 @@ internal static class VerifyPackageCommand
         var package = new Argument<FileInfo>("PACKAGE") { Description = "The .nupkg or .snupkg to verify." };
         var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <PACKAGE>.sigstore.json)." };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) of the signer." };
-        var identityRegex = new Option<string>("--certificate-identity-regexp") { Description = "A regular expression the whole SAN must match (anchored)." };
+        var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
         var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
         var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };

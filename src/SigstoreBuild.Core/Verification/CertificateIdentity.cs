@@ -45,27 +45,49 @@ public sealed class CertificateIdentity
     }
 
     /// <summary>
-    /// The SAN must match <paramref name="subjectAlternativeNamePattern"/> in full: it is wrapped as <c>^(?:…)$</c> and
-    /// run by the non-backtracking engine. Escape literal dots (<see cref="Regex.Escape"/>). The issuer stays exact.
+    /// The SAN must match <paramref name="subjectAlternativeNamePattern"/> in full. The pattern must parse on its own
+    /// (so it cannot close the wrapper and add alternatives, as <c>a)|(.*</c> would); it is then wrapped as
+    /// <c>\A(?:…)\z</c> (not <c>^…$</c>: <c>$</c> also matches before a final newline) and run by the non-backtracking
+    /// engine with a timeout. Escape literal dots (<see cref="Regex.Escape"/>). The issuer stays exact.
     /// </summary>
     public static CertificateIdentity Regex(string subjectAlternativeNamePattern, string issuer)
     {
         ArgumentException.ThrowIfNullOrEmpty(subjectAlternativeNamePattern);
         ArgumentException.ThrowIfNullOrEmpty(issuer);
-        Regex regex;
+        return new CertificateIdentity(null, CompileFullMatch(subjectAlternativeNamePattern), issuer, []) { Pattern = subjectAlternativeNamePattern };
+    }
+
+    /// <summary>Whether <paramref name="subjectAlternativeName"/> is this identity's SAN (exact, or a full match of the pattern).</summary>
+    public bool MatchesSubjectAlternativeName(string subjectAlternativeName)
+    {
+        ArgumentNullException.ThrowIfNull(subjectAlternativeName);
+        return _exactSan is not null
+            ? string.Equals(_exactSan, subjectAlternativeName, StringComparison.Ordinal)
+            : MatchesPattern(subjectAlternativeName);
+    }
+
+    private static Regex CompileFullMatch(string pattern)
+    {
+        const RegexOptions options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
         try
         {
-            regex = new Regex(
-                "^(?:" + subjectAlternativeNamePattern + ")$",
-                RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
-                RegexTimeout);
+            // Parsed alone first: a pattern that is not one well-formed expression could escape the group below.
+            _ = new Regex(pattern, options, RegexTimeout);
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
-            throw new VerificationException(PolicyCodes.InvalidIdentityPattern, $"The SAN pattern '{subjectAlternativeNamePattern}' is not a supported regular expression ({ex.Message}). Use a pattern without backreferences or lookarounds.", ex);
+            throw new VerificationException(PolicyCodes.InvalidIdentityPattern, $"The SAN pattern '{pattern}' is not a supported regular expression on its own ({ex.Message}). Write one complete expression (balanced parentheses, no backreferences or lookarounds); it is always matched against the whole SAN, so it needs no anchors.", ex);
         }
 
-        return new CertificateIdentity(null, regex, issuer, []) { Pattern = subjectAlternativeNamePattern };
+        try
+        {
+            return new Regex(@"\A(?:" + pattern + @")\z", options, RegexTimeout);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            // Parses alone but not inside the group: an inline (?x) comment swallowing the closing anchor, for example.
+            throw new VerificationException(PolicyCodes.InvalidIdentityPattern, $"The SAN pattern '{pattern}' cannot be matched against the whole SAN ({ex.Message}). Remove inline options and comments from the pattern.", ex);
+        }
     }
 
     /// <summary>Requires the Fulcio extension <paramref name="oid"/> (see <see cref="FulcioExtensions"/>) to equal <paramref name="value"/> exactly.</summary>
@@ -116,10 +138,7 @@ public sealed class CertificateIdentity
     /// <summary>How far the certificate got: 0 = SAN differs, 1 = issuer differs, 2 = an extension differs, 3 = match.</summary>
     internal (int Stage, string? Detail) Match(string san, string issuer, IReadOnlyDictionary<string, string> extensions)
     {
-        var sanMatches = _exactSan is not null
-            ? string.Equals(_exactSan, san, StringComparison.Ordinal)
-            : MatchesPattern(san);
-        if (!sanMatches)
+        if (!MatchesSubjectAlternativeName(san))
         {
             return (0, null);
         }

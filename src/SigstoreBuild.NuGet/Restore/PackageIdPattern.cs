@@ -18,7 +18,7 @@ public sealed class PackageIdPattern : IEquatable<PackageIdPattern>
         var literal = text.Count(c => c != '*');
         Specificity = text.Contains('*', StringComparison.Ordinal) ? literal : 100_000 + literal;
         var body = string.Join(".*", text.Split('*').Select(Regex.Escape));
-        _regex = new Regex("^(?:" + body + ")$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        _regex = new Regex(@"\A(?:" + body + @")\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 
     public string Text { get; }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -20,7 +20,7 @@ public enum VerificationMode
 /// </summary>
 public sealed class TrustedIdentity
 {
-    private readonly Regex? _subjectRegex;
+    private readonly CertificateIdentity? _subjectPattern;
 
     public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null, bool requireProvenanceConsistency = false)
     {
@@ -43,12 +43,12 @@ public sealed class TrustedIdentity
         {
             try
             {
-                // Full-match semantics always, whatever anchors the author wrote (P-01).
-                _subjectRegex = new Regex("^(?:" + SubjectRegex + ")$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+                // Full-match semantics always, whatever anchors the author wrote (P-01): the verifier's own pattern rules.
+                _subjectPattern = CertificateIdentity.Regex(SubjectRegex, issuer);
             }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            catch (VerificationException ex)
             {
-                throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The SubjectRegex '{SubjectRegex}' for '{packages}' is not a valid regular expression: {ex.Message}", ex);
+                throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The SubjectRegex for '{packages}' is invalid: {ex.Message}", ex);
             }
         }
 
@@ -90,7 +90,7 @@ public sealed class TrustedIdentity
             return $"subject '{signer.Subject}' is not '{Subject}'";
         }
 
-        if (_subjectRegex is not null && !_subjectRegex.IsMatch(signer.Subject))
+        if (_subjectPattern is not null && !_subjectPattern.MatchesSubjectAlternativeName(signer.Subject))
         {
             return $"subject '{signer.Subject}' does not match the regex '{SubjectRegex}'";
         }

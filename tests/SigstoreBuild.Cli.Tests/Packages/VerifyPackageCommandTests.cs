@@ -134,6 +134,22 @@ public sealed class VerifyPackageCommandTests
     }
 
     [TestMethod]
+    public async Task IdentityRegexThatIsNotOneExpression_IsAUsageErrorNamingThePattern()
+    {
+        const string breakout = @"packager@example\.com)|(.*";
+        foreach (var verb in new[] { "verify-package", "verify" })
+        {
+            var run = await CliRunner.RunAsync(verb, s_package, "--bundle", s_package + ".sigstore.json", "--trusted-root", s_sigstore.TrustedRootPath, "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--certificate-identity-regexp", breakout);
+            Assert.AreEqual(2, run.ExitCode, run.ToString());
+            StringAssert.Contains(run.Error, "SSB3463");
+            StringAssert.Contains(run.Error, breakout);
+        }
+
+        var ok = await VerifyAsync(s_package, "--certificate-identity-regexp", @"packager@example\.com");
+        Assert.AreEqual(0, ok.ExitCode, ok.ToString());
+    }
+
+    [TestMethod]
     public async Task MissingBundle_Fails_AndUsageErrorsAreReported()
     {
         var dir = NewDirectory();

@@ -62,6 +62,39 @@ public sealed class PolicyThreatTests
     }
 
     [TestMethod]
+    [DataRow("packager@example.com\n", DisplayName = "SAN ending in a newline")]
+    [DataRow("packager@example.com\nmallory@evil.example", DisplayName = "SAN with an embedded newline")]
+    [DataRow("mallory@evil.example\npackager@example.com", DisplayName = "SAN with the trusted value after a newline")]
+    public void P01_NewlineInSan_DoesNotSatisfyTheRegex(string san)
+    {
+        // .NET's $ also matches before a final newline: a ^(?:...)$ wrapper accepted "packager@example.com\n".
+        var bundle = Sigstore.Sign(new BundleSpec { Identity = FulcioIdentity.ForEmail(Issuer, san) });
+        Expect.Verifies(bundle, Policy(bundle, CertificateIdentity.Exact(san, Issuer)));
+        Expect.Rejects(PolicyCodes.SubjectAlternativeNameMismatch, bundle, Policy(bundle, CertificateIdentity.Regex(@"packager@example\.com", Issuer)));
+        Assert.IsFalse(CertificateIdentity.Regex(@"packager@example\.com", Issuer).MatchesSubjectAlternativeName(san));
+    }
+
+    [TestMethod]
+    [DataRow(@"packager@example\.com)|(.*", DisplayName = "closes the wrapper and adds an alternative")]
+    [DataRow(@"x)|(?:.*", DisplayName = "closes the wrapper with a non-capturing tail")]
+    [DataRow(@"packager@example\.com\", DisplayName = "trailing escape")]
+    [DataRow(@"(?x)packager@example\.com#", DisplayName = "inline comment that would swallow the anchor")]
+    public void P01_PatternThatIsNotOneExpression_RefusedWhenParsed(string pattern)
+    {
+        var ex = Assert.ThrowsExactly<VerificationException>(() => CertificateIdentity.Regex(pattern, Issuer));
+        Assert.AreEqual(PolicyCodes.InvalidIdentityPattern, ex.Code);
+        StringAssert.Contains(ex.Message, pattern);
+    }
+
+    [TestMethod]
+    public void P01_PatternMatchesEverySanOnlyWhenItSaysSo()
+    {
+        // The breakout pattern's intent, written as one expression, still only matches what it says.
+        var bundle = Sigstore.Sign(new BundleSpec { Identity = FulcioIdentity.ForEmail(Issuer, "mallory@evil.example") });
+        Expect.Rejects(PolicyCodes.SubjectAlternativeNameMismatch, bundle, Policy(bundle, CertificateIdentity.Regex(@"(packager@example\.com)|(x)", Issuer)));
+    }
+
+    [TestMethod]
     public void P01_ExactMatchIsTheDefault()
     {
         var bundle = Sigstore.Sign(new BundleSpec { Identity = GitHub() });
