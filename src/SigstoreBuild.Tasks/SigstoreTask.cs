@@ -71,7 +71,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
                 throw new SigstoreException(TaskCodes.InvalidSetting, $"SigstoreBundleExtension is '{BundleExtension}'. Use a file extension that starts with a dot, such as .sigstore.json.");
             }
 
-            var trust = TrustSettings.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
+            var trust = TrustProperties.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
             var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession);
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }

@@ -9,6 +9,9 @@ namespace SigstoreBuild.Restore.Tests;
 [TestClass]
 public sealed class TrustSettingsTests
 {
+    /// <summary>As <c>sigstore verify-packages</c> reads a project's properties.</summary>
+    private static readonly TrustSettingNames Names = TrustSettingNames.MSBuild(RestoreCodes.TrustConfigurationInvalid, RestoreCodes.TrustConfigurationInvalid);
+
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
@@ -23,15 +26,15 @@ public sealed class TrustSettingsTests
         var missing = Path.Combine(Path.GetTempPath(), "ssb-missing-" + Guid.NewGuid().ToString("N"), "trusted_root.json");
         var (settings, property) = problem switch
         {
-            "trusted-root" => (new RestoreTrustSettings { TrustedRootPath = missing }, "SigstoreTrustedRootPath"),
-            "instance" => (new RestoreTrustSettings { Instance = "production" }, "SigstoreInstance"),
-            "custom" => (new RestoreTrustSettings { Instance = "custom" }, "SigstoreInstance"),
-            "tuf-url" => (new RestoreTrustSettings { TufUrl = "tuf/metadata", TufRootPath = missing }, "SigstoreTufUrl"),
-            "tuf-root" => (new RestoreTrustSettings { TufUrl = "https://tuf.example/" }, "SigstoreTufRootPath"),
-            _ => (new RestoreTrustSettings { TufUrl = "https://tuf.example/", TufRootPath = missing }, "SigstoreTufRootPath"),
+            "trusted-root" => (new TrustSettings { TrustedRootPath = missing }, "SigstoreTrustedRootPath"),
+            "instance" => (new TrustSettings { Instance = "production" }, "SigstoreInstance"),
+            "custom" => (new TrustSettings { Instance = "custom" }, "SigstoreInstance"),
+            "tuf-url" => (new TrustSettings { TufUrl = "tuf/metadata", TufRootPath = missing }, "SigstoreTufUrl"),
+            "tuf-root" => (new TrustSettings { TufUrl = "https://tuf.example/" }, "SigstoreTufRootPath"),
+            _ => (new TrustSettings { TufUrl = "https://tuf.example/", TufRootPath = missing }, "SigstoreTufRootPath"),
         };
 
-        var ex = Assert.Throws<SigstoreException>(settings.ToConfiguration);
+        var ex = Assert.Throws<SigstoreException>(() => settings.ToConfiguration(Names));
         Assert.AreEqual(RestoreCodes.TrustConfigurationInvalid, ex.Code);
         StringAssert.Contains(ex.Message, property);
     }
@@ -39,12 +42,12 @@ public sealed class TrustSettingsTests
     [TestMethod]
     public void Defaults_ArePublicGoodThroughTuf_AndExplicitFilesWin()
     {
-        var defaults = new RestoreTrustSettings().ToConfiguration();
+        var defaults = new TrustSettings().ToConfiguration(Names);
         Assert.AreEqual(SigstoreInstance.PublicGood, defaults.Instance);
         Assert.IsNotNull(defaults.Tuf);
         Assert.IsFalse(defaults.Offline);
 
-        var staging = new RestoreTrustSettings { Instance = "Staging", Offline = true, TufCachePath = "cache" }.ToConfiguration();
+        var staging = new TrustSettings { Instance = "Staging", Offline = true, CacheDirectory = "cache" }.ToConfiguration(Names);
         Assert.AreEqual(SigstoreInstance.Staging, staging.Instance);
         Assert.IsTrue(staging.Offline);
         Assert.AreEqual(Path.GetFullPath("cache"), staging.Tuf!.CacheDirectory);
@@ -52,7 +55,7 @@ public sealed class TrustSettingsTests
         using var feed = new TestFeed();
         var root = Path.Combine(feed.Root, "trusted_root.json");
         File.WriteAllText(root, "{}");
-        var files = new RestoreTrustSettings { Instance = "public-good", TrustedRootPath = root }.ToConfiguration();
+        var files = new TrustSettings { Instance = "public-good", TrustedRootPath = root }.ToConfiguration(Names);
         Assert.AreEqual(root, files.TrustedRootPath);
         Assert.IsNull(files.Tuf);
     }
@@ -75,8 +78,8 @@ public sealed class TrustSettingsTests
         using var feed = new TestFeed();
         feed.AddPackage("Contoso.Lib", "1.0.0");
         var request = new RestoreRunRequest { AssetsFilePath = feed.AssetsFile, StateDirectory = feed.StateDirectory, Mode = "audit", UnsignedAllowed = [new PolicyItem("Contoso.Lib", new Dictionary<string, string>())] };
-        var settings = new RestoreTrustSettings { TrustedRootPath = Path.Combine(feed.Root, "nope.json") };
-        var ex = await Assert.ThrowsAsync<SigstoreException>(() => RestoreRun.ExecuteAsync(request, () => TrustRootPackageSignatureVerifier.Create(settings.ToConfiguration()), null, TestContext.CancellationToken));
+        var settings = new TrustSettings { TrustedRootPath = Path.Combine(feed.Root, "nope.json") };
+        var ex = await Assert.ThrowsAsync<SigstoreException>(() => RestoreRun.ExecuteAsync(request, () => TrustRootPackageSignatureVerifier.Create(settings.ToConfiguration(Names)), null, TestContext.CancellationToken));
         Assert.AreEqual(RestoreCodes.TrustConfigurationInvalid, ex.Code);
     }
 
@@ -138,7 +141,7 @@ public sealed class TrustSettingsTests
     public void OfflinePublicGood_UsesTheEmbeddedRoot_WithoutNetwork()
     {
         using var feed = new TestFeed();
-        var configuration = new RestoreTrustSettings { Offline = true, TufCachePath = Path.Combine(feed.Root, "tuf") }.ToConfiguration();
+        var configuration = new TrustSettings { Offline = true, CacheDirectory = Path.Combine(feed.Root, "tuf") }.ToConfiguration(Names);
 
         // The embedded root expires (its own metadata says when); a clock inside its validity keeps the test stable.
         configuration = configuration with { Tuf = configuration.Tuf! with { TimeProvider = new FixedTime(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)) } };
@@ -154,7 +157,7 @@ public sealed class TrustSettingsTests
     public void OfflineWithAnExpiredEmbeddedRoot_IsSSB5114_NotAPass()
     {
         using var feed = new TestFeed();
-        var configuration = new RestoreTrustSettings { Offline = true, TufCachePath = Path.Combine(feed.Root, "tuf") }.ToConfiguration();
+        var configuration = new TrustSettings { Offline = true, CacheDirectory = Path.Combine(feed.Root, "tuf") }.ToConfiguration(Names);
         configuration = configuration with { Tuf = configuration.Tuf! with { TimeProvider = new FixedTime(new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero)) } };
         var ex = Assert.Throws<SigstoreException>(() => TrustRootPackageSignatureVerifier.Create(configuration).TrustRootFingerprint);
         Assert.AreEqual(RestoreCodes.TrustRootUnavailable, ex.Code);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Restore;
+using SigstoreBuild.Tuf;
 
 namespace SigstoreBuild.Cli.Commands;
 
@@ -13,6 +14,9 @@ namespace SigstoreBuild.Cli.Commands;
 /// </summary>
 public static class VerifyPackagesCommand
 {
+    /// <summary>The trust settings come from the project's properties (or --trusted-root in their place): SSB5116 names the property.</summary>
+    private static readonly TrustSettingNames ProjectTrustNames = TrustSettingNames.MSBuild(RestoreCodes.TrustConfigurationInvalid, RestoreCodes.TrustConfigurationInvalid);
+
     public static Command Create(CliConsole console) => Build(console, "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
 
     /// <summary><c>sigstore lock update</c>: verify and record the current signers in sigstore.lock.json, accepting changes.</summary>
@@ -83,17 +87,17 @@ public static class VerifyPackagesCommand
                 StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
                 InvalidateOnFailure = fromProject is not null,
             };
-            var trust = new RestoreTrustSettings
+            var trust = new TrustSettings
             {
                 Instance = fromProject?.Property("SigstoreInstance"),
                 TrustedRootPath = parse.GetValue(trustedRoot)?.FullName ?? fromProject?.Property("SigstoreTrustedRootPath"),
                 TufUrl = fromProject?.Property("SigstoreTufUrl"),
                 TufRootPath = fromProject?.Property("SigstoreTufRootPath"),
-                TufCachePath = fromProject?.Property("SigstoreTufCachePath"),
+                CacheDirectory = fromProject?.Property("SigstoreTufCachePath"),
                 Offline = parse.GetValue(offline) || string.Equals(fromProject?.Property("SigstoreOffline"), "true", StringComparison.OrdinalIgnoreCase),
             };
             TrustRootPackageSignatureVerifier? verifier = null;
-            var result = await RestoreRun.ExecuteAsync(request, () => verifier = TrustRootPackageSignatureVerifier.Create(trust.ToConfiguration()), http: null, ct).ConfigureAwait(false);
+            var result = await RestoreRun.ExecuteAsync(request, () => verifier = TrustRootPackageSignatureVerifier.Create(trust.ToConfiguration(ProjectTrustNames)), http: null, ct).ConfigureAwait(false);
             foreach (var warning in verifier?.Warnings ?? [])
             {
                 console.Warning(warning.Code, warning.Message);

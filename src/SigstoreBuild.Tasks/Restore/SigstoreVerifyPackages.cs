@@ -56,7 +56,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public string? TufCachePath { get; set; }
 
-    /// <summary>true or false (validated by <see cref="TrustSettings"/>).</summary>
+    /// <summary>true or false (validated by <see cref="TrustProperties"/>).</summary>
     public string? Offline { get; set; }
 
     public string? StampFile { get; set; }
@@ -155,11 +155,11 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 }
 
 /// <summary>
-/// The task's trust properties through the package's shared <see cref="TrustSettings"/> (SSB0401/SSB0402 for invalid
+/// The task's trust properties through the package's shared <see cref="TrustProperties"/> (SSB0401/SSB0402 for invalid
 /// settings, as for signing). The trust root itself is loaded on first use, so a build without bundles needs none.
 /// </summary>
 internal static class RestoreVerifierResolver
 {
     public static TrustRootPackageSignatureVerifier Resolve(SigstoreVerifyPackages task) => TrustRootPackageSignatureVerifier.Create(
-        TrustSettings.Create(task.Instance, task.TrustedRootPath, signingConfigPath: null, task.TufUrl, task.TufRootPath, task.TufCachePath, task.Offline, forSigning: false).ToConfiguration());
+        TrustProperties.Create(task.Instance, task.TrustedRootPath, signingConfigPath: null, task.TufUrl, task.TufRootPath, task.TufCachePath, task.Offline, forSigning: false).Configuration);
 }

@@ -21,14 +21,14 @@ internal static class SignerFactory
     {
         // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
         // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
-        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.ToConfiguration()));
+        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.Configuration));
         var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
         foreach (var warning in material.Last!.Warnings)
         {
             warn(warning.Code, warning.Message);
         }
 
-        info($"Sigstore: {TrustSettings.Describe(material.Last)}.");
+        info($"Sigstore: {TrustProperties.Describe(material.Last)}.");
         var identityOptions = new IdentityOptions
         {
             Provider = ProviderKind(settings.OidcProvider),

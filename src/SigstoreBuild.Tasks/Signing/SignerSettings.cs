@@ -8,7 +8,7 @@ internal sealed record SignerSettings
     public static readonly string[] OidcProviders =
         ["auto", "env", "github", "gitlab", "azure-pipelines", "buildkite", "circleci", "interactive", "device", "msal"];
 
-    public required TrustSettings Trust { get; init; }
+    public required TrustProperties Trust { get; init; }
     public required string OidcProvider { get; init; }
     public bool UnsafeAllowUntrustedTrigger { get; init; }
 
@@ -19,7 +19,7 @@ internal sealed record SignerSettings
 
     public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v3", Trust.CacheKey, OidcProvider, ShareAcrossNodes ? "shared" : "per-node");
 
-    public static SignerSettings Create(TrustSettings trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true)
+    public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true)
     {
         var provider = string.IsNullOrWhiteSpace(oidcProvider) ? "auto" : oidcProvider.Trim().ToLowerInvariant();
         if (!OidcProviders.Contains(provider, StringComparer.Ordinal))

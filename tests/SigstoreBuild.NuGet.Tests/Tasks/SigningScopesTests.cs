@@ -7,7 +7,7 @@ namespace SigstoreBuild.NuGet.Tests.Tasks;
 [TestClass]
 public sealed class SigningScopesTests
 {
-    private static readonly SignerSettings Settings = SignerSettings.Create(TrustSettings.Create(null, null, null, null, null, null, null, forSigning: true), null, false);
+    private static readonly SignerSettings Settings = SignerSettings.Create(TrustProperties.Create(null, null, null, null, null, null, null, forSigning: true), null, false);
 
     [TestMethod]
     public void NoPerJobSecret_NoSharing()
@@ -36,7 +36,7 @@ public sealed class SigningScopesTests
     public void OtherSettings_OtherScope()
     {
         var env = new Env(("SIGSTORE_ID_TOKEN", "t"));
-        var staging = SignerSettings.Create(TrustSettings.Create("staging", null, null, null, null, null, null, forSigning: true), null, false);
+        var staging = SignerSettings.Create(TrustProperties.Create("staging", null, null, null, null, null, null, forSigning: true), null, false);
         Assert.AreNotEqual(SigningScopes.For(Settings, env)!.Name, SigningScopes.For(staging, env)!.Name);
     }
 
@@ -44,7 +44,7 @@ public sealed class SigningScopesTests
     public void SharingOnAndOff_AreDifferentSignersInANode()
     {
         // A project with SigstoreShareSigningSession=false must not get the shared signer another project created.
-        var off = SignerSettings.Create(TrustSettings.Create(null, null, null, null, null, null, null, forSigning: true), null, false, shareAcrossNodes: false);
+        var off = SignerSettings.Create(TrustProperties.Create(null, null, null, null, null, null, null, forSigning: true), null, false, shareAcrossNodes: false);
         Assert.IsTrue(Settings.ShareAcrossNodes);
         Assert.AreNotEqual(Settings.CacheKey, off.CacheKey);
     }

@@ -23,8 +23,8 @@ public sealed class TrustSettingsTests
     [ClassCleanup]
     public static void Cleanup() => Directory.Delete(s_dir, recursive: true);
 
-    private static TrustSettings Create(string? instance = null, string? root = null, string? config = null, string? url = null, string? tufRoot = null, string? cache = null, string? offline = null, bool forSigning = true) =>
-        TrustSettings.Create(instance, root, config, url, tufRoot, cache, offline, forSigning);
+    private static TrustProperties Create(string? instance = null, string? root = null, string? config = null, string? url = null, string? tufRoot = null, string? cache = null, string? offline = null, bool forSigning = true) =>
+        TrustProperties.Create(instance, root, config, url, tufRoot, cache, offline, forSigning);
 
     [TestMethod]
     [DataRow(null, "https://tuf-repo-cdn.sigstore.dev/")]
@@ -33,7 +33,7 @@ public sealed class TrustSettingsTests
     [DataRow("Staging", "https://tuf-repo-cdn.sigstage.dev/")]
     public void PublicInstances_UseTufWithTheirEmbeddedRoot(string? instance, string mirror)
     {
-        var configuration = Create(instance).ToConfiguration();
+        var configuration = Create(instance).Configuration;
         Assert.IsNull(configuration.TrustedRootPath);
         Assert.AreEqual(new Uri(mirror), configuration.Tuf!.MetadataUri);
         Assert.IsFalse(configuration.Tuf.InitialRoot.IsEmpty);
@@ -46,7 +46,7 @@ public sealed class TrustSettingsTests
         var cache = Path.Combine(s_dir, "cache");
         var settings = Create(url: "http://127.0.0.1:1234/metadata", tufRoot: s_file, cache: cache, offline: "true");
         Assert.AreEqual("custom", settings.Instance);
-        var configuration = settings.ToConfiguration();
+        var configuration = settings.Configuration;
         Assert.AreEqual(SigstoreInstance.Custom, configuration.Instance);
         Assert.AreEqual(new Uri("http://127.0.0.1:1234/metadata"), configuration.Tuf!.MetadataUri);
         CollectionAssert.AreEqual(File.ReadAllBytes(s_file), configuration.Tuf.InitialRoot.ToArray());
@@ -55,9 +55,24 @@ public sealed class TrustSettingsTests
     }
 
     [TestMethod]
+    public void CacheInitialisedForAMirror_IsUsedByTheBuildAsByTheCli()
+    {
+        // 'sigstore trust-root init' records its mirror in the cache; SigstoreTufCachePath pointing there keeps using it.
+        var cache = Path.Combine(s_dir, "initialised-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(cache);
+        File.WriteAllText(Path.Combine(cache, "mirror.json"), """{"metadataUrl":"http://127.0.0.1:1234/metadata/","targetsUrl":"http://127.0.0.1:1234/targets/"}""");
+        var configuration = Create(cache: cache).Configuration;
+        Assert.AreEqual(SigstoreInstance.Custom, configuration.Instance);
+        Assert.AreEqual(new Uri("http://127.0.0.1:1234/metadata/"), configuration.Tuf!.MetadataUri);
+
+        // An instance named explicitly wins over the recorded mirror.
+        Assert.AreEqual(new Uri("https://tuf-repo-cdn.sigstore.dev/"), Create("public-good", cache: cache).Configuration.Tuf!.MetadataUri);
+    }
+
+    [TestMethod]
     public void ExplicitFiles_BypassTuf()
     {
-        var configuration = Create(root: s_file, config: s_file).ToConfiguration();
+        var configuration = Create(root: s_file, config: s_file).Configuration;
         Assert.AreEqual(s_file, configuration.TrustedRootPath);
         Assert.AreEqual(s_file, configuration.SigningConfigPath);
         Assert.IsNull(configuration.Tuf);
@@ -66,7 +81,7 @@ public sealed class TrustSettingsTests
     [TestMethod]
     public void VerificationOnly_NeedsNoSigningConfig()
     {
-        var configuration = Create(root: s_file, forSigning: false).ToConfiguration();
+        var configuration = Create(root: s_file, forSigning: false).Configuration;
         Assert.AreEqual(s_file, configuration.TrustedRootPath);
         Assert.IsNull(configuration.SigningConfigPath);
     }
@@ -107,7 +122,7 @@ public sealed class TrustSettingsTests
     public async Task OfflinePublicGood_WithoutCache_UsesTheEmbeddedRootOnlyWhileItIsValid(int daysAfterExpiry)
     {
         var settings = Create(cache: Path.Combine(s_dir, "empty-cache-" + Guid.NewGuid().ToString("N")), offline: "true");
-        var configuration = settings.ToConfiguration();
+        var configuration = settings.Configuration;
         var at = EmbeddedPublicGoodRootExpiry().AddDays(daysAfterExpiry);
         var provider = new TrustRootProvider(configuration with { Tuf = configuration.Tuf! with { TimeProvider = new FixedTime(at) } });
         if (daysAfterExpiry > 0)
@@ -121,7 +136,7 @@ public sealed class TrustSettingsTests
         Assert.AreEqual(TrustMaterialSource.Embedded, material.Source);
         Assert.IsNotNull(material.SigningConfigJson);
         Assert.AreEqual(TufCodes.OfflineTrustUsed, material.Warnings.Single().Code);
-        Assert.AreEqual("embedded trust root, offline", TrustSettings.Describe(material));
+        Assert.AreEqual("embedded trust root, offline", TrustProperties.Describe(material));
     }
 
     private static DateTimeOffset EmbeddedPublicGoodRootExpiry()
@@ -140,7 +155,7 @@ public sealed class TrustSettingsTests
     public async Task OfflineCustomMirror_WithoutCache_FailsWithTheTufCode()
     {
         var settings = Create(url: "http://127.0.0.1:9/", tufRoot: s_file, cache: Path.Combine(s_dir, "none-" + Guid.NewGuid().ToString("N")), offline: "true");
-        var ex = await Assert.ThrowsAsync<SigstoreException>(() => new TrustRootProvider(settings.ToConfiguration()).GetAsync());
+        var ex = await Assert.ThrowsAsync<SigstoreException>(() => new TrustRootProvider(settings.Configuration).GetAsync());
         Assert.StartsWith("SSB40", ex.Code, ex.Message);
     }
 }
