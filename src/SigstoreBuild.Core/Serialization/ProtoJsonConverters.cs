@@ -5,11 +5,16 @@ using System.Text.Json.Serialization;
 
 namespace SigstoreBuild.Serialization;
 
-/// <summary>proto3 JSON int64: written as a string, read from a string or a number.</summary>
+/// <summary>proto3 JSON int64: written as a string, read from a string or a number; null is the default, 0.</summary>
 public sealed class ProtoInt64Converter : JsonConverter<long>
 {
     public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n))
         {
             return n;

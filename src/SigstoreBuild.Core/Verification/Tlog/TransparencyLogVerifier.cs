@@ -93,8 +93,9 @@ internal static class TransparencyLogVerifier
 
     private static bool VerifyInclusionProof(InclusionProof proof, TransparencyLog log, byte[] body, bool rekorV2, int bundleMinorVersion)
     {
-        if (proof.RootHash is not { Length: MerkleProof.HashSize } rootHash || proof.Hashes is null
-            || !MerkleProof.VerifyInclusion(proof.LogIndex, proof.TreeSize, MerkleProof.HashLeaf(body), proof.Hashes, rootHash))
+        // No hashes (absent in proto3 JSON) is the proof for a one-leaf tree.
+        if (proof.RootHash is not { Length: MerkleProof.HashSize } rootHash
+            || !MerkleProof.VerifyInclusion(proof.LogIndex, proof.TreeSize, MerkleProof.HashLeaf(body), proof.Hashes ?? [], rootHash))
         {
             throw new VerificationException(TlogCodes.InvalidInclusionProof,
                 $"The inclusion proof for index {proof.LogIndex} in a tree of size {proof.TreeSize} does not lead to its root hash. The proof or the entry was altered.");
