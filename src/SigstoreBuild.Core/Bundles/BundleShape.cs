@@ -130,9 +130,11 @@ internal static class BundleShape
                 throw Fail(BundleCodes.InvalidTlogEntry, "A transparency log entry has a malformed inclusion proof.");
             }
 
-            if (bundle.MinorVersion >= 2 && string.IsNullOrEmpty(proof.Checkpoint?.Envelope))
+            // Every version, v0.1 too: the proof's root hash is trusted only through the log's signed checkpoint, so a
+            // proof without one proves nothing (protobuf-specs marks it REQUIRED), whatever SET comes with it.
+            if (string.IsNullOrEmpty(proof.Checkpoint?.Envelope))
             {
-                throw Fail(BundleCodes.InvalidTlogEntry, "A v0.2+ bundle's inclusion proof must carry a checkpoint.");
+                throw Fail(BundleCodes.InvalidTlogEntry, "A transparency log entry's inclusion proof has no checkpoint, so its root hash is not signed by the log and the proof proves nothing.");
             }
         }
         else if (bundle.MinorVersion >= 2)

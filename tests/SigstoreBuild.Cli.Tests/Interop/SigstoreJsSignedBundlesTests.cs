@@ -1,38 +1,29 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SigstoreBuild.Cli.Tests.Infrastructure;
 using SigstoreBuild.LocalStack;
 
 namespace SigstoreBuild.Cli.Tests.Interop;
 
 /// <summary>
-/// sigstore-js signs against a fresh local instance (its logs empty, so the first entry has index 0 and a one-leaf proof)
-/// and our verifier must accept every bundle it writes, as sigstore-js does: proto3 JSON omits the default values.
+/// Bundles sigstore-js signs against a local instance: our verifier accepts what sigstore-js accepts (proto3 JSON without
+/// its default values, as in the first entry of an empty log) and refuses what it refuses (a proof without checkpoint).
 /// </summary>
 [TestClass]
 public sealed class SigstoreJsSignedBundlesTests
 {
     private const string Email = "js-signer@example.com";
-    private static LocalSigstore s_sigstore = null!;
     private static string s_root = null!;
 
     public TestContext TestContext { get; set; } = null!;
 
     [ClassInitialize]
-    public static async Task StartAsync(TestContext context)
-    {
-        s_root = Directory.CreateTempSubdirectory("ssb-js-signed-").FullName;
-        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(s_root, "instance"), 0, context.CancellationToken);
-    }
+    public static void Initialize(TestContext context) => s_root = Directory.CreateTempSubdirectory("ssb-js-signed-").FullName;
 
     [ClassCleanup]
-    public static async Task StopAsync()
-    {
-        await s_sigstore.DisposeAsync();
-        Directory.Delete(s_root, recursive: true);
-    }
+    public static void Cleanup() => Directory.Delete(s_root, recursive: true);
 
-    // Each log of the instance is empty until its test signs: the message signature is its entry 0.
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
@@ -40,10 +31,10 @@ public sealed class SigstoreJsSignedBundlesTests
     {
         SigstoreJs.RequireInstalled("sign");
         var dir = NewDirectory();
-        var artifact = Path.Combine(dir, "artifact.txt");
-        File.WriteAllText(artifact, "signed by sigstore-js", new UTF8Encoding(false));
-        var (message, dsse) = await SigstoreJs.SignAsync(rekorV2 ? s_sigstore.SigningConfigRekorV2Path : s_sigstore.SigningConfigPath,
-            s_sigstore.MintToken(Email), dir, artifact);
+        await using var sigstore = await LocalSigstore.StartAsync(Path.Combine(dir, "instance"), 0, TestContext.CancellationToken);
+        var artifact = WriteArtifact(dir);
+        var (message, dsse) = await SigstoreJs.SignAsync(rekorV2 ? sigstore.SigningConfigRekorV2Path : sigstore.SigningConfigPath,
+            sigstore.MintToken(Email), dir, artifact);
 
         // The shape under test: index 0, tree size 1, no hashes, all omitted by sigstore-js's writer.
         var entry = TlogEntry(message);
@@ -56,20 +47,60 @@ public sealed class SigstoreJsSignedBundlesTests
 
         foreach (var bundle in new[] { message, dsse })
         {
-            var ours = await VerifyAsync(bundle, Email, artifact);
-            Assert.AreEqual(0, ours.ExitCode, $"Our verifier rejected {Path.GetFileName(bundle)} from sigstore-js: {ours}");
-            var js = await SigstoreJs.VerifyAsync(bundle, s_sigstore.TrustedRootPath, Email, s_sigstore.BaseUrl, artifact);
-            Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected its own bundle: " + js.Output);
-            Assert.AreEqual(1, (await VerifyAsync(bundle, "mallory@example.com", artifact)).ExitCode, "another identity must be rejected");
+            await AssertBothAcceptAsync(sigstore, bundle, artifact);
+            Assert.AreEqual(1, (await VerifyAsync(sigstore, bundle, "mallory@example.com", artifact)).ExitCode, "another identity must be rejected");
         }
+    }
+
+    [TestMethod]
+    public async Task InclusionProofWithoutCheckpoint_BothVerifiersRefuse()
+    {
+        SigstoreJs.RequireInstalled("sign");
+        var dir = NewDirectory();
+        await using var sigstore = await LocalSigstore.StartAsync(Path.Combine(dir, "instance"), 0, TestContext.CancellationToken);
+        var artifact = WriteArtifact(dir);
+        var (message, _) = await SigstoreJs.SignAsync(sigstore.SigningConfigPath, sigstore.MintToken(Email), dir, artifact);
+
+        // sigstore-js's v0.2 message bundle (Rekor v1: SET, proof, checkpoint) read as v0.1, where a SET alone may log an
+        // entry: even there the valid SET does not make a proof with an unsigned root hash acceptable.
+        var json = JsonNode.Parse(File.ReadAllText(message))!.AsObject();
+        json["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+        var twin = Path.Combine(dir, "v01.sigstore.json");
+        File.WriteAllText(twin, json.ToJsonString());
+        await AssertBothAcceptAsync(sigstore, twin, artifact);
+
+        json["verificationMaterial"]!["tlogEntries"]![0]!["inclusionProof"]!.AsObject().Remove("checkpoint");
+        var broken = Path.Combine(dir, "v01-no-checkpoint.sigstore.json");
+        File.WriteAllText(broken, json.ToJsonString());
+        var ours = await VerifyAsync(sigstore, broken, Email, artifact);
+        Assert.AreEqual(1, ours.ExitCode, ours.ToString());
+        StringAssert.Contains(ours.Error, "SSB3005", ours.ToString());
+        StringAssert.Contains(ours.Error, "no checkpoint", ours.ToString());
+        var js = await SigstoreJs.VerifyAsync(broken, sigstore.TrustedRootPath, Email, sigstore.BaseUrl, artifact);
+        Assert.AreNotEqual(0, js.ExitCode, "sigstore-js refuses a proof without checkpoint too: " + js.Output);
+    }
+
+    private static async Task AssertBothAcceptAsync(LocalSigstore sigstore, string bundle, string artifact)
+    {
+        var ours = await VerifyAsync(sigstore, bundle, Email, artifact);
+        Assert.AreEqual(0, ours.ExitCode, $"Our verifier rejected {Path.GetFileName(bundle)} from sigstore-js: {ours}");
+        var js = await SigstoreJs.VerifyAsync(bundle, sigstore.TrustedRootPath, Email, sigstore.BaseUrl, artifact);
+        Assert.AreEqual(0, js.ExitCode, $"sigstore-js rejected {Path.GetFileName(bundle)}: {js.Output}");
     }
 
     internal static JsonElement TlogEntry(string bundle) =>
         JsonDocument.Parse(File.ReadAllText(bundle)).RootElement.GetProperty("verificationMaterial").GetProperty("tlogEntries")[0];
 
-    private static Task<CliRun> VerifyAsync(string bundle, string identity, string artifact) =>
+    private static Task<CliRun> VerifyAsync(LocalSigstore sigstore, string bundle, string identity, string artifact) =>
         CliRunner.RunAsync("verify-bundle", "--bundle", bundle, "--certificate-identity", identity,
-            "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath, artifact);
+            "--certificate-oidc-issuer", sigstore.BaseUrl, "--trusted-root", sigstore.TrustedRootPath, artifact);
+
+    private static string WriteArtifact(string dir)
+    {
+        var artifact = Path.Combine(dir, "artifact.txt");
+        File.WriteAllText(artifact, "signed by sigstore-js", new UTF8Encoding(false));
+        return artifact;
+    }
 
     private string NewDirectory() => Directory.CreateDirectory(Path.Combine(s_root, TestContext.TestName + "-" + Guid.NewGuid().ToString("N")[..6])).FullName;
 }

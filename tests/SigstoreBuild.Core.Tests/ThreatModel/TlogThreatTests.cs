@@ -245,9 +245,14 @@ public sealed class TlogThreatTests
         Expect.TwinVerifies_BrokenRejected(setOnly, b => b.Entry.Remove("inclusionPromise"), BundleCodes.InvalidTlogEntry);
     }
 
+    // v0.1 too, where the entry keeps its valid SET: an inclusion proof whose root hash the log never signed proves nothing.
     [TestMethod]
-    public void T04_ProofWithoutCheckpoint_Rejected() => Expect.TwinVerifies_BrokenRejected(
-        Sigstore.Sign(new BundleSpec { Version = 2 }), b => b.Entry["inclusionProof"]!.AsObject().Remove("checkpoint"), BundleCodes.InvalidTlogEntry);
+    [DataRow(1, Rekor.V1)]
+    [DataRow(2, Rekor.V1)]
+    [DataRow(3, Rekor.V1)]
+    [DataRow(3, Rekor.V2)]
+    public void T04_ProofWithoutCheckpoint_Rejected(int version, Rekor rekor) => Expect.TwinVerifies_BrokenRejected(
+        Sigstore.Sign(new BundleSpec { Version = version, Rekor = rekor }), b => b.Entry["inclusionProof"]!.AsObject().Remove("checkpoint"), BundleCodes.InvalidTlogEntry);
 
     // ---- T-05: SET and integrated time ----
 
