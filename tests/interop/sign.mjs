@@ -7,17 +7,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bundleBuilderFromSigningConfig } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import { SigningConfig } from '@sigstore/protobuf-specs';
 
-const args = process.argv.slice(2);
-const opts = {};
-const rest = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i].startsWith('--')) opts[args[i].slice(2)] = args[++i];
-  else rest.push(args[i]);
-}
+const { values: opts, positionals: rest } = parseArgs({
+  options: { 'signing-config': { type: 'string' }, out: { type: 'string' } },
+  allowPositionals: true,
+});
 
 const token = process.env.SIGSTORE_ID_TOKEN;
 if (!opts['signing-config'] || !opts.out || rest.length !== 1 || !token) {

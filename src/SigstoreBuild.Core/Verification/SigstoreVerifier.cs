@@ -86,10 +86,7 @@ public sealed class SigstoreVerifier
             }
 
             var chain = material.Certificate is { } single ? [single.RawBytes!] : material.X509CertificateChain!.Certificates!.Select(c => c.RawBytes!).ToArray();
-            if (chain.Length > 1)
-            {
-                _authorities.CheckBundleChain(chain[1..]);
-            }
+            _authorities.CheckBundleChain(chain);
 
             leaf = GetLeafEvidence(chain[0]);
             key = leaf.Key;
@@ -136,9 +133,28 @@ public sealed class SigstoreVerifier
 
         // 3. Transparency log entries bound to this content; thresholds count distinct logs.
         var logEntries = new List<VerifiedLogEntry>();
+        var entryBodies = new List<byte[]>();
+        var duplicates = 0;
         foreach (var entry in material.TlogEntries ?? [])
         {
-            logEntries.Add(_verifyLogEntry(entry, content, _trust, bundle.MinorVersion));
+            var verified = _verifyLogEntry(entry, content, _trust, bundle.MinorVersion);
+
+            // The same entry twice (log, index and body) is one witness with one time; each copy was still verified,
+            // and what either copy proved (a SET, a checkpointed proof) stays.
+            var same = logEntries.FindIndex(e => e.Log == verified.Log && e.LogIndex == verified.LogIndex);
+            if (same >= 0 && entryBodies[same].AsSpan().SequenceEqual(entry.CanonicalizedBody))
+            {
+                logEntries[same] = logEntries[same] with
+                {
+                    IntegratedTime = logEntries[same].IntegratedTime ?? verified.IntegratedTime,
+                    InclusionProofVerified = logEntries[same].InclusionProofVerified || verified.InclusionProofVerified,
+                };
+                duplicates++;
+                continue;
+            }
+
+            logEntries.Add(verified);
+            entryBodies.Add(entry.CanonicalizedBody!);
         }
 
         var distinctLogs = logEntries.Select(e => e.Log).Distinct().Count();
@@ -164,7 +180,7 @@ public sealed class SigstoreVerifier
             }
         }
 
-        var verifiedTimestamps = VerifyTimestamps(material, signature);
+        var verifiedTimestamps = VerifyTimestamps(material, signature, ref duplicates);
         foreach (var timestamp in verifiedTimestamps)
         {
             times.Add(new VerifiedTime("timestamp-authority", timestamp.Authority.Uri ?? "timestamp authority", timestamp.Time));
@@ -262,6 +278,7 @@ public sealed class SigstoreVerifier
             CertificateTransparencyLogs = ctLogs,
             Statement = statement,
             Warnings = warnings,
+            DuplicatesCountedOnce = duplicates,
         };
     }
 
@@ -528,7 +545,7 @@ public sealed class SigstoreVerifier
     private static VerificationException SubjectMismatch(string digest) =>
         new(AttestationCodes.SubjectMismatch, $"No subject of the in-toto statement has digest {digest}. The attestation is not about this artifact.");
 
-    private List<VerifiedTimestamp> VerifyTimestamps(VerificationMaterial material, byte[] signature)
+    private List<VerifiedTimestamp> VerifyTimestamps(VerificationMaterial material, byte[] signature, ref int duplicates)
     {
         var result = new List<VerifiedTimestamp>();
         var seenTokens = new HashSet<string>(StringComparer.Ordinal);
@@ -537,6 +554,7 @@ public sealed class SigstoreVerifier
         {
             if (!seenTokens.Add(Convert.ToHexString(SHA256.HashData(token.SignedTimestamp!))))
             {
+                duplicates++;
                 continue; // the same token twice is one witness
             }
 

@@ -33,9 +33,31 @@ public sealed class CertificateThreatTests
     public void C01_BundleChainWithAttackerIntermediate_Rejected()
     {
         var (_, attackerIntermediate, _) = RogueCa();
-        Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(new BundleSpec { Version = 2 }),
+        var twin = Sigstore.Sign(new BundleSpec { Version = 2 });
+        Expect.TwinVerifies_BrokenRejected(twin,
             b => b.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(attackerIntermediate.RawData) }),
             CertificateCodes.UntrustedChainCertificate);
+        var broken = twin.Clone();
+        broken.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(attackerIntermediate.RawData) });
+        StringAssert.Contains(Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(broken.Parse(), broken.Policy())).Message,
+            "a CA certificate that is not in the trusted root");
+    }
+
+    // Neither is a CA certificate, and the message says what it is (it used to call a repeated leaf a CA certificate).
+    [TestMethod]
+    [DataRow(true, "repeats the signing certificate (at position 1)")]
+    [DataRow(false, "at position 1, a certificate that is not a CA certificate")]
+    public void C01_BundleChainWithALeafAfterTheLeaf_Rejected_AndNamedSo(bool sameLeaf, string message)
+    {
+        var twin = Sigstore.Sign(new BundleSpec { Version = 2 });
+        var other = sameLeaf ? twin.Signer.Leaf : Sigstore.NewSigner().Leaf;
+        var broken = twin.Clone();
+        broken.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(other) });
+        Expect.Verifies(twin);
+        var ex = Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(broken.Parse(), broken.Policy()));
+        Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
+        StringAssert.Contains(ex.Message, message);
+        Assert.DoesNotContain("CA certificate that is not in the trusted root", ex.Message);
     }
 
     [TestMethod]

@@ -352,6 +352,23 @@ public sealed class TlogThreatTests
     }
 
     [TestMethod]
+    public void T08_RepeatedEntryAndToken_ListedOnce_WhatEitherCopyProvedKept()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Timestamps = 1 });
+        var copy = bundle.Entry.DeepClone().AsObject();
+        bundle.TlogEntries.Insert(0, copy);
+        copy.Remove("inclusionPromise"); // v0.3: the copy logs the entry by its proof alone; the SET of the other copy still counts
+        var tokens = bundle.Material["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        tokens.Add(tokens[0]!.DeepClone());
+
+        var result = Expect.Verifies(bundle);
+        Assert.HasCount(1, result.LogEntries);
+        Assert.IsNotNull(result.LogEntries[0].IntegratedTime);
+        Assert.HasCount(2, result.VerifiedTimes); // the SET's time and the TSA's, once each
+        Assert.AreEqual(2, result.DuplicatesCountedOnce);
+    }
+
+    [TestMethod]
     public void T08_TwoIndicesInOneLog_CountOnce()
     {
         var threshold2 = Sigstore.Verifier(VerifierOptions.PublicGood with { TransparencyLogThreshold = 2 });
