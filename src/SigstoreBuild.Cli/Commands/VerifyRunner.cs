@@ -71,6 +71,7 @@ internal static class VerifyRunner
         }
 
         policy = request.ProvenanceConsistency ? policy.RequireProvenanceConsistency() : policy;
+        policy = request.UnsafeAllowUncorroboratedProvenance ? policy.UnsafeAllowUncorroboratedProvenance() : policy;
         return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
     }
 

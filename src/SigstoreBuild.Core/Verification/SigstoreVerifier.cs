@@ -263,7 +263,7 @@ public sealed class SigstoreVerifier
 
         if (policy.ProvenanceConsistency)
         {
-            CheckProvenance(parsedStatement, leaf, warnings);
+            CheckProvenance(parsedStatement, leaf, policy.UnsafeUncorroboratedProvenance, warnings);
         }
 
         return new VerificationResult
@@ -435,16 +435,22 @@ public sealed class SigstoreVerifier
     }
 
     /// <summary>D-06: the predicate's claims must not contradict the certificate (only a certificate can corroborate them).</summary>
-    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, List<string> warnings)
+    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, bool allowUncorroborated, List<string> warnings)
     {
         if (statement is null || leaf is null)
         {
             throw new VerificationException(AttestationCodes.ProvenanceNotCheckable, "Provenance consistency was required, but the bundle is not an attestation signed with a Fulcio certificate, so its provenance cannot be compared with one.");
         }
 
+        // A check that compared nothing is no check: the caller asked for corroboration and got none.
         if (ProvenanceConsistency.Check(statement.PredicateType, statement.Predicate, leaf.Leaf.Extensions).Count == 0)
         {
-            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated.");
+            if (!allowUncorroborated)
+            {
+                throw new VerificationException(AttestationCodes.ProvenanceNotCorroborated, $"Provenance consistency was required, but the certificate of '{leaf.Leaf.SubjectAlternativeName.Value}' has no build or source extensions (1.9, 1.12, 1.13, 1.21), as with an email identity, so nothing the provenance claims can be corroborated. Trust a CI identity whose certificate has them, or accept this signer's provenance uncorroborated with the UnsafeAllowUncorroboratedProvenance option (CLI: --unsafe-allow-uncorroborated-provenance).");
+            }
+
+            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated; accepted because UnsafeAllowUncorroboratedProvenance is set.");
         }
     }
 
