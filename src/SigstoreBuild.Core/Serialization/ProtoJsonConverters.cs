@@ -36,6 +36,36 @@ public sealed class ProtoInt64Converter : JsonConverter<long>
         writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
 }
 
+/// <summary>proto3 JSON uint32: written as a number, read from a number or a decimal string; null is the default, 0.</summary>
+public sealed class ProtoUInt32Converter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out var n) && n <= int.MaxValue)
+        {
+            return (int)n;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            ReadOnlySpan<byte> span = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+            if (Utf8Parser.TryParse(span, out uint value, out var consumed) && consumed == span.Length && span.Length > 0 && value <= int.MaxValue)
+            {
+                return (int)value;
+            }
+        }
+
+        throw new JsonException("Expected a uint32 (a number or decimal string).");
+    }
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+}
+
 /// <summary>
 /// A list whose length is capped while reading, so that a hostile document cannot make the parser materialise
 /// thousands of elements (threat model B-03).

@@ -169,12 +169,11 @@ public sealed class CertificateThreatTests
         Expect.Rejects(TimestampCodes.OutsideAuthorityValidity, bundle, verifier: Verifier(ValidFor("timestampAuthorities", null, DateTimeOffset.UtcNow.AddHours(-1))));
     }
 
+    // Log keys only (conformance: trust-root-tlog-missing-validity-start); a CA's window is optional, see below.
     [TestMethod]
     [DataRow("tlogs")]
     [DataRow("ctlogs")]
-    [DataRow("certificateAuthorities")]
-    [DataRow("timestampAuthorities")]
-    public void C03_ValidForWithoutStart_MalformedTrustedRoot(string array)
+    public void C03_LogKeyValidForWithoutStart_MalformedTrustedRoot(string array)
     {
         Sigstore.EditedTrust(ValidFor(array, DateTimeOffset.UtcNow.AddDays(-2), null));
         Expect.Rejects(BundleCodes.MalformedTrustedRoot, () => Sigstore.EditedTrust(json =>
@@ -184,6 +183,42 @@ public sealed class CertificateThreatTests
                 ValidForNode(item!.AsObject(), array).Remove("start");
             }
         }));
+    }
+
+    // protobuf-specs leaves a CA's validFor optional, and sigstore-go, -python and -js read a CA or TSA without one (or
+    // without its start) as valid from the beginning; an end, when given, still applies.
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void C03_AuthoritiesWithoutValidForOrStart_ValidFromTheBeginning_EndStillApplies(bool keepEnd)
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Rekor = Rekor.V2 });
+        Action<JsonObject> Window(DateTimeOffset caEnd, DateTimeOffset tsaEnd) => json =>
+        {
+            foreach (var (array, end) in new[] { ("certificateAuthorities", caEnd), ("timestampAuthorities", tsaEnd) })
+            {
+                foreach (var item in json[array]!.AsArray())
+                {
+                    if (keepEnd)
+                    {
+                        item!["validFor"] = new JsonObject { ["end"] = TrustDocuments.Timestamp(end) };
+                    }
+                    else
+                    {
+                        item!.AsObject().Remove("validFor");
+                    }
+                }
+            }
+        };
+
+        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var earlier = DateTimeOffset.UtcNow.AddHours(-1);
+        Expect.Verifies(bundle, verifier: Verifier(Window(later, later)));
+        if (keepEnd)
+        {
+            Expect.Rejects(CertificateCodes.AuthorityNotValidAtTime, bundle, verifier: Verifier(Window(earlier, later)));
+            Expect.Rejects(TimestampCodes.OutsideAuthorityValidity, bundle, verifier: Verifier(Window(later, earlier)));
+        }
     }
 
     // ---- C-04: SCTs ----
