@@ -197,6 +197,36 @@ public sealed class PolicyTests
     }
 
     [TestMethod]
+    public void UnsafeAllowUncorroboratedProvenance_FromItemsAndJson_IsPartOfTheHash_AndNeedsTheCheck()
+    {
+        PolicyItem Item(params (string Name, string Value)[] flags)
+        {
+            var metadata = new Dictionary<string, string> { ["Issuer"] = TestSigner.GitHubIssuer, ["Subject"] = "san" };
+            foreach (var (name, value) in flags)
+            {
+                metadata[name] = value;
+            }
+
+            return new PolicyItem("Contoso.*", metadata);
+        }
+
+        var strict = TrustPolicyReader.FromItems([Item(("RequireProvenanceConsistency", "true"))], [], []);
+        var relaxed = TrustPolicyReader.FromItems([Item(("RequireProvenanceConsistency", "true"), ("UnsafeAllowUncorroboratedProvenance", "true"))], [], []);
+        Assert.IsTrue(relaxed.Identities[0].UnsafeAllowUncorroboratedProvenance);
+        Assert.IsFalse(strict.Identities[0].UnsafeAllowUncorroboratedProvenance);
+        Assert.AreNotEqual(strict.Hash, relaxed.Hash, "verifications cached with the opt-out must not satisfy a policy without it");
+
+        // It only relaxes RequireProvenanceConsistency, so alone it is a mistake, and a typo is never read as true.
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromItems([Item(("UnsafeAllowUncorroboratedProvenance", "true"))], [], [])).Code);
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromItems([Item(("RequireProvenanceConsistency", "true"), ("UnsafeAllowUncorroboratedProvenance", "yes"))], [], [])).Code);
+
+        var (fromJson, _) = TrustPolicyReader.FromJson("""
+            { "trustedIdentities": [ { "packages": "Contoso.*", "issuer": "https://token.actions.githubusercontent.com", "subject": "san", "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": true } ] }
+            """u8.ToArray(), "policy.json");
+        Assert.AreEqual(relaxed.Hash, fromJson.Hash);
+    }
+
+    [TestMethod]
     public void JsonFile_UnknownPropertyIsAnError() =>
         Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromJson("{\"trustedIdentity\": []}"u8.ToArray(), "p.json")).Code);
 

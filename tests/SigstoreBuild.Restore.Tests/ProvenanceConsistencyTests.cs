@@ -88,6 +88,31 @@ public sealed class ProvenanceConsistencyTests
         StringAssert.Contains(strictSigner.Diagnostics[0].Message, "SSB3422:");
     }
 
+    [TestMethod]
+    public async Task EmailSignedProvenance_FailsTheCheck_UnlessTheIdentityAllowsItUnsafely_ThenEveryRunWarns()
+    {
+        const string email = "dev@example.com";
+        using var feed = new TestFeed();
+        await PublishAsync(feed, "Contoso.Lib", lie: null, s_sigstore.MintToken(email));
+
+        var strict = await RunAsync(feed, Policy(Strict(email)));
+        Assert.IsFalse(strict.Succeeded, Describe(strict));
+        Assert.AreEqual(RestoreCodes.SignatureInvalid, strict.Diagnostics.Single().Code, Describe(strict));
+        StringAssert.Contains(strict.Diagnostics[0].Message, "SSB3424:");
+
+        var unsafeIdentity = new TrustedIdentity(PackageIdPattern.Parse("Contoso.*"), Issuer, email, null, requireProvenanceConsistency: true, unsafeAllowUncorroboratedProvenance: true);
+        for (var run = 0; run < 2; run++)
+        {
+            // The second run comes from the cache, and still warns.
+            var allowed = await RunAsync(feed, Policy(unsafeIdentity));
+            Assert.IsTrue(allowed.Succeeded, Describe(allowed));
+            Assert.AreEqual(RestoreCodes.UnsafeUncorroboratedProvenance, allowed.Diagnostics.Single().Code, Describe(allowed));
+        }
+
+        // A strict identity that names the same signer keeps the check.
+        Assert.IsFalse((await RunAsync(feed, Policy(Strict(email), unsafeIdentity))).Succeeded);
+    }
+
     private static TrustedIdentity Strict(string subject) => new(PackageIdPattern.Parse("Contoso.*"), Issuer, subject, null, requireProvenanceConsistency: true);
 
     private static TrustedIdentity Lax(string subject) => new(PackageIdPattern.Parse("Contoso.*"), Issuer, subject, null);
@@ -107,7 +132,7 @@ public sealed class ProvenanceConsistencyTests
         }).VerifyAsync(TestContext.CancellationToken);
 
     /// <summary>Adds the package to the feed and signs SigstoreBuild's provenance for it as a GitHub Actions job would.</summary>
-    private async Task PublishAsync(TestFeed feed, string id, string? lie)
+    private async Task PublishAsync(TestFeed feed, string id, string? lie, string? token = null)
     {
         feed.AddPackage(id, "1.0.0");
         var nupkg = Path.Combine(feed.Feed, $"{id}.1.0.0.nupkg");
@@ -127,7 +152,7 @@ public sealed class ProvenanceConsistencyTests
             case "builder": predicate["runDetails"]!["builder"]!["id"] = OtherWorkflow; break;
         }
 
-        var token = s_sigstore.MintToken(new TokenRequest { Subject = "repo:octo-org/octo-repo:ref:refs/heads/main", Claims = TokenRequest.GitHubActionsClaims() });
+        token ??= s_sigstore.MintToken(new TokenRequest { Subject = "repo:octo-org/octo-repo:ref:refs/heads/main", Claims = TokenRequest.GitHubActionsClaims() });
         using var signer = new SessionAttestationSigner(new SigningSession(
             StaticSigningTrustProvider.Load(s_sigstore.TrustedRootPath, s_sigstore.SigningConfigPath),
             ExplicitTokenProvider.FromToken(token),

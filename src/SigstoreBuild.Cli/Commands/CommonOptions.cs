@@ -69,6 +69,38 @@ internal sealed class TrustOptions
     };
 }
 
+/// <summary><c>--provenance-consistency</c> and its Unsafe opt-out, the same for verify and verify-package.</summary>
+internal sealed class ProvenanceOptions
+{
+    private readonly Option<bool> _required = new("--provenance-consistency")
+    {
+        Description = "For SLSA provenance: builder id, source and invocation must agree with the certificate, which must carry at least one of them (D-06).",
+    };
+
+    private readonly Option<bool> _unsafeUncorroborated = new("--unsafe-allow-uncorroborated-provenance")
+    {
+        Description = "UNSAFE, with --provenance-consistency: accept a certificate that corroborates nothing of the provenance (e.g. an email identity), with a warning.",
+    };
+
+    public static ProvenanceOptions Create() => new();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_required);
+        command.Options.Add(_unsafeUncorroborated);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(_unsafeUncorroborated) && !result.GetValue(_required))
+            {
+                result.AddError("--unsafe-allow-uncorroborated-provenance only relaxes --provenance-consistency; give it with --provenance-consistency.");
+            }
+        });
+    }
+
+    public (bool Required, bool AllowUncorroborated) Read(System.CommandLine.ParseResult parse) =>
+        (parse.GetValue(_required), parse.GetValue(_unsafeUncorroborated));
+}
+
 internal sealed record TrustSelection
 {
     public bool Staging { get; init; }
@@ -143,6 +175,8 @@ internal sealed record VerifyRequest
     public string? PredicateType { get; init; }
 
     public bool ProvenanceConsistency { get; init; }
+
+    public bool UnsafeAllowUncorroboratedProvenance { get; init; }
 
     public int TlogThreshold { get; init; } = 1;
 

@@ -62,7 +62,7 @@ internal static class VerifyCommands
         var predicateType = new Option<string>("--predicate-type") { Description = "For attestations: the in-toto predicate type that must be present." };
         var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
-        var provenanceConsistency = new Option<bool>("--provenance-consistency") { Description = "For SLSA provenance: builder id, source and invocation must agree with the certificate (D-06)." };
+        var provenance = ProvenanceOptions.Create();
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
         var sctThreshold = new Option<int>("--sct-threshold") { Description = "SCTs required, from distinct CT logs.", DefaultValueFactory = _ => 1 };
@@ -72,8 +72,9 @@ internal static class VerifyCommands
         var command = new Command("verify", "Verify an artifact or attestation against a Sigstore bundle and an identity policy.")
         {
             artifact, bundle, identity, identityRegex, issuer, key, staging, trustedRoot, predicateType, output,
-            tlogThreshold, timeThreshold, sctThreshold, provenanceConsistency,
+            tlogThreshold, timeThreshold, sctThreshold,
         };
+        provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
         command.Validators.Add(result =>
@@ -104,7 +105,8 @@ internal static class VerifyCommands
                 Issuer = parse.GetValue(issuer),
                 KeyPath = parse.GetValue(key)?.FullName,
                 PredicateType = parse.GetValue(predicateType),
-                ProvenanceConsistency = parse.GetValue(provenanceConsistency),
+                ProvenanceConsistency = provenance.Read(parse).Required,
+                UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),
                 SctThreshold = parse.GetValue(sctThreshold),

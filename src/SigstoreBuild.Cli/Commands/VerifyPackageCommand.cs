@@ -27,7 +27,7 @@ internal static class VerifyPackageCommand
         var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
         var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
         var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
-        var provenanceConsistency = new Option<bool>("--provenance-consistency") { Description = "The SLSA provenance's builder id, source and invocation must agree with the certificate (D-06)." };
+        var provenance = ProvenanceOptions.Create();
         var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
         var extensions = ExtensionOptions.Create();
@@ -35,8 +35,9 @@ internal static class VerifyPackageCommand
 
         var command = new Command("verify-package", "Verify a NuGet package against its Sigstore bundle and the expected signer.")
         {
-            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, provenanceConsistency, output,
+            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, output,
         };
+        provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
         command.Validators.Add(result =>
@@ -76,7 +77,8 @@ internal static class VerifyPackageCommand
             var policy = PackageVerificationPolicy.Default with
             {
                 PredicateType = parse.GetValue(predicateType),
-                RequireProvenanceConsistency = parse.GetValue(provenanceConsistency),
+                RequireProvenanceConsistency = provenance.Read(parse).Required,
+                UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
             };
             var result = new PackageVerifier(attestations).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
             var verification = attestations.LastResult!;

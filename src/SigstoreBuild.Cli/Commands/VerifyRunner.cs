@@ -71,6 +71,7 @@ internal static class VerifyRunner
         }
 
         policy = request.ProvenanceConsistency ? policy.RequireProvenanceConsistency() : policy;
+        policy = request.UnsafeAllowUncorroboratedProvenance ? policy.UnsafeAllowUncorroboratedProvenance() : policy;
         return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
     }
 
@@ -83,11 +84,14 @@ internal static class VerifyRunner
 
 internal static class VerificationResultText
 {
-    /// <summary>One line: who signed, and how many log entries and verified times back it.</summary>
+    /// <summary>One line: who signed, and how many distinct log entries and verified times back it.</summary>
     public static string Summary(this VerificationResult result)
     {
         var signer = result.Identity is { } id ? $"{id.SubjectAlternativeName} (issuer {id.Issuer})" : $"key sha256:{result.KeySha256}";
         var statement = result.Statement is { } s ? $", {s.PredicateType} for {string.Join(", ", s.SubjectNames)}" : string.Empty;
-        return $"signed by {signer}{statement}; {result.LogEntries.Count} log entr{(result.LogEntries.Count == 1 ? "y" : "ies")}, {result.VerifiedTimes.Count} verified time(s)";
+        var entries = result.LogEntries.Count;
+        var times = result.VerifiedTimes.Count;
+        var repeated = result.DuplicatesCountedOnce > 0 ? $" ({result.DuplicatesCountedOnce} repeated in the bundle, counted once)" : string.Empty;
+        return $"signed by {signer}{statement}; {entries} distinct log entr{(entries == 1 ? "y" : "ies")}, {times} distinct verified time{(times == 1 ? "" : "s")}{repeated}";
     }
 }

@@ -6,6 +6,11 @@ namespace SigstoreBuild.Bundles;
 /// Structural rules of protobuf-specs bundles v0.1-v0.3 that JSON typing cannot express: oneofs set exactly once,
 /// required fields present, non-negative indices, version-specific requirements.
 /// </summary>
+/// <remarks>
+/// proto3 JSON writers omit every scalar and list that holds its default value (sigstore-js does), so an absent scalar
+/// or list is read as 0, empty or "", never as "missing": the first entry of a log has no logIndex, a one-leaf proof no
+/// hashes. Only messages (objects) have presence.
+/// </remarks>
 internal static class BundleShape
 {
     public static void Validate(Bundle bundle)
@@ -37,9 +42,10 @@ internal static class BundleShape
         else
         {
             var env = bundle.DsseEnvelope!;
-            if (env.Payload is null || string.IsNullOrEmpty(env.PayloadType) || env.Signatures is not { Count: > 0 })
+            // An absent payload is an empty one (proto3); the statement parser refuses it later with its own code.
+            if (string.IsNullOrEmpty(env.PayloadType) || env.Signatures is not { Count: > 0 })
             {
-                throw Fail(BundleCodes.InvalidContent, "The bundle's DSSE envelope needs a payload, a payloadType and a signature.");
+                throw Fail(BundleCodes.InvalidContent, "The bundle's DSSE envelope needs a payloadType and a signature.");
             }
 
             foreach (var sig in env.Signatures)
@@ -119,14 +125,16 @@ internal static class BundleShape
 
         if (entry.InclusionProof is { } proof)
         {
-            if (proof.LogIndex < 0 || proof.TreeSize <= 0 || proof.LogIndex >= proof.TreeSize || proof.RootHash is not { Length: > 0 } || proof.Hashes is null)
+            if (proof.LogIndex < 0 || proof.TreeSize <= 0 || proof.LogIndex >= proof.TreeSize || proof.RootHash is not { Length: > 0 })
             {
                 throw Fail(BundleCodes.InvalidTlogEntry, "A transparency log entry has a malformed inclusion proof.");
             }
 
-            if (bundle.MinorVersion >= 2 && string.IsNullOrEmpty(proof.Checkpoint?.Envelope))
+            // Every version, v0.1 too: the proof's root hash is trusted only through the log's signed checkpoint, so a
+            // proof without one proves nothing (protobuf-specs marks it REQUIRED), whatever SET comes with it.
+            if (string.IsNullOrEmpty(proof.Checkpoint?.Envelope))
             {
-                throw Fail(BundleCodes.InvalidTlogEntry, "A v0.2+ bundle's inclusion proof must carry a checkpoint.");
+                throw Fail(BundleCodes.InvalidTlogEntry, "A transparency log entry's inclusion proof has no checkpoint, so its root hash is not signed by the log and the proof proves nothing.");
             }
         }
         else if (bundle.MinorVersion >= 2)

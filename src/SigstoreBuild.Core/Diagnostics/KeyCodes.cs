@@ -31,6 +31,12 @@ public static class AttestationCodes
     /// <summary>The provenance's invocationId differs from the certificate's Run Invocation URI, 1.21 (D-06).</summary>
     public const string ProvenanceInvocationMismatch = "SSB3423";
 
-    /// <summary>Warning: the certificate has no build or source extensions, so nothing in the provenance was corroborated.</summary>
+    /// <summary>
+    /// Provenance consistency was required, but the certificate has no build or source extensions (e.g. an email
+    /// identity), so nothing the provenance claims can be corroborated (D-06).
+    /// </summary>
+    public const string ProvenanceNotCorroborated = "SSB3424";
+
+    /// <summary>Warning: uncorroborated provenance accepted because UnsafeAllowUncorroboratedProvenance was set.</summary>
     public const string ProvenanceUncorroborated = "SSB3560";
 }

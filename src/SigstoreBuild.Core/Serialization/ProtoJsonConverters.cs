@@ -5,11 +5,16 @@ using System.Text.Json.Serialization;
 
 namespace SigstoreBuild.Serialization;
 
-/// <summary>proto3 JSON int64: written as a string, read from a string or a number.</summary>
+/// <summary>proto3 JSON int64: written as a string, read from a string or a number; null is the default, 0.</summary>
 public sealed class ProtoInt64Converter : JsonConverter<long>
 {
     public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n))
         {
             return n;
@@ -29,6 +34,36 @@ public sealed class ProtoInt64Converter : JsonConverter<long>
 
     public override void Write(Utf8JsonWriter writer, long value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+}
+
+/// <summary>proto3 JSON uint32: written as a number, read from a number or a decimal string; null is the default, 0.</summary>
+public sealed class ProtoUInt32Converter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out var n) && n <= int.MaxValue)
+        {
+            return (int)n;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            ReadOnlySpan<byte> span = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+            if (Utf8Parser.TryParse(span, out uint value, out var consumed) && consumed == span.Length && span.Length > 0 && value <= int.MaxValue)
+            {
+                return (int)value;
+            }
+        }
+
+        throw new JsonException("Expected a uint32 (a number or decimal string).");
+    }
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }
 
 /// <summary>

@@ -64,7 +64,8 @@ internal static class ServiceSelector
             return services;
         }
 
-        switch (config?.Selector ?? "ANY")
+        // Absent (proto3: SERVICE_SELECTOR_UNDEFINED, the default) means ANY, as before.
+        switch (config?.Selector is null or "SERVICE_SELECTOR_UNDEFINED" ? "ANY" : config!.Selector)
         {
             case "ALL":
                 return services;
@@ -82,6 +83,8 @@ internal static class ServiceSelector
         }
     }
 
+    // protobuf-specs leaves a service's validFor optional: without one, or without a start, it is valid from the
+    // beginning (as sigstore-go reads it); an end still applies.
     private static bool IsValidAt(TimeRangeDocument? range, DateTimeOffset now) =>
-        range?.Start is { } start && start <= now && (range.End is null || now <= range.End.Value);
+        (range?.Start is not { } start || start <= now) && (range?.End is not { } end || now <= end);
 }

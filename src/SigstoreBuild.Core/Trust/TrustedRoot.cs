@@ -84,7 +84,8 @@ public readonly record struct TimeRange(DateTimeOffset Start, DateTimeOffset? En
 
     internal static TimeRange FromDocument(TimeRangeDocument? document, string what)
     {
-        // A window without a start is malformed, not "valid since forever" (conformance: trust-root-tlog-missing-validity-start).
+        // A log key's window without a start is malformed, not "valid since forever" (conformance:
+        // trust-root-tlog-missing-validity-start).
         if (document?.Start is not { } start)
         {
             throw new VerificationException(BundleCodes.MalformedTrustedRoot, $"A {what} in the trusted root has no validFor.start. Use a well-formed trusted_root.json.");
@@ -97,6 +98,15 @@ public readonly record struct TimeRange(DateTimeOffset Start, DateTimeOffset? En
 
         return new TimeRange(start, document.End);
     }
+
+    /// <summary>
+    /// A CA's or TSA's window, which protobuf-specs leaves optional: without one, or without a start, the authority is
+    /// valid from the beginning (as sigstore-go, sigstore-python and sigstore-js read it); an end still applies.
+    /// </summary>
+    internal static TimeRange FromOptionalDocument(TimeRangeDocument? document, string what) =>
+        document?.Start is null
+            ? FromDocument(new TimeRangeDocument { Start = DateTimeOffset.MinValue, End = document?.End }, what)
+            : FromDocument(document, what);
 }
 
 /// <summary>A certificate authority (Fulcio or TSA): its chain, leaf-most first and root last, and validity window.</summary>
@@ -138,7 +148,7 @@ public sealed class CertificateAuthority
             throw new VerificationException(BundleCodes.MalformedTrustedRoot, $"A {what} in the trusted root has an unreadable certificate: {ex.Message}", ex);
         }
 
-        return new CertificateAuthority(document.Uri, chain, TimeRange.FromDocument(document.ValidFor, what));
+        return new CertificateAuthority(document.Uri, chain, TimeRange.FromOptionalDocument(document.ValidFor, what));
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Serialization;
 
 namespace SigstoreBuild.Trust;
 
@@ -78,7 +79,10 @@ public sealed class SigningConfigDocument
 public sealed class ServiceDocument
 {
     public string? Url { get; set; }
+
+    [JsonConverter(typeof(ProtoUInt32Converter))]
     public int MajorApiVersion { get; set; }
+
     public TimeRangeDocument? ValidFor { get; set; }
     public string? Operator { get; set; }
 }
@@ -87,5 +91,7 @@ public sealed class ServiceConfigurationDocument
 {
     /// <summary><c>ALL</c>, <c>ANY</c> or <c>EXACT</c>.</summary>
     public string? Selector { get; set; }
+
+    [JsonConverter(typeof(ProtoUInt32Converter))]
     public int Count { get; set; }
 }

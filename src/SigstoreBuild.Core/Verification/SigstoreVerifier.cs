@@ -86,10 +86,7 @@ public sealed class SigstoreVerifier
             }
 
             var chain = material.Certificate is { } single ? [single.RawBytes!] : material.X509CertificateChain!.Certificates!.Select(c => c.RawBytes!).ToArray();
-            if (chain.Length > 1)
-            {
-                _authorities.CheckBundleChain(chain[1..]);
-            }
+            _authorities.CheckBundleChain(chain);
 
             leaf = GetLeafEvidence(chain[0]);
             key = leaf.Key;
@@ -136,9 +133,28 @@ public sealed class SigstoreVerifier
 
         // 3. Transparency log entries bound to this content; thresholds count distinct logs.
         var logEntries = new List<VerifiedLogEntry>();
+        var entryBodies = new List<byte[]>();
+        var duplicates = 0;
         foreach (var entry in material.TlogEntries ?? [])
         {
-            logEntries.Add(_verifyLogEntry(entry, content, _trust, bundle.MinorVersion));
+            var verified = _verifyLogEntry(entry, content, _trust, bundle.MinorVersion);
+
+            // The same entry twice (log, index and body) is one witness with one time; each copy was still verified,
+            // and what either copy proved (a SET, a checkpointed proof) stays.
+            var same = logEntries.FindIndex(e => e.Log == verified.Log && e.LogIndex == verified.LogIndex);
+            if (same >= 0 && entryBodies[same].AsSpan().SequenceEqual(entry.CanonicalizedBody))
+            {
+                logEntries[same] = logEntries[same] with
+                {
+                    IntegratedTime = logEntries[same].IntegratedTime ?? verified.IntegratedTime,
+                    InclusionProofVerified = logEntries[same].InclusionProofVerified || verified.InclusionProofVerified,
+                };
+                duplicates++;
+                continue;
+            }
+
+            logEntries.Add(verified);
+            entryBodies.Add(entry.CanonicalizedBody!);
         }
 
         var distinctLogs = logEntries.Select(e => e.Log).Distinct().Count();
@@ -164,7 +180,7 @@ public sealed class SigstoreVerifier
             }
         }
 
-        var verifiedTimestamps = VerifyTimestamps(material, signature);
+        var verifiedTimestamps = VerifyTimestamps(material, signature, ref duplicates);
         foreach (var timestamp in verifiedTimestamps)
         {
             times.Add(new VerifiedTime("timestamp-authority", timestamp.Authority.Uri ?? "timestamp authority", timestamp.Time));
@@ -247,7 +263,7 @@ public sealed class SigstoreVerifier
 
         if (policy.ProvenanceConsistency)
         {
-            CheckProvenance(parsedStatement, leaf, warnings);
+            CheckProvenance(parsedStatement, leaf, policy.UnsafeUncorroboratedProvenance, warnings);
         }
 
         return new VerificationResult
@@ -262,6 +278,7 @@ public sealed class SigstoreVerifier
             CertificateTransparencyLogs = ctLogs,
             Statement = statement,
             Warnings = warnings,
+            DuplicatesCountedOnce = duplicates,
         };
     }
 
@@ -418,16 +435,22 @@ public sealed class SigstoreVerifier
     }
 
     /// <summary>D-06: the predicate's claims must not contradict the certificate (only a certificate can corroborate them).</summary>
-    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, List<string> warnings)
+    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, bool allowUncorroborated, List<string> warnings)
     {
         if (statement is null || leaf is null)
         {
             throw new VerificationException(AttestationCodes.ProvenanceNotCheckable, "Provenance consistency was required, but the bundle is not an attestation signed with a Fulcio certificate, so its provenance cannot be compared with one.");
         }
 
+        // A check that compared nothing is no check: the caller asked for corroboration and got none.
         if (ProvenanceConsistency.Check(statement.PredicateType, statement.Predicate, leaf.Leaf.Extensions).Count == 0)
         {
-            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated.");
+            if (!allowUncorroborated)
+            {
+                throw new VerificationException(AttestationCodes.ProvenanceNotCorroborated, $"Provenance consistency was required, but the certificate of '{leaf.Leaf.SubjectAlternativeName.Value}' has no build or source extensions (1.9, 1.12, 1.13, 1.21), as with an email identity, so nothing the provenance claims can be corroborated. Trust a CI identity whose certificate has them, or accept this signer's provenance uncorroborated with the UnsafeAllowUncorroboratedProvenance option (CLI: --unsafe-allow-uncorroborated-provenance).");
+            }
+
+            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated; accepted because UnsafeAllowUncorroboratedProvenance is set.");
         }
     }
 
@@ -528,7 +551,7 @@ public sealed class SigstoreVerifier
     private static VerificationException SubjectMismatch(string digest) =>
         new(AttestationCodes.SubjectMismatch, $"No subject of the in-toto statement has digest {digest}. The attestation is not about this artifact.");
 
-    private List<VerifiedTimestamp> VerifyTimestamps(VerificationMaterial material, byte[] signature)
+    private List<VerifiedTimestamp> VerifyTimestamps(VerificationMaterial material, byte[] signature, ref int duplicates)
     {
         var result = new List<VerifiedTimestamp>();
         var seenTokens = new HashSet<string>(StringComparer.Ordinal);
@@ -537,6 +560,7 @@ public sealed class SigstoreVerifier
         {
             if (!seenTokens.Add(Convert.ToHexString(SHA256.HashData(token.SignedTimestamp!))))
             {
+                duplicates++;
                 continue; // the same token twice is one witness
             }
 

@@ -38,6 +38,8 @@ public sealed class VerificationPolicy
     /// <summary>DSSE bundles: the SLSA provenance must agree with the certificate's Fulcio extensions (D-06).</summary>
     public bool ProvenanceConsistency { get; private init; }
 
+    internal bool UnsafeUncorroboratedProvenance { get; private init; }
+
     /// <summary>Verify against these artifact bytes (digest computed by the verifier).</summary>
     public static VerificationPolicy ForArtifact(byte[] artifact)
     {
@@ -135,7 +137,15 @@ public sealed class VerificationPolicy
     /// DSSE bundles: require an SLSA v1 provenance whose builder id, source and invocation agree with the certificate's
     /// Build Signer URI, Source Repository URI/Digest/Ref and Run Invocation URI wherever the certificate has them (D-06).
     /// </summary>
+    /// <remarks>A certificate with none of those extensions (an email identity) corroborates nothing and fails (SSB3424).</remarks>
     public VerificationPolicy RequireProvenanceConsistency() => With(p => p.ProvenanceConsistency = true);
+
+    /// <summary>
+    /// UNSAFE: with <see cref="RequireProvenanceConsistency"/>, accept a certificate that corroborates nothing of the
+    /// provenance (no builder, source or invocation extension, e.g. an email identity) instead of failing with SSB3424.
+    /// The result then carries an SSB3560 warning.
+    /// </summary>
+    public VerificationPolicy UnsafeAllowUncorroboratedProvenance() => With(p => p.UnsafeUncorroboratedProvenance = true);
 
     /// <summary>
     /// UNSAFE: accept any certificate the trusted CA issued, whoever it names. Only for inspection tools; the result
@@ -164,6 +174,7 @@ public sealed class VerificationPolicy
             Key = builder.Key,
             PredicateType = builder.PredicateType,
             ProvenanceConsistency = builder.ProvenanceConsistency,
+            UnsafeUncorroboratedProvenance = builder.UnsafeUncorroboratedProvenance,
         };
     }
 
@@ -174,5 +185,6 @@ public sealed class VerificationPolicy
         public string? PredicateType { get; set; } = from.PredicateType;
         public bool UnsafeNoSigner { get; set; } = from.UnsafeNoSigner;
         public bool ProvenanceConsistency { get; set; } = from.ProvenanceConsistency;
+        public bool UnsafeUncorroboratedProvenance { get; set; } = from.UnsafeUncorroboratedProvenance;
     }
 }

@@ -33,6 +33,12 @@ public sealed class VerificationResult
     /// <summary>Warnings (<c>SSB35xx</c>), e.g. an Unsafe option was used.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>
+    /// Log entries and RFC 3161 tokens the bundle repeated: each was counted once, so <see cref="LogEntries"/> and
+    /// <see cref="VerifiedTimes"/> list distinct evidence only.
+    /// </summary>
+    public int DuplicatesCountedOnce { get; init; }
+
     public string ToJson(bool indented = true) =>
         JsonSerializer.Serialize(this, indented ? VerificationResultJsonContext.Indented.VerificationResult : VerificationResultJsonContext.Default.VerificationResult);
 }

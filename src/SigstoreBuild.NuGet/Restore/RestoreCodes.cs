@@ -73,6 +73,9 @@ public static class RestoreCodes
     /// <summary>Verification is off although a trust policy is configured.</summary>
     public const string UnsafeVerificationOff = "SSB5903";
 
+    /// <summary>A trusted identity accepts provenance its certificate does not corroborate (UnsafeAllowUncorroboratedProvenance).</summary>
+    public const string UnsafeUncorroboratedProvenance = "SSB5904";
+
     /// <summary>The audit-mode warning code of an error code.</summary>
     public static string ToAuditWarning(string errorCode)
     {

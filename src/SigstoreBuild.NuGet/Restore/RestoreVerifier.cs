@@ -106,6 +106,11 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
             Report(RestoreCodes.RegexWithoutRef, null, null, $"The SubjectRegex '{identity.SubjectRegex}' for '{identity.Packages}' names no ref ('@refs/...'), so a signature from any branch, tag or pull request of that workflow is trusted. Pin the ref in the regex, or use Subject with the exact SAN.", isWarning: true);
         }
 
+        foreach (var identity in options.Policy.Identities.Where(i => i.UnsafeAllowUncorroboratedProvenance))
+        {
+            Report(RestoreCodes.UnsafeUncorroboratedProvenance, null, null, $"The trusted identity '{identity}' sets UnsafeAllowUncorroboratedProvenance: a package it signs passes RequireProvenanceConsistency even when its certificate corroborates nothing of the provenance (e.g. an email identity). Remove it once the signer builds in CI.", isWarning: true);
+        }
+
         var lockFile = options.LockFilePath is null ? null : SigstoreLockFile.Load(options.LockFilePath);
         var cache = VerificationCache.Load(options.CacheFilePath);
         var usedDirectories = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);

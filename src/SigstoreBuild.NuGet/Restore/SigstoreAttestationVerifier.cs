@@ -12,7 +12,8 @@ namespace SigstoreBuild.NuGet.Restore;
 /// package policy accepts. With none (a package allowed unsigned that happens to carry a bundle) the certificate is checked
 /// cryptographically only, and the restore verifier then pins the signer through the lock (trust on first use).
 /// Identities with <see cref="TrustedIdentity.RequireProvenanceConsistency"/> also require the provenance to agree with the
-/// certificate: a signer that any such identity names must pass that check, even if another identity names it too.
+/// certificate: a signer that any such identity names must pass that check, even if another identity names it too
+/// (and one that sets <see cref="TrustedIdentity.UnsafeAllowUncorroboratedProvenance"/> only what that leaves of it).
 /// </summary>
 public sealed class SigstoreAttestationVerifier(SigstoreVerifier verifier, IReadOnlyList<TrustedIdentity> acceptable) : IAttestationVerifier
 {
@@ -23,30 +24,38 @@ public sealed class SigstoreAttestationVerifier(SigstoreVerifier verifier, IRead
         var forDigest = VerificationPolicy.ForDigest(digestAlgorithm, digest);
         if (acceptable.Count == 0)
         {
-            var anySigner = forDigest.UnsafeWithoutIdentity();
-            verifier.Verify(bundle, policy.RequireProvenanceConsistency ? anySigner.RequireProvenanceConsistency() : anySigner);
+            verifier.Verify(bundle, Provenance(forDigest.UnsafeWithoutIdentity(), policy.RequireProvenanceConsistency, policy.UnsafeAllowUncorroboratedProvenance));
             return Payload(bundle);
         }
 
-        var strict = acceptable.Where(i => policy.RequireProvenanceConsistency || i.RequireProvenanceConsistency).ToList();
-        var lax = acceptable.Where(i => !policy.RequireProvenanceConsistency && !i.RequireProvenanceConsistency).ToList();
-        if (strict.Count > 0)
+        // Strictest first: full provenance consistency, then consistency that allows an uncorroborating certificate, then
+        // none. A later group is tried only when no identity of the earlier one names the signer.
+        int Strictness(TrustedIdentity i) =>
+            !(policy.RequireProvenanceConsistency || i.RequireProvenanceConsistency) ? 2
+            : policy.UnsafeAllowUncorroboratedProvenance || i.UnsafeAllowUncorroboratedProvenance ? 1
+            : 0;
+        var groups = acceptable.GroupBy(Strictness).OrderBy(g => g.Key).ToList();
+        for (var i = 0; ; i++)
         {
+            var group = groups[i];
+            var check = forDigest.RequireIdentity([.. group.Select(ToCertificateIdentity)]);
             try
             {
-                // The verifier checks the identity before the provenance, so SSB342x here means a strict identity named the signer.
-                verifier.Verify(bundle, forDigest.RequireIdentity([.. strict.Select(ToCertificateIdentity)]).RequireProvenanceConsistency());
+                // The verifier checks the identity before the provenance, so SSB342x here means this group named the signer.
+                verifier.Verify(bundle, Provenance(check, group.Key < 2, group.Key == 1));
                 return Payload(bundle);
             }
-            catch (VerificationException ex) when (lax.Count > 0 && IsIdentityMismatch(ex.Code))
+            catch (VerificationException ex) when (i < groups.Count - 1 && IsIdentityMismatch(ex.Code))
             {
-                // Not one of the strict signers: a lax identity may still name it (verified again below, without the check).
+                // Not named by this group: a laxer identity may still name it.
             }
         }
-
-        verifier.Verify(bundle, forDigest.RequireIdentity([.. lax.Select(ToCertificateIdentity)]));
-        return Payload(bundle);
     }
+
+    private static VerificationPolicy Provenance(VerificationPolicy policy, bool required, bool allowUncorroborated) =>
+        !required ? policy
+        : allowUncorroborated ? policy.RequireProvenanceConsistency().UnsafeAllowUncorroboratedProvenance()
+        : policy.RequireProvenanceConsistency();
 
     private static bool IsIdentityMismatch(string code) => code is PolicyCodes.SubjectAlternativeNameMismatch or PolicyCodes.IssuerMismatch or PolicyCodes.ExtensionMismatch;
 

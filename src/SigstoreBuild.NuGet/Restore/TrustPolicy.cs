@@ -22,7 +22,8 @@ public sealed class TrustedIdentity
 {
     private readonly CertificateIdentity? _subjectPattern;
 
-    public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null, bool requireProvenanceConsistency = false)
+    public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null, bool requireProvenanceConsistency = false,
+        bool unsafeAllowUncorroboratedProvenance = false)
     {
         ArgumentNullException.ThrowIfNull(packages);
         Packages = packages;
@@ -54,6 +55,12 @@ public sealed class TrustedIdentity
 
         ExtensionPins = extensionPins ?? new Dictionary<string, string>();
         RequireProvenanceConsistency = requireProvenanceConsistency;
+        if (unsafeAllowUncorroboratedProvenance && !requireProvenanceConsistency)
+        {
+            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"The trusted identity for '{packages}' sets UnsafeAllowUncorroboratedProvenance without RequireProvenanceConsistency, which it only relaxes. Set both, or neither.");
+        }
+
+        UnsafeAllowUncorroboratedProvenance = unsafeAllowUncorroboratedProvenance;
     }
 
     public PackageIdPattern Packages { get; }
@@ -72,6 +79,12 @@ public sealed class TrustedIdentity
     /// with the certificate's Fulcio extensions (D-06); a contradiction fails with SSB342x.
     /// </summary>
     public bool RequireProvenanceConsistency { get; }
+
+    /// <summary>
+    /// UNSAFE, with <see cref="RequireProvenanceConsistency"/>: a certificate that corroborates nothing of the provenance
+    /// (e.g. an email identity) is accepted instead of failing (SSB3424); every verification run warns SSB5904.
+    /// </summary>
+    public bool UnsafeAllowUncorroboratedProvenance { get; }
 
     /// <summary>A regex that does not name a ref lets any branch or tag of a workflow sign (P-01, P-05).</summary>
     public bool IsRegexWithoutRef => SubjectRegex is not null && !SubjectRegex.Contains('@', StringComparison.Ordinal);
@@ -109,7 +122,7 @@ public sealed class TrustedIdentity
     }
 
     public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
-        + (RequireProvenanceConsistency ? ", provenance consistent" : "");
+        + (RequireProvenanceConsistency ? ", provenance consistent" : "") + (UnsafeAllowUncorroboratedProvenance ? " (uncorroborated allowed: unsafe)" : "");
 
     internal void AppendCanonical(StringBuilder builder)
     {
@@ -123,6 +136,11 @@ public sealed class TrustedIdentity
         {
             // Part of the cache key: turning the check on re-verifies packages verified without it.
             builder.Append("|provenance-consistency");
+        }
+
+        if (UnsafeAllowUncorroboratedProvenance)
+        {
+            builder.Append("|unsafe-uncorroborated-provenance");
         }
 
         builder.Append('\n');

@@ -15,7 +15,7 @@ public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, stri
 /// </summary>
 public static class TrustPolicyReader
 {
-    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency" };
+    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency", "UnsafeAllowUncorroboratedProvenance" };
 
     public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
     {
@@ -33,12 +33,12 @@ public static class TrustPolicyReader
                 }
 
                 var extension = SignerExtensions.Find(name)
-                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex, RequireProvenanceConsistency or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
+                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex, RequireProvenanceConsistency, UnsafeAllowUncorroboratedProvenance or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
                 pins[extension.Oid] = value.Trim();
             }
 
             return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins,
-                ParseFlag(item, "RequireProvenanceConsistency"));
+                ParseFlag(item, "RequireProvenanceConsistency"), ParseFlag(item, "UnsafeAllowUncorroboratedProvenance"));
         }).ToList();
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
@@ -47,7 +47,7 @@ public static class TrustPolicyReader
 
     /// <summary>
     /// The JSON policy file: <c>{"mode": "...", "trustedIdentities": [{"packages": "Contoso.*", "issuer": "...",
-    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true}], "unsignedAllowed": ["..."],
+    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": false}], "unsignedAllowed": ["..."],
     /// "suppress": [{"code": "SSB5103", "package": "..."}]}</c>. Unknown properties are errors, so typos never loosen it.
     /// </summary>
     public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)

@@ -19,5 +19,11 @@ public sealed record PackageVerificationPolicy
     /// </summary>
     public bool RequireProvenanceConsistency { get; init; }
 
+    /// <summary>
+    /// UNSAFE, with <see cref="RequireProvenanceConsistency"/>: accept a certificate that corroborates nothing of the
+    /// provenance (e.g. an email identity) with an SSB3560 warning, instead of failing with SSB3424.
+    /// </summary>
+    public bool UnsafeAllowUncorroboratedProvenance { get; init; }
+
     public Archives.ArchiveLimits Limits { get; init; } = Archives.ArchiveLimits.Default;
 }

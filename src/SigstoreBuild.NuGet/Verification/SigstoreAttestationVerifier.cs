@@ -31,6 +31,7 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
         ArgumentNullException.ThrowIfNull(policy);
         var verification = VerificationPolicy.ForDigest(digestAlgorithm, digest).RequireIdentity(_identities);
         verification = policy.RequireProvenanceConsistency ? verification.RequireProvenanceConsistency() : verification;
+        verification = policy.UnsafeAllowUncorroboratedProvenance ? verification.UnsafeAllowUncorroboratedProvenance() : verification;
         LastResult = _verifier.Verify(bundle, verification);
         return bundle.DsseEnvelope?.Payload ?? throw new InvalidOperationException("A verified DSSE bundle has a payload.");
     }

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace SigstoreBuild.Cli.Tests.Infrastructure;
 
-/// <summary>Runs tests/interop/verify.mjs: sigstore-js, the reference JavaScript client, verifying one of our bundles.</summary>
+/// <summary>
+/// Runs sigstore-js, the reference JavaScript client: tests/interop/verify.mjs verifies one of our bundles, sign.mjs signs
+/// bundles for our verifier.
+/// </summary>
 internal static class SigstoreJs
 {
     public static string InteropDirectory => Path.Combine(SharedAssets.RepoRoot, "tests", "interop");
@@ -22,18 +25,41 @@ internal static class SigstoreJs
         }
     }
 
-    public static async Task<(int ExitCode, string Output)> VerifyAsync(string bundle, string trustedRoot, string identity, string issuer, string subject)
+    public static Task<(int ExitCode, string Output)> VerifyAsync(string bundle, string trustedRoot, string identity, string issuer, string subject)
     {
         RequireInstalled();
+        return RunAsync(null, "verify.mjs", "--bundle", bundle, "--trusted-root", trustedRoot, "--identity", identity, "--issuer", issuer, subject);
+    }
+
+    /// <summary>
+    /// sigstore-js signs <paramref name="artifact"/> through <paramref name="signingConfig"/>: a message signature
+    /// (the first returned path, logged first) and an in-toto attestation about the artifact, written as sigstore-js
+    /// serializes them.
+    /// </summary>
+    public static async Task<(string MessageBundle, string DsseBundle)> SignAsync(string signingConfig, string identityToken, string outputDirectory, string artifact)
+    {
+        RequireInstalled("sign");
+        var (exitCode, output) = await RunAsync(identityToken, "sign.mjs", "--signing-config", signingConfig, "--out", outputDirectory, artifact).ConfigureAwait(false);
+        Assert.AreEqual(0, exitCode, "sigstore-js could not sign: " + output);
+        return (Path.Combine(outputDirectory, "message.sigstore.json"), Path.Combine(outputDirectory, "dsse.sigstore.json"));
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string? identityToken, params string[] arguments)
+    {
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = InteropDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "verify.mjs", "--bundle", bundle, "--trusted-root", trustedRoot, "--identity", identity, "--issuer", issuer, subject })
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (identityToken is not null)
+        {
+            start.Environment["SIGSTORE_ID_TOKEN"] = identityToken; // not on the command line, where other processes see it
         }
 
         using var process = Process.Start(start)!;

@@ -123,6 +123,24 @@ public sealed class MockServicesTests
         Assert.AreEqual(1, changed.ExitCode, "An artifact that is no subject of the statement must be rejected: " + changed);
     }
 
+    [TestMethod]
+    public async Task SigstoreJsSignatures_FromTheMockServices_VerifyWithOurVerifier()
+    {
+        SigstoreJs.RequireInstalled("mock");
+        var dir = NewDirectory();
+        var artifact = Write(dir, "artifact.txt", "signed by sigstore-js against @sigstore/mock");
+        var (message, dsse) = await SigstoreJs.SignAsync(s_signingConfig, MintToken(), dir, artifact);
+
+        // The mock proves every entry as the only leaf of a tree: proof index 0 and no hashes, both omitted.
+        foreach (var bundle in new[] { message, dsse })
+        {
+            var proof = SigstoreJsSignedBundlesTests.TlogEntry(bundle).GetProperty("inclusionProof");
+            Assert.IsFalse(proof.TryGetProperty("logIndex", out _) || proof.TryGetProperty("hashes", out _), "sigstore-js omits the defaults");
+            await AssertBothVerifiersAcceptAsync(bundle, artifact);
+            await AssertBothVerifiersRejectAsync(bundle, artifact, Subject + "/mallory", "another identity");
+        }
+    }
+
     private static async Task AssertBothVerifiersAcceptAsync(string bundle, string artifact)
     {
         var ours = await CliRunner.RunAsync("verify-bundle", "--bundle", bundle, "--certificate-identity", Subject,

@@ -168,13 +168,33 @@ public sealed class ProvenanceCommandTests
     }
 
     [TestMethod]
-    public async Task EmailSignedProvenance_PassesTheCheck_WithAnUncorroboratedWarning()
+    public async Task EmailSignedProvenance_FailsTheCheck_UnlessUnsafeAllowed_ThenWarned()
     {
+        // An email certificate has no builder, source or invocation extension: nothing the provenance claims is corroborated.
         const string email = "dev@example.com";
         var (artifact, bundle) = await SignAsync(Predicate(), s_sigstore.MintToken(email));
-        var verify = await VerifyAsync(artifact, bundle, email, "--provenance-consistency");
-        Assert.AreEqual(0, verify.ExitCode, verify.ToString());
-        StringAssert.Contains(verify.Error, "warning SSB3560");
+        Assert.AreEqual(0, (await VerifyAsync(artifact, bundle, email)).ExitCode, "the signature alone verifies");
+
+        var strict = await VerifyAsync(artifact, bundle, email, "--provenance-consistency");
+        Assert.AreEqual(1, strict.ExitCode, strict.ToString());
+        StringAssert.StartsWith(strict.Error, "error SSB3424: ");
+        StringAssert.Contains(strict.Error, "--unsafe-allow-uncorroborated-provenance");
+
+        var allowed = await VerifyAsync(artifact, bundle, email, "--provenance-consistency", "--unsafe-allow-uncorroborated-provenance");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.ToString());
+        StringAssert.Contains(allowed.Error, "warning SSB3560");
+        StringAssert.Contains(allowed.Error, "UnsafeAllowUncorroboratedProvenance");
+    }
+
+    [TestMethod]
+    [DataRow("verify")]
+    [DataRow("verify-package")]
+    public async Task UnsafeAllowUncorroboratedProvenance_WithoutTheCheck_IsAUsageError(string command)
+    {
+        var run = await CliRunner.RunAsync(command, Path.Combine(s_root, "missing.nupkg"), "--certificate-identity", Workflow,
+            "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--unsafe-allow-uncorroborated-provenance");
+        Assert.AreEqual(2, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Error, "--unsafe-allow-uncorroborated-provenance only relaxes --provenance-consistency");
     }
 
     [TestMethod]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using SigstoreBuild.Cli.Tests.Infrastructure;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Faults;
@@ -133,6 +134,35 @@ public sealed class SignCommandTests
         Assert.DoesNotContain(sentinel.Split('.')[1], run.Output + run.Error, "Not even the token's claims segment.");
         Assert.IsFalse(File.Exists(bundle), "No bundle after a failure.");
         Assert.HasCount(1, Directory.GetFiles(dir), "No temporary files left behind.");
+    }
+
+    [TestMethod]
+    public async Task Verify_ABundleRepeatingItsLogEntryAndTimestamp_CountsEachOnceInTheOkLine()
+    {
+        var dir = NewDirectory();
+        var artifact = Write(dir, "artifact.txt", "evidence counted once");
+        var bundle = Path.Combine(dir, "artifact.txt.sigstore.json");
+        var sign = await CliRunner.RunAsync("sign-bundle", "--identity-token", s_sigstore.MintToken(Email), "--bundle", bundle,
+            "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath, artifact);
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+        string[] verify = ["verify", artifact, "--bundle", bundle, "--certificate-identity", Email, "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath];
+        var once = await CliRunner.RunAsync(verify);
+        StringAssert.Contains(once.Output, "; 1 distinct log entry, 2 distinct verified times" + Environment.NewLine, once.ToString());
+
+        var json = JsonNode.Parse(File.ReadAllText(bundle))!;
+        var entries = json["verificationMaterial"]!["tlogEntries"]!.AsArray();
+        entries.Add(entries[0]!.DeepClone());
+        var tokens = json["verificationMaterial"]!["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        tokens.Add(tokens[0]!.DeepClone());
+        File.WriteAllText(bundle, json.ToJsonString());
+
+        var twice = await CliRunner.RunAsync(verify);
+        Assert.AreEqual(0, twice.ExitCode, twice.ToString());
+        StringAssert.Contains(twice.Output, "; 1 distinct log entry, 2 distinct verified times (2 repeated in the bundle, counted once)", twice.ToString());
+        var conformance = await CliRunner.RunAsync("verify-bundle", "--bundle", bundle, "--certificate-identity", Email,
+            "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath, artifact);
+        StringAssert.Contains(conformance.Error, "OK: signed by " + Email, conformance.ToString());
+        StringAssert.Contains(conformance.Error, "1 distinct log entry, 2 distinct verified times (2 repeated", conformance.ToString());
     }
 
     private string NewDirectory() => Directory.CreateDirectory(Path.Combine(s_root, TestContext.TestName + "-" + Guid.NewGuid().ToString("N")[..6])).FullName;

@@ -448,4 +448,28 @@ public sealed class ServiceSelectorTests
         var ex = Assert.ThrowsExactly<SigstoreException>(() => SigstoreBuild.Signing.ServiceSelector.Select(Config([Svc("https://a.example", 1, 10, 5)]), DateTimeOffset.UtcNow));
         Assert.AreEqual(SigningCodes.NoService, ex.Code);
     }
+
+    [TestMethod]
+    public void SigningConfig_InProto3Json_ServicesWithoutValidForOrStart_DefaultsRead()
+    {
+        // The local instance's signing_config.json, rewritten as other writers may: no validFor (or no start), uint32s as
+        // strings, an explicit default selector. protobuf-specs leaves validFor optional; sigstore-go reads it so.
+        var json = SigstoreBuild.LocalStack.Trust.TrustDocuments.SigningConfig("https://sigstore.example", DateTimeOffset.UtcNow.AddDays(-1), 1);
+        json["caUrls"]![0]!.AsObject().Remove("validFor");
+        json["rekorTlogUrls"]![0]!["validFor"] = new JsonObject { ["end"] = SigstoreBuild.LocalStack.Trust.TrustDocuments.Timestamp(DateTimeOffset.UtcNow.AddDays(1)) };
+        json["rekorTlogUrls"]![0]!["majorApiVersion"] = "1";
+        json["tsaUrls"]![0]!["validFor"] = null;
+        json["rekorTlogConfig"] = new JsonObject { ["selector"] = "SERVICE_SELECTOR_UNDEFINED", ["count"] = null };
+        var config = TrustDocumentSerializer.ParseSigningConfig(Encoding.UTF8.GetBytes(json.ToJsonString()));
+
+        var selected = SigstoreBuild.Signing.ServiceSelector.Select(config, DateTimeOffset.UtcNow);
+        Assert.AreEqual("https://sigstore.example/", selected.CertificateAuthority.AbsoluteUri);
+        Assert.AreEqual(1, selected.TransparencyLogs.Single().MajorApiVersion);
+        Assert.HasCount(1, selected.TimestampAuthorities);
+
+        // An end still applies.
+        json["rekorTlogUrls"]![0]!["validFor"] = new JsonObject { ["end"] = SigstoreBuild.LocalStack.Trust.TrustDocuments.Timestamp(DateTimeOffset.UtcNow.AddDays(-1)) };
+        var ended = TrustDocumentSerializer.ParseSigningConfig(Encoding.UTF8.GetBytes(json.ToJsonString()));
+        Assert.AreEqual(SigningCodes.NoService, Assert.ThrowsExactly<SigstoreException>(() => SigstoreBuild.Signing.ServiceSelector.Select(ended, DateTimeOffset.UtcNow)).Code);
+    }
 }

@@ -33,9 +33,31 @@ public sealed class CertificateThreatTests
     public void C01_BundleChainWithAttackerIntermediate_Rejected()
     {
         var (_, attackerIntermediate, _) = RogueCa();
-        Expect.TwinVerifies_BrokenRejected(Sigstore.Sign(new BundleSpec { Version = 2 }),
+        var twin = Sigstore.Sign(new BundleSpec { Version = 2 });
+        Expect.TwinVerifies_BrokenRejected(twin,
             b => b.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(attackerIntermediate.RawData) }),
             CertificateCodes.UntrustedChainCertificate);
+        var broken = twin.Clone();
+        broken.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(attackerIntermediate.RawData) });
+        StringAssert.Contains(Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(broken.Parse(), broken.Policy())).Message,
+            "a CA certificate that is not in the trusted root");
+    }
+
+    // Neither is a CA certificate, and the message says what it is (it used to call a repeated leaf a CA certificate).
+    [TestMethod]
+    [DataRow(true, "repeats the signing certificate (at position 1)")]
+    [DataRow(false, "at position 1, a certificate that is not a CA certificate")]
+    public void C01_BundleChainWithALeafAfterTheLeaf_Rejected_AndNamedSo(bool sameLeaf, string message)
+    {
+        var twin = Sigstore.Sign(new BundleSpec { Version = 2 });
+        var other = sameLeaf ? twin.Signer.Leaf : Sigstore.NewSigner().Leaf;
+        var broken = twin.Clone();
+        broken.Material["x509CertificateChain"]!["certificates"]!.AsArray().Add(new JsonObject { ["rawBytes"] = TestSigstore.B64(other) });
+        Expect.Verifies(twin);
+        var ex = Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(broken.Parse(), broken.Policy()));
+        Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
+        StringAssert.Contains(ex.Message, message);
+        Assert.DoesNotContain("CA certificate that is not in the trusted root", ex.Message);
     }
 
     [TestMethod]
@@ -147,12 +169,11 @@ public sealed class CertificateThreatTests
         Expect.Rejects(TimestampCodes.OutsideAuthorityValidity, bundle, verifier: Verifier(ValidFor("timestampAuthorities", null, DateTimeOffset.UtcNow.AddHours(-1))));
     }
 
+    // Log keys only (conformance: trust-root-tlog-missing-validity-start); a CA's window is optional, see below.
     [TestMethod]
     [DataRow("tlogs")]
     [DataRow("ctlogs")]
-    [DataRow("certificateAuthorities")]
-    [DataRow("timestampAuthorities")]
-    public void C03_ValidForWithoutStart_MalformedTrustedRoot(string array)
+    public void C03_LogKeyValidForWithoutStart_MalformedTrustedRoot(string array)
     {
         Sigstore.EditedTrust(ValidFor(array, DateTimeOffset.UtcNow.AddDays(-2), null));
         Expect.Rejects(BundleCodes.MalformedTrustedRoot, () => Sigstore.EditedTrust(json =>
@@ -162,6 +183,42 @@ public sealed class CertificateThreatTests
                 ValidForNode(item!.AsObject(), array).Remove("start");
             }
         }));
+    }
+
+    // protobuf-specs leaves a CA's validFor optional, and sigstore-go, -python and -js read a CA or TSA without one (or
+    // without its start) as valid from the beginning; an end, when given, still applies.
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void C03_AuthoritiesWithoutValidForOrStart_ValidFromTheBeginning_EndStillApplies(bool keepEnd)
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Rekor = Rekor.V2 });
+        Action<JsonObject> Window(DateTimeOffset caEnd, DateTimeOffset tsaEnd) => json =>
+        {
+            foreach (var (array, end) in new[] { ("certificateAuthorities", caEnd), ("timestampAuthorities", tsaEnd) })
+            {
+                foreach (var item in json[array]!.AsArray())
+                {
+                    if (keepEnd)
+                    {
+                        item!["validFor"] = new JsonObject { ["end"] = TrustDocuments.Timestamp(end) };
+                    }
+                    else
+                    {
+                        item!.AsObject().Remove("validFor");
+                    }
+                }
+            }
+        };
+
+        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var earlier = DateTimeOffset.UtcNow.AddHours(-1);
+        Expect.Verifies(bundle, verifier: Verifier(Window(later, later)));
+        if (keepEnd)
+        {
+            Expect.Rejects(CertificateCodes.AuthorityNotValidAtTime, bundle, verifier: Verifier(Window(earlier, later)));
+            Expect.Rejects(TimestampCodes.OutsideAuthorityValidity, bundle, verifier: Verifier(Window(later, earlier)));
+        }
     }
 
     // ---- C-04: SCTs ----

@@ -138,6 +138,9 @@ internal sealed class TestSigstore : IDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 
+    /// <summary>A new instance whose logs are empty (its first entry has index 0); the caller disposes it.</summary>
+    public static TestSigstore Fresh(string baseUrl = "https://fresh-sigstore.test") => new(baseUrl);
+
     /// <summary>The instance every test signs with (one per test run: key generation is the slow part).</summary>
     public static TestSigstore Shared => SharedInstance.Value;
 

@@ -87,7 +87,8 @@ public sealed class TlogThreatTests
         Sigstore.Sign();
         var twin = Sigstore.Sign();
         Expect.TwinVerifies_BrokenRejected(twin, b => b.Entry["inclusionProof"]!["hashes"] = new JsonArray(), TlogCodes.InvalidInclusionProof);
-        Expect.TwinVerifies_BrokenRejected(twin, b => b.Entry["inclusionProof"]!.AsObject().Remove("hashes"), BundleCodes.InvalidTlogEntry);
+        // Omitted hashes are the empty list (proto3 JSON), not a proof that needs none (see Proto3JsonTests).
+        Expect.TwinVerifies_BrokenRejected(twin, b => b.Entry["inclusionProof"]!.AsObject().Remove("hashes"), TlogCodes.InvalidInclusionProof);
     }
 
     [TestMethod]
@@ -244,9 +245,14 @@ public sealed class TlogThreatTests
         Expect.TwinVerifies_BrokenRejected(setOnly, b => b.Entry.Remove("inclusionPromise"), BundleCodes.InvalidTlogEntry);
     }
 
+    // v0.1 too, where the entry keeps its valid SET: an inclusion proof whose root hash the log never signed proves nothing.
     [TestMethod]
-    public void T04_ProofWithoutCheckpoint_Rejected() => Expect.TwinVerifies_BrokenRejected(
-        Sigstore.Sign(new BundleSpec { Version = 2 }), b => b.Entry["inclusionProof"]!.AsObject().Remove("checkpoint"), BundleCodes.InvalidTlogEntry);
+    [DataRow(1, Rekor.V1)]
+    [DataRow(2, Rekor.V1)]
+    [DataRow(3, Rekor.V1)]
+    [DataRow(3, Rekor.V2)]
+    public void T04_ProofWithoutCheckpoint_Rejected(int version, Rekor rekor) => Expect.TwinVerifies_BrokenRejected(
+        Sigstore.Sign(new BundleSpec { Version = version, Rekor = rekor }), b => b.Entry["inclusionProof"]!.AsObject().Remove("checkpoint"), BundleCodes.InvalidTlogEntry);
 
     // ---- T-05: SET and integrated time ----
 
@@ -343,6 +349,23 @@ public sealed class TlogThreatTests
         var v2Entry = Sigstore.LogV2(TestSigstore.HashedRekordV2(SHA256.HashData(twoLogs.Artifact), twoLogs.Signature, twoLogs.Signer));
         twoLogs.TlogEntries.Add(v2Entry);
         Expect.TwinVerifies_BrokenRejected(twoLogs, b => b.TlogEntries[1] = b.Entry.DeepClone(), PolicyCodes.TlogThresholdNotMet, verifier: threshold2);
+    }
+
+    [TestMethod]
+    public void T08_RepeatedEntryAndToken_ListedOnce_WhatEitherCopyProvedKept()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Timestamps = 1 });
+        var copy = bundle.Entry.DeepClone().AsObject();
+        bundle.TlogEntries.Insert(0, copy);
+        copy.Remove("inclusionPromise"); // v0.3: the copy logs the entry by its proof alone; the SET of the other copy still counts
+        var tokens = bundle.Material["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        tokens.Add(tokens[0]!.DeepClone());
+
+        var result = Expect.Verifies(bundle);
+        Assert.HasCount(1, result.LogEntries);
+        Assert.IsNotNull(result.LogEntries[0].IntegratedTime);
+        Assert.HasCount(2, result.VerifiedTimes); // the SET's time and the TSA's, once each
+        Assert.AreEqual(2, result.DuplicatesCountedOnce);
     }
 
     [TestMethod]

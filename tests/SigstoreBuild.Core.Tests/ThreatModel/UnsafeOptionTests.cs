@@ -150,4 +150,27 @@ public sealed class UnsafeOptionTests
         forged.Json["messageSignature"]!["signature"] = TestSigstore.B64(Sigstore.NewSigner().Key.SignData(forged.Artifact, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
         Expect.Rejects(KeyCodes.InvalidSignature, forged, verifier: Sigstore.Verifier(Both));
     }
+
+    // ---- UnsafeAllowUncorroboratedProvenance ----
+
+    [TestMethod]
+    public void UncorroboratedProvenance_Refused_UnlessUnsafeAllowed_ThenWarned()
+    {
+        // SLSA provenance signed by an email identity: its certificate has no build or source extension to compare.
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = VerifierCheckTests.Provenance(TestSigstore.DefaultArtifact) });
+        var required = bundle.Policy().RequireProvenanceConsistency();
+
+        Assert.IsEmpty(Expect.Verifies(bundle).Warnings, "without the check the signature alone decides");
+        Expect.Rejects(AttestationCodes.ProvenanceNotCorroborated, bundle, required);
+
+        var result = Expect.Verifies(bundle, required.UnsafeAllowUncorroboratedProvenance());
+        var warning = Assert.ContainsSingle(result.Warnings);
+        StringAssert.StartsWith(warning, AttestationCodes.ProvenanceUncorroborated + ":");
+        StringAssert.Contains(warning, nameof(VerificationPolicy.UnsafeAllowUncorroboratedProvenance));
+
+        // The opt-out relaxes only the corroboration: a statement that is no SLSA provenance still fails.
+        Assert.IsEmpty(Expect.Verifies(bundle, bundle.Policy().UnsafeAllowUncorroboratedProvenance()).Warnings, "not relied on without the check");
+        var other = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = TestSigstore.Statement(TestSigstore.DefaultArtifact, "https://example.test/other/v1") });
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, other, other.Policy().RequireProvenanceConsistency().UnsafeAllowUncorroboratedProvenance());
+    }
 }

@@ -52,22 +52,13 @@ public sealed class VerifierCheckTests
 
     // ---- D-06: provenance consistency needs an attestation signed with a certificate ----
 
-    private static byte[] Provenance(byte[] artifact) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    internal static byte[] Provenance(byte[] artifact) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
     {
         ["_type"] = "https://in-toto.io/Statement/v1",
         ["subject"] = new JsonArray(new JsonObject { ["name"] = "artifact", ["digest"] = new JsonObject { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(artifact)) } }),
         ["predicateType"] = ProvenanceConsistency.SlsaProvenanceV1,
         ["predicate"] = new JsonObject { ["runDetails"] = new JsonObject { ["builder"] = new JsonObject { ["id"] = "https://example.test/builder" } } },
     }.ToJsonString());
-
-    [TestMethod]
-    public void ProvenanceConsistency_CertificateAttestation_VerifiesWithUncorroboratedWarning()
-    {
-        // An email identity has no build extensions: nothing contradicts, nothing corroborates.
-        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
-        var result = Expect.Verifies(bundle, bundle.Policy().RequireProvenanceConsistency());
-        Assert.IsTrue(result.Warnings.Any(w => w.StartsWith(AttestationCodes.ProvenanceUncorroborated, StringComparison.Ordinal)), string.Join("; ", result.Warnings));
-    }
 
     [TestMethod]
     public void ProvenanceConsistency_MessageSignature_NotCheckable()

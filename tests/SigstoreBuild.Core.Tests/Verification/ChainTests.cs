@@ -61,19 +61,19 @@ public sealed class ChainTests
     [TestMethod]
     public void BundleChainWithRoot_Rejected()
     {
-        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.Intermediate.RawData, Pki.Root.RawData]));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.NewLeaf().Issue(), Pki.Intermediate.RawData, Pki.Root.RawData]));
         Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
     }
 
     [TestMethod]
     public void BundleChainWithUnknownIntermediate_Rejected()
     {
-        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([new TestPki().Intermediate.RawData]));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.NewLeaf().Issue(), new TestPki().Intermediate.RawData]));
         Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
     }
 
     [TestMethod]
-    public void BundleChainWithTrustedIntermediate_Accepted() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.Intermediate.RawData]);
+    public void BundleChainWithTrustedIntermediate_Accepted() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.NewLeaf().Issue(), Pki.Intermediate.RawData]);
 
     [TestMethod]
     public void TrustedCaThatIsNotACa_IsUnusable()
@@ -148,9 +148,14 @@ public sealed class ChainTests
     [TestMethod]
     public void ConformanceBundleWithRootCert_Rejected()
     {
+        // Read as JSON: the whole bundle is refused earlier, for its v0.1 inclusion proof without checkpoint (SSB3005).
         var c = SharedConformance.Case("bundle-with-root-cert_fail");
-        var chain = SharedConformance.Bundle(c).VerificationMaterial!.X509CertificateChain!.Certificates!.Select(x => x.RawBytes!).ToArray();
-        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(SharedConformance.Trust(c)).CheckBundleChain(chain[1..]));
+        var path = Path.Combine(SharedConformance.Directory, c.GetProperty("bundle").GetString()!);
+        Assert.AreEqual(BundleCodes.InvalidTlogEntry, Assert.ThrowsExactly<VerificationException>(() => SigstoreBuild.Bundles.BundleSerializer.Load(path)).Code);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        var chain = json.RootElement.GetProperty("verificationMaterial").GetProperty("x509CertificateChain").GetProperty("certificates")
+            .EnumerateArray().Select(x => x.GetProperty("rawBytes").GetBytesFromBase64()).ToArray();
+        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(SharedConformance.Trust(c)).CheckBundleChain(chain));
         Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
     }
 }

@@ -5,6 +5,8 @@ namespace SigstoreBuild.Verification.Certificates;
 /// <summary>Decoders for the RFC 5280 extensions the profile checks rely on.</summary>
 internal static class CertificateProfile
 {
+    public const string BasicConstraintsOid = "2.5.29.19";
+
     public const int DigitalSignature = 0x80;
     public const int KeyCertSign = 0x04;
 

@@ -35,22 +35,43 @@ internal sealed class FulcioAuthorities
 
     /// <summary>
     /// Certificates a bundle's x509CertificateChain carries after the leaf are ignored for path building, but they must
-    /// not try to introduce trust: a self-signed root or a certificate the trusted root does not list is rejected.
+    /// not try to introduce trust: only CA certificates the trusted root lists may follow the leaf, never a root.
     /// </summary>
-    public void CheckBundleChain(IReadOnlyList<byte[]> chainAfterLeaf)
+    public void CheckBundleChain(IReadOnlyList<byte[]> chain)
     {
-        foreach (var der in chainAfterLeaf)
+        for (var i = 1; i < chain.Count; i++)
         {
+            var der = chain[i];
             var certificate = ParsedCertificate.Parse(der);
             if (certificate.IsSelfIssued)
             {
                 throw new VerificationException(CertificateCodes.UntrustedChainCertificate, "The bundle's certificate chain contains a self-signed root. Roots come only from the trusted root; regenerate the bundle without it.");
             }
 
-            if (!_trustedCertificates.Contains(Convert.ToHexString(der)))
+            if (_trustedCertificates.Contains(Convert.ToHexString(der)))
             {
-                throw new VerificationException(CertificateCodes.UntrustedChainCertificate, "The bundle's certificate chain contains a CA certificate that is not in the trusted root. Use the trusted root of the instance that issued the certificate.");
+                continue;
             }
+
+            // Name what is there: a repeated leaf or another end-entity certificate is no CA certificate.
+            throw new VerificationException(CertificateCodes.UntrustedChainCertificate,
+                der.AsSpan().SequenceEqual(chain[0])
+                    ? $"The bundle's certificate chain repeats the signing certificate (at position {i}). After the signing certificate the chain may hold only CA certificates of the trusted root; regenerate the bundle with the signing certificate once."
+                    : IsCertificateAuthority(certificate)
+                        ? "The bundle's certificate chain contains a CA certificate that is not in the trusted root. Use the trusted root of the instance that issued the certificate."
+                        : $"The bundle's certificate chain contains, at position {i}, a certificate that is not a CA certificate. After the signing certificate the chain may hold only CA certificates of the trusted root; regenerate the bundle.");
+        }
+    }
+
+    private static bool IsCertificateAuthority(ParsedCertificate certificate)
+    {
+        try
+        {
+            return certificate.FindExtension(CertificateProfile.BasicConstraintsOid) is { } bc && CertificateProfile.ReadBasicConstraints(bc.Value).IsCa;
+        }
+        catch (AsnContentException)
+        {
+            return false; // only chooses the message; the certificate is refused either way
         }
     }
 
@@ -214,7 +235,7 @@ internal sealed class FulcioAuthorities
                     }
                 }
 
-                if (certificate.FindExtension("2.5.29.19") is not { } bc || CertificateProfile.ReadBasicConstraints(bc.Value) is not { IsCa: true } constraints)
+                if (certificate.FindExtension(CertificateProfile.BasicConstraintsOid) is not { } bc || CertificateProfile.ReadBasicConstraints(bc.Value) is not { IsCa: true } constraints)
                 {
                     return $"certificate {i} of the CA chain is not a CA (basicConstraints cA is not true).";
                 }

@@ -12,7 +12,7 @@ internal sealed class FulcioLeaf
 {
     private const string KeyUsageOid = "2.5.29.15";
     private const string SubjectAltNameOid = "2.5.29.17";
-    private const string BasicConstraintsOid = "2.5.29.19";
+    private const string BasicConstraintsOid = CertificateProfile.BasicConstraintsOid;
     private const string ExtendedKeyUsageOid = "2.5.29.37";
     private const string CodeSigningOid = "1.3.6.1.5.5.7.3.3";
 

@@ -59,7 +59,8 @@ internal static class TransparencyLogVerifier
         var proofVerified = false;
         if (entry.InclusionProof is { } proof)
         {
-            proofVerified = VerifyInclusionProof(proof, log, body, rekorV2, bundleMinorVersion);
+            VerifyInclusionProof(proof, log, body, rekorV2);
+            proofVerified = true;
         }
         else if (bundleMinorVersion >= 2 || rekorV2)
         {
@@ -91,26 +92,22 @@ internal static class TransparencyLogVerifier
         }
     }
 
-    private static bool VerifyInclusionProof(InclusionProof proof, TransparencyLog log, byte[] body, bool rekorV2, int bundleMinorVersion)
+    private static void VerifyInclusionProof(InclusionProof proof, TransparencyLog log, byte[] body, bool rekorV2)
     {
-        if (proof.RootHash is not { Length: MerkleProof.HashSize } rootHash || proof.Hashes is null
-            || !MerkleProof.VerifyInclusion(proof.LogIndex, proof.TreeSize, MerkleProof.HashLeaf(body), proof.Hashes, rootHash))
+        // No hashes (absent in proto3 JSON) is the proof for a one-leaf tree.
+        if (proof.RootHash is not { Length: MerkleProof.HashSize } rootHash
+            || !MerkleProof.VerifyInclusion(proof.LogIndex, proof.TreeSize, MerkleProof.HashLeaf(body), proof.Hashes ?? [], rootHash))
         {
             throw new VerificationException(TlogCodes.InvalidInclusionProof,
                 $"The inclusion proof for index {proof.LogIndex} in a tree of size {proof.TreeSize} does not lead to its root hash. The proof or the entry was altered.");
         }
 
+        // An unsigned root hash proves nothing, in v0.1 bundles too (a SET beside it does not make it signed).
         if (string.IsNullOrEmpty(proof.Checkpoint?.Envelope))
         {
-            if (bundleMinorVersion >= 2 || rekorV2)
-            {
-                throw new VerificationException(TlogCodes.MalformedCheckpoint, "The inclusion proof has no checkpoint. Obtain a bundle whose proof carries the log's signed checkpoint.");
-            }
-
-            return false; // v0.1: an unsigned root proves nothing; the SET carries the entry.
+            throw new VerificationException(TlogCodes.MalformedCheckpoint, "The inclusion proof has no checkpoint, so its root hash is not signed by the log and the proof proves nothing. Obtain a bundle whose proof carries the log's signed checkpoint.");
         }
 
         SignedCheckpoint.Parse(proof.Checkpoint.Envelope).Verify(log, rekorV2, proof.TreeSize, rootHash);
-        return true;
     }
 }
