@@ -122,7 +122,7 @@ internal sealed record TrustSettings
         var configuration = TrustedRootPath is not null
             ? TrustConfiguration.FromFiles(TrustedRootPath, SigningConfigPath)
             : TufUrl is not null
-                ? TrustConfiguration.Custom(TufUrl, File.ReadAllBytes(TufRootPath!))
+                ? TrustConfiguration.CustomFromFile(TufUrl, TufRootPath!)
                 : Instance == "staging" ? TrustConfiguration.Staging : TrustConfiguration.PublicGood;
         configuration = configuration.WithCacheDirectory(TufCachePath);
         return Offline ? configuration with { Offline = true } : configuration;

@@ -30,7 +30,7 @@ internal static class TrustResolver
                 throw new SigstoreException(SetupCodes.InvalidArgument, $"--tuf-mirror '{selection.TufMirror}' is not an absolute URL.");
             }
 
-            configuration = TrustConfiguration.Custom(mirror, File.ReadAllBytes(selection.TufRootPath!));
+            configuration = TrustConfiguration.CustomFromFile(mirror, selection.TufRootPath!);
         }
         else if (!selection.Staging && selection.CacheDirectory is not null && File.Exists(Path.Combine(selection.CacheDirectory, "mirror.json")))
         {
@@ -64,7 +64,7 @@ internal static class TrustResolver
 
     private static void RequireFile(string path, string option)
     {
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             throw new SigstoreException(SetupCodes.TrustedRootNotFound, $"The file given to {option} ('{path}') does not exist.");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Verification;
 
@@ -19,6 +20,10 @@ public sealed class VerificationPolicy
     internal byte[]? ArtifactBytes { get; private init; }
 
     internal Stream? ArtifactStream { get; private init; }
+
+    internal string? ArtifactPath { get; private init; }
+
+    internal bool HasArtifact => ArtifactBytes is not null || ArtifactStream is not null || ArtifactPath is not null;
 
     internal HashAlgorithmName? DigestAlgorithm { get; private init; }
 
@@ -51,6 +56,25 @@ public sealed class VerificationPolicy
         ArgumentNullException.ThrowIfNull(artifact);
         return new VerificationPolicy { ArtifactStream = artifact };
     }
+
+    /// <summary>
+    /// Verify against the file at <paramref name="path"/>, hashed as a stream during <see cref="SigstoreVerifier.Verify"/>
+    /// (any size, in constant memory). Only an Ed25519 key, which signs the whole message, makes the verifier read it
+    /// whole (up to <see cref="MaxEd25519ArtifactBytes"/>).
+    /// </summary>
+    public static VerificationPolicy ForArtifactFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return new VerificationPolicy { ArtifactPath = Path.GetFullPath(path) };
+    }
+
+    /// <summary>The largest artifact file read whole to check an Ed25519 signature.</summary>
+    public const long MaxEd25519ArtifactBytes = 256 * 1024 * 1024;
+
+    internal static readonly InputKind ArtifactFile = InputKind.Streamed("artifact");
+
+    internal static readonly InputKind Ed25519ArtifactFile = new("artifact", MaxEd25519ArtifactBytes,
+        "An Ed25519 signature covers the whole artifact, so it is read into memory; ask the signer to sign large artifacts keylessly or with an ECDSA key.");
 
     /// <summary>Verify against a digest. For DSSE bundles it must be the digest of an in-toto subject.</summary>
     public static VerificationPolicy ForDigest(HashAlgorithmName algorithm, byte[] digest)
@@ -156,6 +180,7 @@ public sealed class VerificationPolicy
         {
             ArtifactBytes = ArtifactBytes,
             ArtifactStream = ArtifactStream,
+            ArtifactPath = ArtifactPath,
             DigestAlgorithm = DigestAlgorithm,
             Digest = Digest,
             UnsafeNoArtifact = UnsafeNoArtifact,

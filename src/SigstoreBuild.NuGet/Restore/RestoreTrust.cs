@@ -63,7 +63,7 @@ public sealed record RestoreTrustSettings
             }
 
             RequireFile(TufRootPath, "SigstoreTufRootPath", "the root.json trusted for SigstoreTufUrl");
-            configuration = TrustConfiguration.Custom(mirror, File.ReadAllBytes(TufRootPath));
+            configuration = TrustConfiguration.CustomFromFile(mirror, TufRootPath);
         }
         else
         {
