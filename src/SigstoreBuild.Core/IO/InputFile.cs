@@ -14,8 +14,8 @@ public sealed record InputKind(string Name, long MaxBytes, string Hint)
     /// <summary>The file holds more than <see cref="MaxBytes"/>, or more than its own size says (a device, a growing file).</summary>
     public string TooLargeCode { get; init; } = SetupCodes.InputTooLarge;
 
-    /// <summary>Streamed inputs (artifacts): any size, but never more than the file said it holds when opened.</summary>
-    public static InputKind Streamed(string name) => new(name, long.MaxValue, string.Empty);
+    /// <summary>Artifacts and packages: any size, but never more than the file said it holds when opened.</summary>
+    public static InputKind AnySize(string name) => new(name, long.MaxValue, string.Empty);
 }
 
 /// <summary>
@@ -38,29 +38,34 @@ public static class InputFile
     public static string ReadAllText(string path, InputKind kind) => System.Text.Encoding.UTF8.GetString(ReadAllBytes(path, kind));
 
     /// <summary>Opens <paramref name="path"/> for one sequential read; reading past the kind's bound throws its coded error.</summary>
-    public static BoundedFileStream OpenRead(string path, InputKind kind)
+    public static BoundedFileStream OpenRead(string path, InputKind kind) => new(Open(path, kind), kind);
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for random access (an archive reader), refusing a file larger than the kind allows.
+    /// Prefer <see cref="OpenRead"/>, which also stops a device or a growing file.
+    /// </summary>
+    public static FileStream Open(string path, InputKind kind)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(kind);
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw OpenFailure(path, kind, ex);
         }
 
-        try
+        if (file.CanSeek && file.Length > kind.MaxBytes)
         {
-            return new BoundedFileStream(file, path, kind);
-        }
-        catch
-        {
+            var length = file.Length;
             file.Dispose();
-            throw;
+            throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{Path.GetFullPath(path)}' is {length} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
         }
+
+        return file;
     }
 
     private static string Hint(InputKind kind) => kind.Hint.Length == 0 ? string.Empty : " " + kind.Hint;
@@ -103,23 +108,15 @@ public static class InputFile
         private readonly long _limit;
         private long _read;
 
-        internal BoundedFileStream(FileStream file, string path, InputKind kind)
+        internal BoundedFileStream(FileStream file, InputKind kind)
         {
             _file = file;
-            _path = Path.GetFullPath(path);
+            _path = file.Name;
             _kind = kind;
 
-            // A regular file's size is known: refuse a large one unread, and a device (size 0, endless bytes) or a
-            // file still being written as soon as it yields more. A pipe has no size: only the kind's cap applies.
-            if (file.CanSeek)
-            {
-                ExpectedLength = file.Length;
-                if (ExpectedLength > kind.MaxBytes)
-                {
-                    throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{_path}' is {ExpectedLength} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
-                }
-            }
-
+            // A device (size 0, endless bytes) or a file still being written stops as soon as it yields more than its
+            // size said; a pipe has no size, so only the kind's cap applies.
+            ExpectedLength = file.CanSeek ? file.Length : null;
             _limit = Math.Min(kind.MaxBytes, ExpectedLength ?? long.MaxValue);
         }
 

@@ -37,7 +37,7 @@ public sealed class SigningSession : IDisposable
 {
     private static readonly TimeSpan TokenExpiryMargin = TimeSpan.FromSeconds(30);
 
-    private static readonly InputKind ArtifactFile = InputKind.Streamed("artifact to sign") with { Code = SigningCodes.ArtifactUnreadable };
+    private static readonly InputKind ArtifactFile = InputKind.AnySize("artifact to sign") with { Code = SigningCodes.ArtifactUnreadable };
 
     private readonly ISigningTrustProvider _trustProvider;
     private readonly IIdentityTokenProvider _identity;

@@ -71,7 +71,7 @@ public sealed class VerificationPolicy
     /// <summary>The largest artifact file read whole to check an Ed25519 signature.</summary>
     public const long MaxEd25519ArtifactBytes = 256 * 1024 * 1024;
 
-    internal static readonly InputKind ArtifactFile = InputKind.Streamed("artifact");
+    internal static readonly InputKind ArtifactFile = InputKind.AnySize("artifact");
 
     internal static readonly InputKind Ed25519ArtifactFile = new("artifact", MaxEd25519ArtifactBytes,
         "An Ed25519 signature covers the whole artifact, so it is read into memory; ask the signer to sign large artifacts keylessly or with an ECDSA key.");
