@@ -62,11 +62,21 @@ public static class InputFile
         {
             var length = file.Length;
             file.Dispose();
-            throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{Path.GetFullPath(path)}' is {length} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
+            throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{file.Name}' is {length} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
+        }
+
+        // An empty size with bytes behind it is a device such as /dev/zero: a random-access reader would not notice.
+        if (file.CanSeek && file.Length == 0 && file.ReadByte() >= 0)
+        {
+            file.Dispose();
+            throw Grown(file.Name, kind, 0);
         }
 
         return file;
     }
+
+    private static SigstoreException Grown(string path, InputKind kind, long size) =>
+        new(kind.TooLargeCode, $"The {kind.Name} '{path}' gives more than the {size} bytes its size says, so it is a device or a file still being written. Pass a complete, regular file.{Hint(kind)}");
 
     private static string Hint(InputKind kind) => kind.Hint.Length == 0 ? string.Empty : " " + kind.Hint;
 
@@ -190,9 +200,9 @@ public static class InputFile
                 return read;
             }
 
-            throw new SigstoreException(_kind.TooLargeCode, _limit < _kind.MaxBytes
-                ? $"The {_kind.Name} '{_path}' gives more than the {ExpectedLength} bytes its size says, so it is a device or a file still being written. Pass a complete, regular file.{Hint(_kind)}"
-                : $"The {_kind.Name} '{_path}' holds more than the limit of {Size(_kind.MaxBytes)}.{Hint(_kind)}");
+            throw _limit < _kind.MaxBytes
+                ? Grown(_path, _kind, _limit)
+                : new SigstoreException(_kind.TooLargeCode, $"The {_kind.Name} '{_path}' holds more than the limit of {Size(_kind.MaxBytes)}.{Hint(_kind)}");
         }
     }
 }

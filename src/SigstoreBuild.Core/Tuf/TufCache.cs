@@ -96,7 +96,7 @@ internal sealed class TufCache
     /// <summary>The file's bytes, or null when it does not exist.</summary>
     public byte[]? TryRead(string path)
     {
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             return null;
         }

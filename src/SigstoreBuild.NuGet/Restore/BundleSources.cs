@@ -91,7 +91,7 @@ internal static class BundleLimits
     };
 
     /// <summary>The bundle's bytes, or null when there is no file at <paramref name="path"/>.</summary>
-    public static byte[]? ReadFile(string path) => File.Exists(path) ? InputFile.ReadAllBytes(path, BundleFile) : null;
+    public static byte[]? ReadFile(string path) => Path.Exists(path) ? InputFile.ReadAllBytes(path, BundleFile) : null;
 }
 
 /// <summary>A sidecar next to the .nupkg in the local folder feed the package was restored from.</summary>

@@ -70,7 +70,7 @@ public sealed class SigstoreLockFile
     public static SigstoreLockFile Load(string path)
     {
         var lockFile = new SigstoreLockFile();
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             return lockFile;
         }
