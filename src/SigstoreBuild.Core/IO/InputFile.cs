@@ -76,7 +76,7 @@ public static class InputFile
     }
 
     private static SigstoreException Grown(string path, InputKind kind, long size) =>
-        new(kind.TooLargeCode, $"The {kind.Name} '{path}' gives more than the {size} bytes its size says, so it is a device or a file still being written. Pass a complete, regular file.{Hint(kind)}");
+        new(kind.TooLargeCode, $"The {kind.Name} '{path}' gives more than the {size} bytes its size says, so it is a device or a file still being written. {(kind.Hint.Length > 0 ? kind.Hint : "Pass a complete, regular file.")}");
 
     private static string Hint(InputKind kind) => kind.Hint.Length == 0 ? string.Empty : " " + kind.Hint;
 
