@@ -24,7 +24,7 @@ public sealed record InputKind(string Name, long MaxBytes, string Hint)
 /// </summary>
 public static class InputFile
 {
-    /// <summary>The cap for small JSON and PEM documents (trust files, keys, policies, predicates), as for a bundle.</summary>
+    /// <summary>The cap for small JSON and PEM documents (keys, predicates, statements, policies, lock files), as for a bundle.</summary>
     public const long MaxDocumentBytes = 16 * 1024 * 1024;
 
     public static byte[] ReadAllBytes(string path, InputKind kind)
@@ -58,18 +58,19 @@ public static class InputFile
             throw OpenFailure(path, kind, ex);
         }
 
+        var name = file.Name;
         if (file.CanSeek && file.Length > kind.MaxBytes)
         {
             var length = file.Length;
             file.Dispose();
-            throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{file.Name}' is {length} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
+            throw new SigstoreException(kind.TooLargeCode, $"The {kind.Name} '{name}' is {length} bytes, more than the limit of {Size(kind.MaxBytes)}.{Hint(kind)}");
         }
 
         // An empty size with bytes behind it is a device such as /dev/zero: a random-access reader would not notice.
         if (file.CanSeek && file.Length == 0 && file.ReadByte() >= 0)
         {
             file.Dispose();
-            throw Grown(file.Name, kind, 0);
+            throw Grown(name, kind, 0);
         }
 
         return file;

@@ -7,12 +7,20 @@ using SigstoreBuild.IO;
 namespace SigstoreBuild.Verification;
 
 /// <summary>
-/// What a bundle must prove: which artifact (bytes, stream or digest), signed by whom (certificate identities, any of
+/// What a bundle must prove: which artifact (bytes, stream, file or digest), signed by whom (certificate identities, any of
 /// which may match, or a caller-supplied key), and for DSSE which predicate type. Immutable; methods return a new
 /// policy. There is no default that skips the artifact or the signer: only the explicit <c>Unsafe…</c> methods do.
 /// </summary>
 public sealed class VerificationPolicy
 {
+    /// <summary>The largest artifact file read whole to check an Ed25519 signature.</summary>
+    public const long MaxEd25519ArtifactBytes = 256 * 1024 * 1024;
+
+    internal static readonly InputKind ArtifactFile = InputKind.AnySize("artifact");
+
+    internal static readonly InputKind Ed25519ArtifactFile = new("artifact", MaxEd25519ArtifactBytes,
+        "An Ed25519 signature covers the whole artifact, so it is read into memory; ask the signer to sign large artifacts keylessly or with an ECDSA key.");
+
     private VerificationPolicy()
     {
     }
@@ -67,14 +75,6 @@ public sealed class VerificationPolicy
         ArgumentException.ThrowIfNullOrEmpty(path);
         return new VerificationPolicy { ArtifactPath = Path.GetFullPath(path) };
     }
-
-    /// <summary>The largest artifact file read whole to check an Ed25519 signature.</summary>
-    public const long MaxEd25519ArtifactBytes = 256 * 1024 * 1024;
-
-    internal static readonly InputKind ArtifactFile = InputKind.AnySize("artifact");
-
-    internal static readonly InputKind Ed25519ArtifactFile = new("artifact", MaxEd25519ArtifactBytes,
-        "An Ed25519 signature covers the whole artifact, so it is read into memory; ask the signer to sign large artifacts keylessly or with an ECDSA key.");
 
     /// <summary>Verify against a digest. For DSSE bundles it must be the digest of an in-toto subject.</summary>
     public static VerificationPolicy ForDigest(HashAlgorithmName algorithm, byte[] digest)
