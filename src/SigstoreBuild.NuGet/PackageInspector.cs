@@ -6,6 +6,7 @@ using NuGet.Packaging.Core;
 using NuGet.Versioning;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Archives;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet;
 
@@ -15,10 +16,13 @@ namespace SigstoreBuild.NuGet;
 /// </summary>
 public static class PackageInspector
 {
+    // The archive limits bound what is read from it.
+    private static readonly InputKind PackageFile = InputKind.AnySize("package");
+
     public static PackageInspection Inspect(string packagePath, PackageIdentity? expectedIdentity = null, ArchiveLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(packagePath);
-        using var stream = new FileStream(packagePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
+        using var stream = InputFile.Open(packagePath, PackageFile);
         return Inspect(stream, expectedIdentity, limits);
     }
 

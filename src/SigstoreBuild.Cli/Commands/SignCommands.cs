@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
+using SigstoreBuild.IO;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Tuf;
 
@@ -46,7 +47,7 @@ internal static class SignCommands
             var bundlePath = parse.GetValue(bundle)!.FullName;
             if (parse.GetValue(inToto))
             {
-                var statement = await ReadFileAsync(input, ct).ConfigureAwait(false);
+                var statement = ReadDocument(input, "in-toto statement");
                 var signed = await session.SignDsseAsync(InTotoStatement.PayloadType, statement, FirstSubjectSha256(statement), ct).ConfigureAwait(false);
                 await WriteAsync(bundlePath, signed, ct).ConfigureAwait(false);
             }
@@ -97,7 +98,7 @@ internal static class SignCommands
             {
                 try
                 {
-                    body = JsonNode.Parse(await ReadFileAsync(p, ct).ConfigureAwait(false));
+                    body = JsonNode.Parse(ReadDocument(p, "predicate"));
                 }
                 catch (System.Text.Json.JsonException ex)
                 {
@@ -201,14 +202,14 @@ internal static class SignCommands
         return new SigningSession(trust, identity, new SigstoreBundleVerifier(), new SigningOptions { Log = log, RekorApiVersion = rekorVersion });
     }
 
-    private static async Task<byte[]> ReadFileAsync(FileInfo file, CancellationToken cancellationToken)
+    private static byte[] ReadDocument(FileInfo file, string name)
     {
-        if (!file.Exists)
+        if (!Path.Exists(file.FullName))
         {
-            throw new SigstoreException(SetupCodes.SubjectNotFound, $"The file '{file.FullName}' does not exist.");
+            throw new SigstoreException(SetupCodes.SubjectNotFound, $"The {name} '{file.FullName}' does not exist.");
         }
 
-        return await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+        return InputFile.ReadAllBytes(file.FullName, new InputKind(name, InputFile.MaxDocumentBytes, "Check that it is a JSON document."));
     }
 
     /// <summary>The final verification of an attestation binds it to its first sha256 subject.</summary>

@@ -25,7 +25,7 @@ internal static class TrustRootCommands
         command.SetAction(async (parse, ct) =>
         {
             var rootFile = parse.GetValue(root)!;
-            if (!rootFile.Exists)
+            if (!Path.Exists(rootFile.FullName))
             {
                 throw new SigstoreException(SetupCodes.TrustedRootNotFound, $"The initial root '{rootFile.FullName}' does not exist.");
             }
@@ -35,7 +35,7 @@ internal static class TrustRootCommands
                 throw new SigstoreException(SetupCodes.InvalidArgument, $"--mirror '{parse.GetValue(mirror)}' is not an absolute URL.");
             }
 
-            var options = TufOptions.Custom(uri, await File.ReadAllBytesAsync(rootFile.FullName, ct).ConfigureAwait(false));
+            var options = TufOptions.CustomFromFile(uri, rootFile.FullName);
             if (parse.GetValue(cacheDir) is { } dir)
             {
                 options = options with { CacheDirectory = dir.FullName };

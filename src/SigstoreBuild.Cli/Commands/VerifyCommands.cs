@@ -95,7 +95,7 @@ internal static class VerifyCommands
         {
             var subject = parse.GetValue(artifact)!;
             var bundlePath = parse.GetValue(bundle)?.FullName
-                ?? (File.Exists(subject) ? subject + ".sigstore.json" : throw new SigstoreException(SetupCodes.NoBundle, "No --bundle given and the subject is not a file with a <file>.sigstore.json beside it. Pass --bundle."));
+                ?? (File.Exists(subject) ? subject + ".sigstore.json" : throw new SigstoreException(SetupCodes.NoBundle, $"No --bundle given and '{subject}' is not a file with a <file>.sigstore.json beside it. Pass --bundle."));
             var request = new VerifyRequest
             {
                 BundlePath = bundlePath,

@@ -51,13 +51,13 @@ internal static class VerifyPackageCommand
         command.SetAction(async (parse, ct) =>
         {
             var packagePath = parse.GetValue(package)!.FullName;
-            if (!File.Exists(packagePath))
+            if (!Path.Exists(packagePath))
             {
                 throw new SigstoreException(SetupCodes.SubjectNotFound, $"The package '{packagePath}' does not exist.");
             }
 
             var bundlePath = parse.GetValue(bundle)?.FullName ?? packagePath + ".sigstore.json";
-            if (!File.Exists(bundlePath))
+            if (!Path.Exists(bundlePath))
             {
                 throw new SigstoreException(SetupCodes.NoBundle, $"No bundle at '{bundlePath}'. Pass --bundle, or put the .sigstore.json that dotnet pack wrote next to the package.");
             }

@@ -20,7 +20,7 @@ internal static class VerifyRunner
             CertificateTransparencyLogThreshold = request.SctThreshold,
         };
 
-        var policy = await CreatePolicyAsync(request, cancellationToken).ConfigureAwait(false);
+        var policy = CreatePolicy(request);
         var result = new SigstoreVerifier(trust, options).Verify(bundle, policy);
         ReportWarnings(result, console);
         return result;
@@ -36,7 +36,7 @@ internal static class VerifyRunner
         }
     }
 
-    private static async Task<VerificationPolicy> CreatePolicyAsync(VerifyRequest request, CancellationToken cancellationToken)
+    private static VerificationPolicy CreatePolicy(VerifyRequest request)
     {
         VerificationPolicy policy;
         if (LooksLikeDigest(request.Subject) && !File.Exists(request.Subject))
@@ -45,17 +45,18 @@ internal static class VerifyRunner
         }
         else
         {
-            if (!File.Exists(request.Subject))
+            if (!Path.Exists(request.Subject))
             {
                 throw new SigstoreException(SetupCodes.SubjectNotFound, $"The artifact '{request.Subject}' does not exist. Pass a file, or a digest as sha256:<hex>.");
             }
 
-            policy = VerificationPolicy.ForArtifact(await File.ReadAllBytesAsync(request.Subject, cancellationToken).ConfigureAwait(false));
+            // Streamed while verifying: memory stays flat whatever the artifact's size.
+            policy = VerificationPolicy.ForArtifactFile(request.Subject);
         }
 
         if (request.KeyPath is not null)
         {
-            policy = policy.WithKey(VerificationKey.FromPem(await File.ReadAllTextAsync(request.KeyPath, cancellationToken).ConfigureAwait(false)));
+            policy = policy.WithKey(VerificationKey.FromPemFile(request.KeyPath));
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 using SigstoreBuild.Serialization;
 
 namespace SigstoreBuild.Bundles;
@@ -10,6 +11,9 @@ public static class BundleSerializer
 {
     /// <summary>Bundles larger than this are refused unread (threat model B-03).</summary>
     public const int MaxBundleBytes = 16 * 1024 * 1024;
+
+    /// <summary>A bundle file, refused unread past <see cref="MaxBundleBytes"/>.</summary>
+    internal static readonly InputKind FileKind = new("bundle", MaxBundleBytes, "Check that the file is a Sigstore bundle (.sigstore.json).") { TooLargeCode = BundleCodes.TooLarge };
 
     private static readonly JsonTypeInfo<Bundle> StrictTypeInfo = (JsonTypeInfo<Bundle>)SigstoreJson.Strict.GetTypeInfo(typeof(Bundle));
     private static readonly JsonTypeInfo<Bundle> IndentedTypeInfo = (JsonTypeInfo<Bundle>)SigstoreJson.Indented.GetTypeInfo(typeof(Bundle));
@@ -42,18 +46,7 @@ public static class BundleSerializer
 
     public static Bundle Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
 
-    public static Bundle Load(string path)
-    {
-        using var stream = File.OpenRead(path);
-        if (stream.Length > MaxBundleBytes)
-        {
-            throw new VerificationException(BundleCodes.TooLarge, $"The bundle '{path}' is larger than {MaxBundleBytes} bytes. Check that the file is a Sigstore bundle.");
-        }
-
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return Parse(bytes);
-    }
+    public static Bundle Load(string path) => Parse(InputFile.ReadAllBytes(path, FileKind));
 
     public static byte[] Serialize(Bundle bundle, bool indented = true) =>
         JsonSerializer.SerializeToUtf8Bytes(bundle, indented ? IndentedTypeInfo : StrictTypeInfo);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Crypto;
 
@@ -88,6 +89,10 @@ public sealed class VerificationKey
                 throw new VerificationException(KeyCodes.UnsupportedKey, $"Unsupported public key algorithm {oid}. Use an ECDSA, RSA or Ed25519 key.");
         }
     }
+
+    /// <summary>Reads a PEM <c>PUBLIC KEY</c> file (e.g. <c>--key</c>).</summary>
+    public static VerificationKey FromPemFile(string path) =>
+        FromPem(InputFile.ReadAllText(path, new InputKind("public key", InputFile.MaxDocumentBytes, "Pass a PEM 'PUBLIC KEY' file.")));
 
     /// <summary>Reads a PEM <c>PUBLIC KEY</c> (SubjectPublicKeyInfo).</summary>
     public static VerificationKey FromPem(string pem, string? keyDetails = null)

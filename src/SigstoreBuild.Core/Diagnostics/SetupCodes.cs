@@ -8,5 +8,7 @@ public static class SetupCodes
     public const string SubjectNotFound = "SSB0011";
     public const string TrustedRootNotFound = "SSB0012";
     public const string InvalidArgument = "SSB0014";
+    public const string InputUnreadable = "SSB0020";
+    public const string InputTooLarge = "SSB0021";
     public const string Internal = "SSB9000";
 }

@@ -1,10 +1,17 @@
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Identity;
 
 /// <summary>A token given explicitly (e.g. <c>--identity-token</c>), or read from an environment variable.</summary>
 public sealed class ExplicitTokenProvider : IIdentityTokenProvider
 {
+    private static readonly InputKind TokenFile = new("identity token file", 64 * 1024, "It must hold a single OIDC identity token.")
+    {
+        Code = IdentityCodes.TokenFileUnreadable,
+        TooLargeCode = IdentityCodes.TokenFileUnreadable,
+    };
+
     private readonly Func<string?> _read;
     private readonly string _source;
 
@@ -31,27 +38,7 @@ public sealed class ExplicitTokenProvider : IIdentityTokenProvider
 
     /// <summary>A file holding the token; read each time so a refreshed file is picked up.</summary>
     public static ExplicitTokenProvider FromFile(string path) =>
-        new("token file", $"the token file '{path}'", () =>
-        {
-            try
-            {
-                var info = new FileInfo(path);
-                if (info.Exists && info.Length > 64 * 1024)
-                {
-                    throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' is larger than 64 KiB; it does not hold a single identity token.");
-                }
-
-                return File.ReadAllText(path);
-            }
-            catch (IOException ex)
-            {
-                throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' could not be read ({ex.GetType().Name}). Check the path and permissions.");
-            }
-            catch (UnauthorizedAccessException)
-            {
-                throw new SigstoreException(IdentityCodes.TokenFileUnreadable, $"The token file '{path}' could not be read (access denied). Check its permissions.");
-            }
-        });
+        new("token file", $"the token file '{path}'", () => InputFile.ReadAllText(path, TokenFile));
 
     public Task<IdentityToken> GetTokenAsync(CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Fulcio;
 using SigstoreBuild.Identity;
+using SigstoreBuild.IO;
 using SigstoreBuild.Rekor;
 using SigstoreBuild.Signing.Transport;
 using SigstoreBuild.Timestamps;
@@ -35,6 +36,8 @@ public sealed record SignedArtifact(string ArtifactPath, string BundlePath, byte
 public sealed class SigningSession : IDisposable
 {
     private static readonly TimeSpan TokenExpiryMargin = TimeSpan.FromSeconds(30);
+
+    private static readonly InputKind ArtifactFile = InputKind.AnySize("artifact to sign") with { Code = SigningCodes.ArtifactUnreadable };
 
     private readonly ISigningTrustProvider _trustProvider;
     private readonly IIdentityTokenProvider _identity;
@@ -378,15 +381,8 @@ public sealed class SigningSession : IDisposable
 
     private static async Task<byte[]> HashFileAsync(string path, CancellationToken cancellationToken)
     {
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
-            return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SigstoreException(SigningCodes.ArtifactUnreadable, $"The artifact '{path}' could not be read ({ex.GetType().Name}). Check the path.", ex);
-        }
+        await using var stream = InputFile.OpenRead(path, ArtifactFile);
+        return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 
     private static void DiscardAll(string?[] temps)

@@ -1,3 +1,4 @@
+using SigstoreBuild.IO;
 using SigstoreBuild.Trust;
 
 namespace SigstoreBuild.Signing;
@@ -18,7 +19,7 @@ public interface ISigningTrustProvider
 public sealed class StaticSigningTrustProvider(SigningTrust trust) : ISigningTrustProvider
 {
     public static StaticSigningTrustProvider Load(string trustedRootPath, string signingConfigPath) =>
-        new(new SigningTrust(TrustedRoot.Load(trustedRootPath), TrustDocumentSerializer.ParseSigningConfig(File.ReadAllBytes(signingConfigPath))));
+        new(new SigningTrust(TrustedRoot.Load(trustedRootPath), TrustDocumentSerializer.ParseSigningConfig(InputFile.ReadAllBytes(signingConfigPath, TrustDocumentSerializer.SigningConfigFile))));
 
     public Task<SigningTrust> GetAsync(CancellationToken cancellationToken) => Task.FromResult(trust);
 }

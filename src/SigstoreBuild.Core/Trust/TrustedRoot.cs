@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Trust;
 
@@ -34,7 +35,7 @@ public sealed class TrustedRoot
     /// <summary>RFC 3161 timestamp authorities.</summary>
     public IReadOnlyList<CertificateAuthority> TimestampAuthorities { get; }
 
-    public static TrustedRoot Load(string path) => Parse(File.ReadAllBytes(path));
+    public static TrustedRoot Load(string path) => Parse(InputFile.ReadAllBytes(path, TrustDocumentSerializer.TrustedRootFile));
 
     public static TrustedRoot Parse(ReadOnlySpan<byte> utf8Json) => FromDocument(TrustDocumentSerializer.ParseTrustedRoot(utf8Json));
 

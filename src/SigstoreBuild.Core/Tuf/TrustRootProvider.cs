@@ -1,5 +1,7 @@
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
+using SigstoreBuild.Trust;
 
 namespace SigstoreBuild.Tuf;
 
@@ -52,6 +54,10 @@ public sealed record TrustConfiguration
 
     public static TrustConfiguration Custom(Uri mirror, ReadOnlyMemory<byte> initialRoot)
         => new() { Instance = SigstoreInstance.Custom, Tuf = TufOptions.Custom(mirror, initialRoot) };
+
+    /// <summary>A custom instance trusted from the root.json file at <paramref name="initialRootPath"/>.</summary>
+    public static TrustConfiguration CustomFromFile(Uri mirror, string initialRootPath)
+        => new() { Instance = SigstoreInstance.Custom, Tuf = TufOptions.CustomFromFile(mirror, initialRootPath) };
 
     public static TrustConfiguration FromTufCache(string cacheDirectory)
         => new() { Instance = SigstoreInstance.Custom, Tuf = TufOptions.FromCache(cacheDirectory) };
@@ -216,23 +222,14 @@ public sealed class TrustRootProvider : ITrustRootProvider
 
     private static TrustMaterialBytes FromFiles(string trustedRootPath, string? signingConfigPath)
     {
-        byte[] trustedRoot = ReadJsonFile(trustedRootPath);
-        byte[]? signingConfig = signingConfigPath is null ? null : ReadJsonFile(signingConfigPath);
+        byte[] trustedRoot = ReadJsonFile(trustedRootPath, TrustDocumentSerializer.TrustedRootFile);
+        byte[]? signingConfig = signingConfigPath is null ? null : ReadJsonFile(signingConfigPath, TrustDocumentSerializer.SigningConfigFile);
         return new TrustMaterialBytes { TrustedRootJson = trustedRoot, SigningConfigJson = signingConfig, Source = TrustMaterialSource.Files };
     }
 
-    private static byte[] ReadJsonFile(string path)
+    private static byte[] ReadJsonFile(string path, InputKind kind)
     {
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SigstoreException(TufCodes.InvalidTrustFile, $"The trust file {path} cannot be read ({ex.Message}). Check the path.", ex);
-        }
-
+        byte[] data = InputFile.ReadAllBytes(path, kind);
         EnsureJson(data, path);
         return data;
     }

@@ -91,7 +91,7 @@ public sealed record TrustSettings
 
         foreach (var (name, path) in new[] { (names.TrustedRootPath, trustedRoot), (names.SigningConfigPath, signingConfig), (names.TufRootPath, tufRoot) })
         {
-            if (path is not null && !File.Exists(path))
+            if (path is not null && !Path.Exists(path))
             {
                 throw Missing(names, $"{name} points to '{path}', which does not exist. Fix the path, or remove it to use the instance's trust root from TUF.");
             }
@@ -101,7 +101,7 @@ public sealed record TrustSettings
         var configuration = trustedRoot is not null
             ? TrustConfiguration.FromFiles(trustedRoot, signingConfig)
             : mirror is not null
-                ? TrustConfiguration.Custom(mirror, File.ReadAllBytes(tufRoot!))
+                ? TrustConfiguration.CustomFromFile(mirror, tufRoot!)
                 : instance == "staging"
                     ? TrustConfiguration.Staging
                     : cache is not null && Trim(Instance) is null && File.Exists(new TufCache(cache).MirrorFile)

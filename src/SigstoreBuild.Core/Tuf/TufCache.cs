@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Tuf;
 
@@ -92,16 +93,17 @@ internal sealed class TufCache
         return encoded;
     }
 
+    /// <summary>The file's bytes, or null when it does not exist.</summary>
     public byte[]? TryRead(string path)
     {
-        try
+        if (!Path.Exists(path))
         {
-            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+            return null;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SigstoreException(TufCodes.CacheError, $"The TUF cache file {path} cannot be read ({ex.Message}). Check its permissions, or delete the cache directory and initialise again.", ex);
-        }
+
+        // Above any metadata or target the client accepts by default: only a replaced file (a link to /dev/zero) hits it.
+        var kind = new InputKind("TUF cache file", 64 * 1024 * 1024, $"Delete the cache directory {Directory} and initialise it again.") { Code = TufCodes.CacheError, TooLargeCode = TufCodes.CacheError };
+        return InputFile.ReadAllBytes(path, kind);
     }
 
     /// <summary>Writes the exact bytes atomically: a crash leaves either the old file or the new one, never a mix.</summary>

@@ -1,5 +1,6 @@
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Http;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Tuf;
 
@@ -53,7 +54,7 @@ public sealed record TufOptions
     /// <summary>Most targets roles visited when searching for one target.</summary>
     public int MaxDelegations { get; init; } = 32;
 
-    public long RootMaxLength { get; init; } = 512_000;
+    public long RootMaxLength { get; init; } = DefaultRootMaxLength;
 
     public long TimestampMaxLength { get; init; } = 16_384;
 
@@ -68,6 +69,10 @@ public sealed record TufOptions
 
     internal Func<string, string?>? EnvironmentReader { get; init; }
 
+    private const long DefaultRootMaxLength = 512_000;
+
+    private static readonly InputKind InitialRootFile = new("initial TUF root", DefaultRootMaxLength, "Pass the root.json of the instance's TUF repository, obtained out of band.") { Code = TufCodes.InvalidInitialRoot };
+
     /// <summary>A custom instance: any TUF mirror, trusted from the given initial root.json bytes.</summary>
     public static TufOptions Custom(Uri mirror, ReadOnlyMemory<byte> initialRoot)
     {
@@ -78,6 +83,13 @@ public sealed record TufOptions
         }
 
         return new TufOptions { MetadataUri = mirror, InitialRoot = initialRoot };
+    }
+
+    /// <summary>A custom instance trusted from the root.json file at <paramref name="initialRootPath"/> (read bounded).</summary>
+    public static TufOptions CustomFromFile(Uri mirror, string initialRootPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(initialRootPath);
+        return Custom(mirror, InputFile.ReadAllBytes(initialRootPath, InitialRootFile));
     }
 
     /// <summary>Resumes from a cache directory that an earlier run initialised (mirror and root are read from it).</summary>

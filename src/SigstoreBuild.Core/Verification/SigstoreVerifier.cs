@@ -4,6 +4,7 @@ using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification.Certificates;
 using SigstoreBuild.Verification.Timestamps;
@@ -284,7 +285,7 @@ public sealed class SigstoreVerifier
 
     private static void CheckPolicyComplete(VerificationPolicy policy, List<string> warnings)
     {
-        if (policy.ArtifactBytes is null && policy.ArtifactStream is null && policy.Digest is null)
+        if (!policy.HasArtifact && policy.Digest is null)
         {
             if (!policy.UnsafeNoArtifact)
             {
@@ -296,7 +297,7 @@ public sealed class SigstoreVerifier
 
         if (policy.ArtifactBytes is { Length: 0 })
         {
-            throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact is empty. Check the path of the file being verified.");
+            throw EmptyArtifact();
         }
 
         if (policy.Key is not null && policy.Identities.Count > 0)
@@ -372,22 +373,19 @@ public sealed class SigstoreVerifier
             algorithm = policy.DigestAlgorithm!.Value;
             digest = policy.Digest;
         }
-        else if (policy.ArtifactBytes is not null || policy.ArtifactStream is not null)
+        else if (policy.HasArtifact)
         {
             // Without a digest in the bundle, hash as the key signs (P-384 with SHA-384, P-521 with SHA-512).
             algorithm = hintAlgorithm ?? (key.IsEd25519 ? HashAlgorithmName.SHA256 : key.HashAlgorithm);
-            if (policy.ArtifactBytes is not null)
+            if (policy.ArtifactBytes is not null || (key.IsEd25519 && policy.ArtifactPath is not null))
             {
-                bytes = policy.ArtifactBytes;
-                digest = HashData(algorithm, bytes);
+                // Ed25519 signs the message itself, so a file is read whole, bounded.
+                bytes = policy.ArtifactBytes ?? InputFile.ReadAllBytes(policy.ArtifactPath!, VerificationPolicy.Ed25519ArtifactFile);
+                digest = bytes.Length > 0 ? HashData(algorithm, bytes) : throw EmptyArtifact();
             }
             else
             {
-                (digest, var length) = HashStream(algorithm, policy.ArtifactStream!);
-                if (length == 0)
-                {
-                    throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact stream is empty. Check the file being verified.");
-                }
+                digest = HashArtifact(policy, algorithm);
             }
         }
         else
@@ -493,7 +491,7 @@ public sealed class SigstoreVerifier
             return HasSubject(statement, name, hex) ? $"{name}:{hex}" : throw SubjectMismatch($"{name}:{hex}");
         }
 
-        if (policy.ArtifactBytes is null && policy.ArtifactStream is null)
+        if (!policy.HasArtifact)
         {
             warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the attestation subject was not matched to any artifact (UnsafeWithoutArtifact).");
             return null;
@@ -510,20 +508,7 @@ public sealed class SigstoreVerifier
 
         foreach (var algorithm in algorithms)
         {
-            byte[] digest;
-            if (policy.ArtifactBytes is not null)
-            {
-                digest = HashData(algorithm, policy.ArtifactBytes);
-            }
-            else
-            {
-                (digest, var length) = HashStream(algorithm, policy.ArtifactStream!);
-                if (length == 0)
-                {
-                    throw new VerificationException(PolicyCodes.EmptyArtifact, "The artifact stream is empty. Check the file being verified.");
-                }
-            }
-
+            var digest = policy.ArtifactBytes is not null ? HashData(algorithm, policy.ArtifactBytes) : HashArtifact(policy, algorithm);
             var name = VerificationPolicy.HashName(algorithm);
             var hex = Convert.ToHexStringLower(digest);
             if (HasSubject(statement, name, hex))
@@ -616,6 +601,27 @@ public sealed class SigstoreVerifier
         algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(data)
         : algorithm == HashAlgorithmName.SHA384 ? SHA384.HashData(data)
         : SHA512.HashData(data);
+
+    /// <summary>Hashes the policy's stream, or its file (opened afresh for each algorithm); an empty artifact is refused.</summary>
+    private static byte[] HashArtifact(VerificationPolicy policy, HashAlgorithmName algorithm)
+    {
+        byte[] digest;
+        long length;
+        if (policy.ArtifactPath is { } path)
+        {
+            using var file = InputFile.OpenRead(path, VerificationPolicy.ArtifactFile);
+            (digest, length) = HashStream(algorithm, file);
+        }
+        else
+        {
+            (digest, length) = HashStream(algorithm, policy.ArtifactStream!);
+        }
+
+        return length > 0 ? digest : throw EmptyArtifact();
+    }
+
+    private static VerificationException EmptyArtifact() =>
+        new(PolicyCodes.EmptyArtifact, "The artifact is empty. Check the path of the file being verified.");
 
     private static (byte[] Digest, long Length) HashStream(HashAlgorithmName algorithm, Stream stream)
     {

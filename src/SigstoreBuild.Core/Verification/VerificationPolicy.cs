@@ -2,16 +2,25 @@ using System.Globalization;
 using System.Security.Cryptography;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.Verification;
 
 /// <summary>
-/// What a bundle must prove: which artifact (bytes, stream or digest), signed by whom (certificate identities, any of
+/// What a bundle must prove: which artifact (bytes, stream, file or digest), signed by whom (certificate identities, any of
 /// which may match, or a caller-supplied key), and for DSSE which predicate type. Immutable; methods return a new
 /// policy. There is no default that skips the artifact or the signer: only the explicit <c>Unsafe…</c> methods do.
 /// </summary>
 public sealed class VerificationPolicy
 {
+    /// <summary>The largest artifact file read whole to check an Ed25519 signature.</summary>
+    public const long MaxEd25519ArtifactBytes = 256 * 1024 * 1024;
+
+    internal static readonly InputKind ArtifactFile = InputKind.AnySize("artifact");
+
+    internal static readonly InputKind Ed25519ArtifactFile = new("artifact", MaxEd25519ArtifactBytes,
+        "An Ed25519 signature covers the whole artifact, so it is read into memory; ask the signer to sign large artifacts keylessly or with an ECDSA key.");
+
     private VerificationPolicy()
     {
     }
@@ -19,6 +28,10 @@ public sealed class VerificationPolicy
     internal byte[]? ArtifactBytes { get; private init; }
 
     internal Stream? ArtifactStream { get; private init; }
+
+    internal string? ArtifactPath { get; private init; }
+
+    internal bool HasArtifact => ArtifactBytes is not null || ArtifactStream is not null || ArtifactPath is not null;
 
     internal HashAlgorithmName? DigestAlgorithm { get; private init; }
 
@@ -52,6 +65,17 @@ public sealed class VerificationPolicy
     {
         ArgumentNullException.ThrowIfNull(artifact);
         return new VerificationPolicy { ArtifactStream = artifact };
+    }
+
+    /// <summary>
+    /// Verify against the file at <paramref name="path"/>, hashed as a stream during <see cref="SigstoreVerifier.Verify"/>
+    /// (any size, in constant memory). Only an Ed25519 key, which signs the whole message, makes the verifier read it
+    /// whole (up to <see cref="MaxEd25519ArtifactBytes"/>).
+    /// </summary>
+    public static VerificationPolicy ForArtifactFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return new VerificationPolicy { ArtifactPath = Path.GetFullPath(path) };
     }
 
     /// <summary>Verify against a digest. For DSSE bundles it must be the digest of an in-toto subject.</summary>
@@ -166,6 +190,7 @@ public sealed class VerificationPolicy
         {
             ArtifactBytes = ArtifactBytes,
             ArtifactStream = ArtifactStream,
+            ArtifactPath = ArtifactPath,
             DigestAlgorithm = DigestAlgorithm,
             Digest = Digest,
             UnsafeNoArtifact = UnsafeNoArtifact,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Provenance;
 
@@ -66,7 +67,8 @@ public sealed record ProvenanceInputs
     {
         try
         {
-            var json = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject ?? throw new JsonException("not an object");
+            var kind = new InputKind("provenance inputs", InputFile.MaxDocumentBytes, "Build the project again.") { Code = ProvenanceCodes.InputsUnreadable };
+            var json = JsonNode.Parse(InputFile.ReadAllBytes(path, kind)) as JsonObject ?? throw new JsonException("not an object");
             return new ProvenanceInputs
             {
                 Project = String(json, "project") ?? throw new JsonException("no project"),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NuGet.Versioning;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Provenance;
 
@@ -19,17 +20,8 @@ public static class ResolvedPackages
 {
     public static IReadOnlyList<ResolvedPackage> Load(string assetsFile)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(assetsFile);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SigstoreException(ProvenanceCodes.AssetsFileUnusable, $"Cannot read the assets file '{assetsFile}' for the provenance ({ex.Message}). Run 'dotnet restore', or set SigstoreProvenance=false.", ex);
-        }
-
-        return Parse(bytes, assetsFile);
+        var kind = new InputKind("assets file", Restore.AssetsFile.MaxBytes, "Run 'dotnet restore', or set SigstoreProvenance=false.") { Code = ProvenanceCodes.AssetsFileUnusable };
+        return Parse(InputFile.ReadAllBytes(assetsFile, kind), assetsFile);
     }
 
     public static IReadOnlyList<ResolvedPackage> Parse(ReadOnlySpan<byte> utf8Json, string name)

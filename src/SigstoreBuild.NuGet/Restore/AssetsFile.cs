@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -24,19 +25,13 @@ internal sealed class AssetsFile
 
     public string FilePath { get; }
 
+    /// <summary>Large solutions have assets files of tens of MiB; this leaves room and still stops /dev/zero.</summary>
+    internal const long MaxBytes = 256 * 1024 * 1024;
+
     public static AssetsFile Load(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new Diagnostics.SigstoreException(RestoreCodes.AssetsFileInvalid, $"Cannot read the assets file '{path}': {ex.Message} Run 'dotnet restore' first.", ex);
-        }
-
-        return Parse(bytes, path);
+        var kind = new InputKind("assets file", MaxBytes, "Pass the project.assets.json that 'dotnet restore' wrote.") { Code = RestoreCodes.AssetsFileInvalid };
+        return Parse(InputFile.ReadAllBytes(path, kind), path);
     }
 
     public static AssetsFile Parse(ReadOnlySpan<byte> utf8Json, string path)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Xml.Linq;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -83,21 +84,14 @@ internal static class BundleLimits
 {
     public const int MaxBundleBytes = 4 * 1024 * 1024;
 
-    public static byte[]? ReadFile(string path)
+    private static readonly InputKind BundleFile = new("bundle", MaxBundleBytes, "Check that the file is a Sigstore bundle (.sigstore.json).")
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            return null;
-        }
+        Code = RestoreCodes.SignatureInvalid,
+        TooLargeCode = RestoreCodes.SignatureInvalid,
+    };
 
-        if (info.Length > MaxBundleBytes)
-        {
-            throw new SigstoreException(RestoreCodes.SignatureInvalid, $"The bundle '{path}' is {info.Length} bytes, more than the {MaxBundleBytes}-byte limit for a bundle.");
-        }
-
-        return File.ReadAllBytes(path);
-    }
+    /// <summary>The bundle's bytes, or null when there is no file at <paramref name="path"/>.</summary>
+    public static byte[]? ReadFile(string path) => Path.Exists(path) ? InputFile.ReadAllBytes(path, BundleFile) : null;
 }
 
 /// <summary>A sidecar next to the .nupkg in the local folder feed the package was restored from.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using NuGet.Packaging;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -39,6 +40,8 @@ internal static class PackageIntegrity
 
     /// <summary>The content hash after the strict archive checks of the package library (N-02..N-06).</summary>
     public static PackageContentHasher StrictContentHasher { get; } = path => PackageInspector.Inspect(path).ContentHashSha512;
+
+    private static readonly InputKind MetadataFile = new(".nupkg.metadata", InputFile.MaxDocumentBytes, "Clear the package from the global packages folder and restore again.");
 
     // Written next to an extracted package by NuGet or by us, and not part of the archive.
     private static readonly string[] KnownNonArchiveFiles = [".nupkg.metadata", ".nupkg.sha512", ".sigstore.json"];
@@ -99,10 +102,10 @@ internal static class PackageIntegrity
 
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(metadata));
+            using var document = JsonDocument.Parse(InputFile.ReadAllBytes(metadata, MetadataFile));
             return document.RootElement.TryGetProperty("contentHash", out var hash) && hash.GetString() is { } text ? Convert.FromBase64String(text) : null;
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or Diagnostics.SigstoreException)
         {
             return [];  // unreadable metadata never matches a real hash
         }
@@ -113,10 +116,10 @@ internal static class PackageIntegrity
         var metadata = Path.Combine(packageDirectory, ".nupkg.metadata");
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(metadata));
+            using var document = JsonDocument.Parse(InputFile.ReadAllBytes(metadata, MetadataFile));
             return document.RootElement.TryGetProperty("source", out var source) ? source.GetString() : null;
         }
-        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or Diagnostics.SigstoreException)
         {
             return null;
         }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -152,7 +153,8 @@ public static class RestoreRun
     }
 
     /// <summary>SHA-256 (hex) of a trust root file, for the verification cache key.</summary>
-    public static string FingerprintFile(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+    public static string FingerprintFile(string path) =>
+        Convert.ToHexStringLower(SHA256.HashData(InputFile.ReadAllBytes(path, SigstoreBuild.Trust.TrustDocumentSerializer.TrustedRootFile)));
 
     private static void Touch(string? stamp)
     {

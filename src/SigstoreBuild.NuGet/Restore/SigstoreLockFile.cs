@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -69,14 +70,15 @@ public sealed class SigstoreLockFile
     public static SigstoreLockFile Load(string path)
     {
         var lockFile = new SigstoreLockFile();
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             return lockFile;
         }
 
         try
         {
-            var root = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject ?? throw new JsonException("the top level is not an object");
+            var kind = new InputKind("lock file", InputFile.MaxDocumentBytes, "Check that it is a sigstore.lock.json, or delete it and run 'sigstore lock update'.") { Code = RestoreCodes.LockFileInvalid };
+            var root = JsonNode.Parse(InputFile.ReadAllBytes(path, kind)) as JsonObject ?? throw new JsonException("the top level is not an object");
             if (root["version"]?.GetValue<int>() != 1)
             {
                 throw new JsonException("'version' is not 1");

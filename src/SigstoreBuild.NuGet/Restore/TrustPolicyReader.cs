@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -52,17 +53,8 @@ public static class TrustPolicyReader
     /// </summary>
     public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SigstoreException(RestoreCodes.PolicyInvalid, $"Cannot read the trust policy file '{path}': {ex.Message}", ex);
-        }
-
-        return FromJson(bytes, path);
+        var kind = new InputKind("trust policy file", InputFile.MaxDocumentBytes, "Check that it is a JSON trust policy.") { Code = RestoreCodes.PolicyInvalid };
+        return FromJson(InputFile.ReadAllBytes(path, kind), path);
     }
 
     public static (TrustPolicy Policy, string? Mode) FromJson(byte[] utf8Json, string path)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -29,11 +30,13 @@ internal sealed class VerificationCache
 
         try
         {
-            var document = JsonSerializer.Deserialize(File.ReadAllBytes(path), CacheJsonContext.Default.CacheDocument);
+            var kind = new InputKind("verification cache", 64 * 1024 * 1024, "It is rebuilt.");
+            var document = JsonSerializer.Deserialize(InputFile.ReadAllBytes(path, kind), CacheJsonContext.Default.CacheDocument);
             return new VerificationCache(document is { Version: FormatVersion } ? document : new CacheDocument());
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or Diagnostics.SigstoreException)
         {
+            // Only a cache: an unusable one is started afresh.
             return new VerificationCache(new CacheDocument());
         }
     }

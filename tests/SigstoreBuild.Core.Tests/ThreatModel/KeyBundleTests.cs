@@ -150,6 +150,46 @@ public sealed class KeyBundleTests
     }
 
     [TestMethod]
+    public void Ed25519_FromAFile_IsReadWholeAndVerifies()
+    {
+        // A file can be read whole when the key needs it (the command line verifies files this way).
+        var signer = KeySigner.Create(KeyType.Ed25519);
+        var bundle = signer.Sign(TestSigstore.DefaultArtifact);
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, TestSigstore.DefaultArtifact);
+            Assert.IsNotNull(Sigstore.Verifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).WithKey(signer.Key)).KeySha256);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void Ed25519_FromAFileOverTheCap_IsRefusedUnread()
+    {
+        var signer = KeySigner.Create(KeyType.Ed25519);
+        var bundle = signer.Sign(TestSigstore.DefaultArtifact);
+        var path = Path.GetTempFileName();
+        try
+        {
+            using (var sparse = File.OpenWrite(path))
+            {
+                sparse.SetLength(VerificationPolicy.MaxEd25519ArtifactBytes + 1);
+            }
+
+            var ex = Assert.ThrowsExactly<SigstoreException>(() => Sigstore.Verifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).WithKey(signer.Key)));
+            Assert.AreEqual(SetupCodes.InputTooLarge, ex.Code, ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void Ed25519Key_OverAnEcdsaBundle_InvalidSignature()
     {
         var bundle = KeySigner.Create(KeyType.EcdsaP256).Sign(TestSigstore.DefaultArtifact);

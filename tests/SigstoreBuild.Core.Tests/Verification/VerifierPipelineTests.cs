@@ -67,6 +67,43 @@ public sealed class VerifierPipelineTests
     }
 
     [TestMethod]
+    public void FilePolicy_VerifiesAndAChangedFileDoesNot()
+    {
+        var (bundle, _) = Signed();
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, TestPki.Artifact);
+            Assert.IsNotNull(Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)).Identity);
+            File.AppendAllText(path, "!");
+            AssertCode(PolicyCodes.ArtifactDigestMismatch, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)));
+            File.WriteAllBytes(path, []);
+            AssertCode(PolicyCodes.EmptyArtifact, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void FilePolicy_Dsse_MatchesTheSubject()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, TestPki.Artifact);
+            Assert.IsNotNull(Pki.CreateVerifier().Verify(Dsse(), VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)).Statement);
+            File.WriteAllText(path, "other");
+            AssertCode(AttestationCodes.SubjectMismatch, () => Pki.CreateVerifier().Verify(Dsse(), VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void OtherArtifact_DigestHintMismatch() // B-02
     {
         var (bundle, _) = Signed();
