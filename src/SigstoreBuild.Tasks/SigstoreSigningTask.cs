@@ -2,9 +2,10 @@ using Microsoft.Build.Framework;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Signing;
-using SigstoreBuild.NuGet.Signing.Sharing;
+using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Tasks.Reporting;
 using SigstoreBuild.Tasks.Signing;
+using SignedAttestation = SigstoreBuild.Signing.SignedAttestation;
 
 namespace SigstoreBuild.Tasks;
 

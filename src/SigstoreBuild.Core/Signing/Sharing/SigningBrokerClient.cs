@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// A node that signs through its build's <see cref="SigningBroker"/>: it sends the statement and gets back the bundle,

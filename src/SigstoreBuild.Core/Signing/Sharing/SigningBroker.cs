@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// The one process of a build that holds the signing session (token, key, certificate) and signs for the others. It
