@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Oidc;
 using SigstoreBuild.LocalStack.Pki;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.LocalStack.Http;
@@ -10,8 +9,13 @@ internal static class Handlers
 {
     private const long MaxBodyBytes = 4 * 1024 * 1024;
 
+    /// <summary>A POST route whose coded failures and malformed bodies become JSON errors.</summary>
+    public static void MapPost(
+        WebApplication app, string pattern, Func<LocalSigstoreServices> services, Func<HttpContext, LocalSigstoreServices, Task<IResult>> handler) =>
+        app.MapPost(pattern, Async(context => GuardAsync(() => handler(context, services()))));
+
     /// <summary>Types an async handler lambda for MapPost.</summary>
-    public static Delegate Async(Func<HttpContext, Task<IResult>> handler) => handler;
+    private static Delegate Async(Func<HttpContext, Task<IResult>> handler) => handler;
 
     public static IResult Guard(Func<IResult> handler)
     {

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Http;

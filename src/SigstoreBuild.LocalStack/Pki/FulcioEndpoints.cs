@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Http;
@@ -15,7 +13,7 @@ internal static class FulcioEndpoints
 {
     public static void Map(WebApplication app, Func<LocalSigstoreServices> services)
     {
-        app.MapPost("/api/v2/signingCert", Handlers.Async(context => Handlers.GuardAsync(() => SigningCertificate(context, services()))));
+        Handlers.MapPost(app, "/api/v2/signingCert", services, SigningCertificate);
         app.MapGet("/api/v2/trustBundle", () =>
         {
             var ca = services().Ca;

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Http;
@@ -15,7 +13,7 @@ internal static class TimestampAuthorityEndpoints
 {
     public static void Map(WebApplication app, Func<LocalSigstoreServices> services)
     {
-        app.MapPost("/api/v1/timestamp", Handlers.Async(context => Handlers.GuardAsync(() => Timestamp(context, services()))));
+        Handlers.MapPost(app, "/api/v1/timestamp", services, Timestamp);
         app.MapGet("/api/v1/timestamp/certchain", () =>
             Results.Text(string.Concat(services().Tsa.Chain.Select(Pem.Certificate)), "application/pem-certificate-chain"));
     }

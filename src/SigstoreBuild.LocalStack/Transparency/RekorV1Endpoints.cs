@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Http;
@@ -14,7 +12,7 @@ internal static class RekorV1Endpoints
 {
     public static void Map(WebApplication app, Func<LocalSigstoreServices> services)
     {
-        app.MapPost("/api/v1/log/entries", Handlers.Async(context => Handlers.GuardAsync(() => CreateEntry(context, services()))));
+        Handlers.MapPost(app, "/api/v1/log/entries", services, CreateEntry);
         app.MapGet("/api/v1/log/entries/{uuid}", (string uuid, HttpContext context) => Handlers.Guard(() => GetEntry(uuid, context, services())));
         app.MapGet("/api/v1/log/entries", (HttpContext context) => Handlers.Guard(() =>
         {
@@ -22,8 +20,8 @@ internal static class RekorV1Endpoints
             var record = long.TryParse(context.Request.Query["logIndex"], NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? v1.Log.Get(index) : null;
             return record is null ? Handlers.Error(404, "No entry has that logIndex.") : Results.Json(new JsonObject { [v1.Uuid(record)] = v1.ToLogEntry(record) });
         }));
-        app.MapPost("/api/v1/log/entries/retrieve", Handlers.Async(context => Handlers.GuardAsync(() => RetrieveEntries(context, services()))));
-        app.MapPost("/api/v1/index/retrieve", Handlers.Async(context => Handlers.GuardAsync(() => SearchIndex(context, services()))));
+        Handlers.MapPost(app, "/api/v1/log/entries/retrieve", services, RetrieveEntries);
+        Handlers.MapPost(app, "/api/v1/index/retrieve", services, SearchIndex);
         app.MapGet("/api/v1/log", () =>
         {
             var v1 = services().RekorV1;

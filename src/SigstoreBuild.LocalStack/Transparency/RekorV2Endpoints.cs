@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Http;
 
@@ -10,7 +8,7 @@ internal static class RekorV2Endpoints
 {
     public static void Map(WebApplication app, Func<LocalSigstoreServices> services)
     {
-        app.MapPost("/api/v2/log/entries", Handlers.Async(context => Handlers.GuardAsync(() => CreateEntry(context, services()))));
+        Handlers.MapPost(app, "/api/v2/log/entries", services, CreateEntry);
         app.MapGet("/api/v2/checkpoint", () => Results.Text(services().RekorV2.Log.Head().Checkpoint, "text/plain"));
     }
 
