@@ -11,7 +11,7 @@ namespace SigstoreBuild.Signing.Sharing;
 /// domain socket in the private rendezvous directory. The private key never leaves this process; the other nodes get
 /// back finished, verified bundles.
 /// </summary>
-public sealed class SigningBroker : StatementSigner
+internal sealed class SigningBroker : StatementSigner
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(60);
