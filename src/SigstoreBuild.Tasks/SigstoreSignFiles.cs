@@ -10,7 +10,7 @@ namespace SigstoreBuild.Tasks;
 /// Signs a set of files (by default every file of a publish folder) with one bundle whose in-toto statement lists each
 /// file, by its path relative to the folder, as a subject.
 /// </summary>
-public sealed class SigstoreSignFiles : SigstoreTask
+public sealed class SigstoreSignFiles : SigstoreSigningTask
 {
     [Required]
     public string BaseDirectory { get; set; } = "";

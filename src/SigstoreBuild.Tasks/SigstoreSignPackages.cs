@@ -12,7 +12,7 @@ namespace SigstoreBuild.Tasks;
 /// with the package's SHA-256 and SHA-512 (NuGet content hash), written to <c>&lt;package&gt;&lt;extension&gt;</c>.
 /// The package bytes are never modified.
 /// </summary>
-public sealed class SigstoreSignPackages : SigstoreTask
+public sealed class SigstoreSignPackages : SigstoreSigningTask
 {
     [Required]
     public ITaskItem[] Packages { get; set; } = [];

@@ -7,7 +7,6 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;
 using SigstoreBuild.LocalStack.Faults;
-using SigstoreBuild.LocalStack.Json;
 using SigstoreBuild.LocalStack.Pki;
 using SigstoreBuild.LocalStack.Transparency;
 
@@ -39,7 +38,7 @@ public sealed class RekorTests
         var body = Convert.FromBase64String(entry["body"]!.GetValue<string>());
         var bodyJson = JsonNode.Parse(body)!;
         Assert.AreEqual("hashedrekord", bodyJson["kind"]!.GetValue<string>());
-        Assert.AreEqual(Encoding.UTF8.GetString(body), CanonicalJson.SerializeToString(bodyJson), "body is canonical JSON");
+        Assert.AreEqual(Encoding.UTF8.GetString(body), RekorCanonicalJson.SerializeToString(bodyJson), "body is canonical JSON");
         Assert.AreEqual(4L, entry["logIndex"]!.GetValue<long>());
         Assert.AreEqual(Convert.ToHexStringLower(SHA256.HashData(v1.Key.ExportSubjectPublicKeyInfo())), entry["logID"]!.GetValue<string>());
 

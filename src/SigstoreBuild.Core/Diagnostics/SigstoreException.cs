@@ -1,8 +1,8 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>
-/// Every failure the library reports carries a stable <c>SSBxxxx</c> code (see docs/diagnostics.md) and a message that
-/// says what happened and what to do. Messages never contain identity tokens or other secrets.
+/// Every failure the library reports carries a stable <c>SSBxxxx</c> code (see docs/diagnostics/README.md) and a message
+/// that says what happened and what to do. Messages never contain identity tokens or other secrets.
 /// </summary>
 public class SigstoreException : Exception
 {

@@ -287,7 +287,7 @@ public sealed class SigstoreVerifier
     {
         if (!policy.HasArtifact && policy.Digest is null)
         {
-            if (!policy.UnsafeNoArtifact)
+            if (!policy.UnsafeSkipArtifact)
             {
                 throw new VerificationException(PolicyCodes.MissingArtifact, "The policy names no artifact. Pass the artifact or its digest; UnsafeWithoutArtifact exists only for inspection.");
             }
@@ -307,7 +307,7 @@ public sealed class SigstoreVerifier
 
         if (policy.Key is null && policy.Identities.Count == 0)
         {
-            if (!policy.UnsafeNoSigner)
+            if (!policy.UnsafeSkipIdentity)
             {
                 throw new VerificationException(PolicyCodes.MissingIdentity, "The policy names no signer. Require a certificate identity (SAN and issuer) or a public key.");
             }

@@ -9,7 +9,8 @@ namespace SigstoreBuild.Verification;
 /// <summary>
 /// What a bundle must prove: which artifact (bytes, stream, file or digest), signed by whom (certificate identities, any of
 /// which may match, or a caller-supplied key), and for DSSE which predicate type. Immutable; methods return a new
-/// policy. There is no default that skips the artifact or the signer: only the explicit <c>Unsafe…</c> methods do.
+/// policy. There is no default that skips the artifact or the signer: only the explicit <c>UnsafeWithout…</c> methods
+/// do, each setting the matching <c>UnsafeSkip…</c> flag (as <see cref="VerifierOptions"/> names its own).
 /// </summary>
 public sealed class VerificationPolicy
 {
@@ -37,9 +38,9 @@ public sealed class VerificationPolicy
 
     internal byte[]? Digest { get; private init; }
 
-    internal bool UnsafeNoArtifact { get; private init; }
+    internal bool UnsafeSkipArtifact { get; private init; }
 
-    internal bool UnsafeNoSigner { get; private init; }
+    internal bool UnsafeSkipIdentity { get; private init; }
 
     public IReadOnlyList<CertificateIdentity> Identities { get; private init; } = [];
 
@@ -129,7 +130,7 @@ public sealed class VerificationPolicy
     /// UNSAFE: accept a bundle without checking which artifact it signs (a message signature is checked over the
     /// bundle's own digest; a DSSE subject is not matched). Only for inspection tools; never for trust decisions.
     /// </summary>
-    public static VerificationPolicy UnsafeWithoutArtifact() => new() { UnsafeNoArtifact = true };
+    public static VerificationPolicy UnsafeWithoutArtifact() => new() { UnsafeSkipArtifact = true };
 
     /// <summary>Requires the certificate to match at least one of <paramref name="anyOf"/>. Replaces earlier identities.</summary>
     public VerificationPolicy RequireIdentity(params CertificateIdentity[] anyOf)
@@ -175,7 +176,7 @@ public sealed class VerificationPolicy
     /// UNSAFE: accept any certificate the trusted CA issued, whoever it names. Only for inspection tools; the result
     /// still reports the identity, which the caller must then check.
     /// </summary>
-    public VerificationPolicy UnsafeWithoutIdentity() => With(p => p.UnsafeNoSigner = true);
+    public VerificationPolicy UnsafeWithoutIdentity() => With(p => p.UnsafeSkipIdentity = true);
 
     internal static int? HashLength(HashAlgorithmName algorithm) =>
         algorithm == HashAlgorithmName.SHA256 ? 32 : algorithm == HashAlgorithmName.SHA384 ? 48 : algorithm == HashAlgorithmName.SHA512 ? 64 : null;
@@ -193,8 +194,8 @@ public sealed class VerificationPolicy
             ArtifactPath = ArtifactPath,
             DigestAlgorithm = DigestAlgorithm,
             Digest = Digest,
-            UnsafeNoArtifact = UnsafeNoArtifact,
-            UnsafeNoSigner = builder.UnsafeNoSigner,
+            UnsafeSkipArtifact = UnsafeSkipArtifact,
+            UnsafeSkipIdentity = builder.UnsafeSkipIdentity,
             Identities = builder.Identities,
             Key = builder.Key,
             PredicateType = builder.PredicateType,
@@ -208,7 +209,7 @@ public sealed class VerificationPolicy
         public IReadOnlyList<CertificateIdentity> Identities { get; set; } = from.Identities;
         public VerificationKey? Key { get; set; } = from.Key;
         public string? PredicateType { get; set; } = from.PredicateType;
-        public bool UnsafeNoSigner { get; set; } = from.UnsafeNoSigner;
+        public bool UnsafeSkipIdentity { get; set; } = from.UnsafeSkipIdentity;
         public bool ProvenanceConsistency { get; set; } = from.ProvenanceConsistency;
         public bool UnsafeUncorroboratedProvenance { get; set; } = from.UnsafeUncorroboratedProvenance;
     }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using SigstoreBuild.LocalStack.Json;
 using SigstoreBuild.LocalStack.Transparency;
 
 namespace SigstoreBuild.LocalStack.Faults;
@@ -75,7 +74,7 @@ internal static class Corruptions
     private static byte[] OtherBody()
     {
         var digest = SHA256.HashData(RandomNumberGenerator.GetBytes(16));
-        return CanonicalJson.Serialize(new JsonObject
+        return RekorCanonicalJson.Serialize(new JsonObject
         {
             ["apiVersion"] = "0.0.1",
             ["kind"] = "hashedrekord",

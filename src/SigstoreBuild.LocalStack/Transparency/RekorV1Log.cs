@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.LocalStack.Json;
 using SigstoreBuild.LocalStack.Pki;
 
 namespace SigstoreBuild.LocalStack.Transparency;
@@ -119,7 +118,7 @@ public sealed class RekorV1Log
         _key.SignData(SetPayload(record.Body, record.IntegratedTime, LogId, record.Index), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
 
     public static byte[] SetPayload(byte[] body, long integratedTime, byte[] logId, long logIndex) =>
-        CanonicalJson.Serialize(new JsonObject
+        RekorCanonicalJson.Serialize(new JsonObject
         {
             ["body"] = Convert.ToBase64String(body),
             ["integratedTime"] = integratedTime,
@@ -169,7 +168,7 @@ public sealed class RekorV1Log
                 },
             },
         };
-        return (CanonicalJson.Serialize(body), $"{algorithm}:{value}");
+        return (RekorCanonicalJson.Serialize(body), $"{algorithm}:{value}");
     }
 
     private static byte[] CanonicalizeDsse(JsonObject spec)
@@ -226,7 +225,7 @@ public sealed class RekorV1Log
                     .Select(s => (JsonNode)new JsonObject { ["signature"] = s.Sig, ["verifier"] = s.Verifier }).ToArray()),
             },
         };
-        return CanonicalJson.Serialize(body);
+        return RekorCanonicalJson.Serialize(body);
     }
 
     /// <summary>Re-encodes a PEM certificate or key the way Rekor stores it; returns the SPKI for verification.</summary>

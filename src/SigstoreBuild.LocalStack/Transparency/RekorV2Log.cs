@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SigstoreBuild.LocalStack.Json;
 using SigstoreBuild.LocalStack.Pki;
 
 namespace SigstoreBuild.LocalStack.Transparency;
@@ -103,7 +102,7 @@ public sealed class RekorV2Log
                 },
             },
         };
-        return (CanonicalJson.Serialize(body), $"{algorithm switch { "SHA2_384" => "sha384", "SHA2_512" => "sha512", _ => "sha256" }}:{Convert.ToHexStringLower(digest)}");
+        return (RekorCanonicalJson.Serialize(body), $"{algorithm switch { "SHA2_384" => "sha384", "SHA2_512" => "sha512", _ => "sha256" }}:{Convert.ToHexStringLower(digest)}");
     }
 
     private static byte[] CanonicalizeDsse(JsonObject request)
@@ -145,7 +144,7 @@ public sealed class RekorV2Log
                 },
             },
         };
-        return CanonicalJson.Serialize(body);
+        return RekorCanonicalJson.Serialize(body);
     }
 
     private static (JsonObject Verifier, byte[] Spki, string KeyDetails) ReadVerifier(JsonObject? verifier)

@@ -2,7 +2,8 @@ namespace SigstoreBuild.Diagnostics;
 
 /// <summary>
 /// SSB54xx: a NuGet package that is not safe to hash, inspect or bind to an attestation (threat model N-01..N-07),
-/// and package attestations that do not match. A sub-range of SSB5xxx (package policy); see docs/diagnostics/nuget.md.
+/// and package attestations that do not match. A sub-range of SSB5xxx (package policy); see
+/// docs/diagnostics/packaging.md.
 /// </summary>
 public static class PackageCodes
 {

@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using SigstoreBuild.NuGet.Signing.Sharing;
+using SigstoreBuild.Signing.Sharing;
 
 namespace SigstoreBuild.Tasks.Signing;
 

@@ -1,7 +1,6 @@
 using SigstoreBuild.Identity;
-using SigstoreBuild.NuGet.Signing;
-using SigstoreBuild.NuGet.Signing.Sharing;
 using SigstoreBuild.Signing;
+using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Tuf;
 
 namespace SigstoreBuild.Tasks.Signing;

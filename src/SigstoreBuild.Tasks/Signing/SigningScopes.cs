@@ -1,4 +1,4 @@
-using SigstoreBuild.NuGet.Signing.Sharing;
+using SigstoreBuild.Signing.Sharing;
 
 namespace SigstoreBuild.Tasks.Signing;
 

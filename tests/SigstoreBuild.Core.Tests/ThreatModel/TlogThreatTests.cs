@@ -59,7 +59,7 @@ public sealed class TlogThreatTests
         // A lenient (or compromised) log recorded a body it did not check; its SET and proof are genuine.
         var twin = Sigstore.Sign();
         var body = TestSigstore.HashedRekordV1(SHA256.HashData("another artifact"u8), twin.Signature, twin.Signer.CertificatePem);
-        var entry = Sigstore.LogV1Raw(LocalStack.Json.CanonicalJson.Serialize(body));
+        var entry = Sigstore.LogV1Raw(LocalStack.Transparency.RekorCanonicalJson.Serialize(body));
         Expect.TwinVerifies_BrokenRejected(twin, b => b.TlogEntries[0] = entry, TlogCodes.DigestMismatch);
     }
 
@@ -318,7 +318,7 @@ public sealed class TlogThreatTests
         var twin = Sigstore.Sign(new BundleSpec { Rekor = Rekor.V2 });
         var body = TestSigstore.Body(twin.Entry);
         body["unexpected"] = "lenient parsers accept this";
-        var entry = Sigstore.LogV2Raw(LocalStack.Json.CanonicalJson.Serialize(body));
+        var entry = Sigstore.LogV2Raw(LocalStack.Transparency.RekorCanonicalJson.Serialize(body));
         Expect.TwinVerifies_BrokenRejected(twin, b => b.TlogEntries[0] = entry, TlogCodes.MalformedEntryBody);
     }
 

@@ -1,8 +1,7 @@
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
-using SigstoreBuild.Signing;
-using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
-namespace SigstoreBuild.NuGet.Signing;
+namespace SigstoreBuild.Signing;
 
 /// <summary>
 /// <see cref="StatementSigner"/> on the keyless <see cref="SigningSession"/>: one token, key and certificate for every
@@ -22,7 +21,7 @@ public sealed class SessionAttestationSigner : StatementSigner
 
     public override async Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken)
     {
-        var bundle = await _session.SignDsseAsync(Statement.PayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
+        var bundle = await _session.SignDsseAsync(DssePae.InTotoPayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
         return BundleSerializer.Serialize(bundle);
     }
 

@@ -6,15 +6,12 @@ using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Faults;
-using SigstoreBuild.NuGet.Attestations;
-using InTotoStatement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
-using SigstoreBuild.NuGet.Signing;
-using SigstoreBuild.NuGet.Signing.Sharing;
 using SigstoreBuild.Signing;
+using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
 
-namespace SigstoreBuild.NuGet.Tests.Signing;
+namespace SigstoreBuild.Tests.Signing.Sharing;
 
 /// <summary>
 /// One signing session shared by the "nodes" of a build: real Unix domain sockets, real lock files, real signing against
@@ -253,7 +250,7 @@ public sealed class SharedSigningSessionTests
         s_sigstore.Faults.Enqueue(SigstoreService.Fulcio, FaultKind.MismatchedIdentity);
         var bundlePath = Path.Combine(_directory, "a.sigstore.json");
 
-        var error = await Assert.ThrowsAsync<SigstoreException>(() => client.SignAsync(Statement("a"), bundlePath, TestContext.CancellationToken));
+        var error = await Assert.ThrowsAsync<SigstoreException>(() => client.SignAsync(Statement("a"), Sha256("a"), bundlePath, TestContext.CancellationToken));
 
         Assert.AreEqual(SigningCodes.FulcioResponseInvalid, error.Code, error.Message);
         Assert.AreEqual(SharedSignerRole.Client, client.Role, "a signing failure is not a reason to sign elsewhere");
@@ -273,7 +270,7 @@ public sealed class SharedSigningSessionTests
         Assert.AreEqual(SharedSignerRole.Client, client.Role);
         var bundlePath = Path.Combine(_directory, "a.sigstore.json");
 
-        var error = await Assert.ThrowsAsync<SigstoreException>(() => client.SignAsync(Statement("a"), bundlePath, TestContext.CancellationToken));
+        var error = await Assert.ThrowsAsync<SigstoreException>(() => client.SignAsync(Statement("a"), Sha256("a"), bundlePath, TestContext.CancellationToken));
 
         Assert.AreEqual(SigningCodes.SharedSessionFailed, error.Code);
         Assert.IsFalse(File.Exists(bundlePath), "nothing is written");
@@ -298,7 +295,7 @@ public sealed class SharedSigningSessionTests
             if (tampered == "request" && index == 3)
             {
                 var body = BrokerProtocol.Parse(BrokerProtocol.Bytes(frame, "body")!);
-                body["payload"] = Convert.ToBase64String(Statement("evil").ToJson());
+                body["payload"] = Convert.ToBase64String(Statement("evil"));
                 body["sha256"] = Convert.ToHexStringLower(SHA256.HashData("evil"u8));
                 frame["body"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
             }
@@ -502,15 +499,22 @@ public sealed class SharedSigningSessionTests
             new SigstoreBundleVerifier()));
     }
 
-    private static InTotoStatement Statement(string name) =>
-        new([new StatementSubject(name, new Dictionary<string, string> { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))) })],
-            "https://sigstorebuild.invalid/tests/shared-session", new JsonObject { ["name"] = name });
+    /// <summary>An in-toto v1 statement whose one subject is <paramref name="name"/>'s UTF-8 bytes.</summary>
+    private static byte[] Statement(string name) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["_type"] = "https://in-toto.io/Statement/v1",
+        ["subject"] = new JsonArray(new JsonObject { ["name"] = name, ["digest"] = new JsonObject { ["sha256"] = Convert.ToHexStringLower(Sha256(name)) } }),
+        ["predicateType"] = "https://sigstorebuild.invalid/tests/shared-session",
+        ["predicate"] = new JsonObject { ["name"] = name },
+    }.ToJsonString());
+
+    private static byte[] Sha256(string name) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
 
     private async Task<(string Name, string Path, SignedAttestation Signed)> SignAsync(SharedSigner signer, string name)
     {
         var path = Path.Combine(_directory, name + ".sigstore.json");
         Directory.CreateDirectory(_directory);
-        var signed = await signer.SignAsync(Statement(name), path, TestContext.CancellationToken);
+        var signed = await signer.SignAsync(Statement(name), Sha256(name), path, TestContext.CancellationToken);
         return (name, path, signed);
     }
 
@@ -529,7 +533,7 @@ public sealed class SharedSigningSessionTests
     private sealed class SwappingSigner(StatementSigner inner) : StatementSigner
     {
         public override Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken) =>
-            inner.ProduceBundleAsync(Statement("swapped").ToJson(), SHA256.HashData("swapped"u8), cancellationToken);
+            inner.ProduceBundleAsync(Statement("swapped"), SHA256.HashData("swapped"u8), cancellationToken);
 
         protected override void Dispose(bool disposing) => inner.Dispose();
     }

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// The wire format between a build's nodes: length-prefixed JSON frames over a Unix domain socket, one request per

@@ -1,32 +1,29 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.Signing;
-using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
-namespace SigstoreBuild.NuGet.Signing;
+namespace SigstoreBuild.Signing;
 
 /// <summary>
-/// An <see cref="IAttestationSigner"/> that produces each bundle somewhere (this process's signing session, or the
-/// build's shared session in another node) and then writes it here: atomically, once it is sure the bundle signs the
-/// statement it asked for.
+/// Signs in-toto statements: produces each bundle somewhere (this process's signing session, or the build's shared
+/// session in another node) and then writes it here: atomically, once it is sure the bundle signs the statement it
+/// asked for.
 /// </summary>
-public abstract class StatementSigner : IAttestationSigner
+public abstract class StatementSigner : IDisposable
 {
-    public async Task<SignedAttestation> SignAsync(Statement statement, string bundlePath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signs <paramref name="statementJson"/>, bound to its subject's <paramref name="subjectSha256"/>, and writes the
+    /// bundle to <paramref name="bundlePath"/>.
+    /// </summary>
+    public async Task<SignedAttestation> SignAsync(byte[] statementJson, byte[] subjectSha256, string bundlePath, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(statement);
+        ArgumentNullException.ThrowIfNull(statementJson);
+        ArgumentNullException.ThrowIfNull(subjectSha256);
         ArgumentException.ThrowIfNullOrEmpty(bundlePath);
 
-        // The producer's final verification binds the bundle to the first subject's SHA-256.
-        if (!statement.Subjects[0].Digest.TryGetValue("sha256", out var sha256Hex))
-        {
-            throw new SigstoreException(PackageCodes.InvalidStatement, "The statement's first subject has no sha256 digest to bind the signature to.");
-        }
-
-        var statementJson = statement.ToJson();
-        var json = await ProduceBundleAsync(statementJson, Convert.FromHexString(sha256Hex), cancellationToken).ConfigureAwait(false);
+        var json = await ProduceBundleAsync(statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
         var bundle = CheckSignsStatement(json, statementJson);
         BundleFileWriter.Commit(BundleFileWriter.WriteTemp(bundlePath, json), bundlePath);
         var (identity, issuer) = DescribeSigner(bundle);
@@ -67,7 +64,7 @@ public abstract class StatementSigner : IAttestationSigner
         }
 
         var envelope = bundle.DsseEnvelope;
-        if (envelope is null || envelope.PayloadType != Statement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
+        if (envelope is null || envelope.PayloadType != DssePae.InTotoPayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
         {
             throw new SigstoreException(SigningCodes.SharedSessionFailed, "The signer returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
         }
@@ -108,3 +105,6 @@ public abstract class StatementSigner : IAttestationSigner
         return (string.IsNullOrEmpty(identity) ? null : identity, issuer);
     }
 }
+
+/// <summary>What was signed, for the build summary: the signer identity and the log entry.</summary>
+public sealed record SignedAttestation(string BundlePath, string? SignerIdentity, string? Issuer, long? LogIndex);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// Which processes may share one signing session: those that know the same secret (derived from the build's identity

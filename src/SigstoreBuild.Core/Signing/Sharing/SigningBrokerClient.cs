@@ -2,13 +2,13 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// A node that signs through its build's <see cref="SigningBroker"/>: it sends the statement and gets back the bundle,
 /// which <see cref="StatementSigner"/> checks signs exactly that statement before anything is written.
 /// </summary>
-public sealed class SigningBrokerClient : StatementSigner
+internal sealed class SigningBrokerClient : StatementSigner
 {
     /// <summary>Connecting, the handshake and sending the request: a live broker answers these at once.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -111,4 +111,4 @@ public sealed class SigningBrokerClient : StatementSigner
 }
 
 /// <summary>The build's shared signing session cannot be reached; the node can still sign with a session of its own.</summary>
-public sealed class SharedSessionUnavailableException(string reason) : Exception(reason);
+internal sealed class SharedSessionUnavailableException(string reason) : Exception(reason);

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>
 /// The one process of a build that holds the signing session (token, key, certificate) and signs for the others. It
@@ -11,7 +11,7 @@ namespace SigstoreBuild.NuGet.Signing.Sharing;
 /// domain socket in the private rendezvous directory. The private key never leaves this process; the other nodes get
 /// back finished, verified bundles.
 /// </summary>
-public sealed class SigningBroker : StatementSigner
+internal sealed class SigningBroker : StatementSigner
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(60);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using SigstoreBuild.Diagnostics;
 
-namespace SigstoreBuild.NuGet.Signing.Sharing;
+namespace SigstoreBuild.Signing.Sharing;
 
 /// <summary>Something for the build log: a warning when <see cref="Code"/> is set, otherwise a message.</summary>
 public sealed record SigningNotice(string? Code, string Message);

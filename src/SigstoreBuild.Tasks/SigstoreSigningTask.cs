@@ -2,17 +2,19 @@ using Microsoft.Build.Framework;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Signing;
-using SigstoreBuild.NuGet.Signing.Sharing;
+using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Tasks.Reporting;
 using SigstoreBuild.Tasks.Signing;
+using SignedAttestation = SigstoreBuild.Signing.SignedAttestation;
 
 namespace SigstoreBuild.Tasks;
 
 /// <summary>
-/// What the signing tasks share: settings, the identity check, the per-build signer and the one place where exceptions
-/// become coded MSBuild errors. No parameter ever carries a token; the environment is read in code only.
+/// What the signing tasks (SigstoreSignPackages, SigstoreSignFiles) share: settings, the identity check, the per-build
+/// signer and the one place where exceptions become coded MSBuild errors. No parameter ever carries a token; the
+/// environment is read in code only.
 /// </summary>
-public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelableTask
+public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICancelableTask
 {
     private readonly CancellationTokenSource _cancellation = new();
 
@@ -101,7 +103,7 @@ public abstract class SigstoreTask : Microsoft.Build.Utilities.Task, ICancelable
         Log.LogWarning(subcategory: "Sigstore", warningCode: code, helpKeyword: null, file: ProjectPath, lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);
 
     /// <summary>One invocation's resolved state.</summary>
-    private protected sealed class TaskRun(SigstoreTask task, SignerSettings settings, string bundleExtension, bool required)
+    private protected sealed class TaskRun(SigstoreSigningTask task, SignerSettings settings, string bundleExtension, bool required)
     {
         private readonly List<SignedArtifactRow> _rows = [];
 

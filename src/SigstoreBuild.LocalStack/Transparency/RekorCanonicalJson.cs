@@ -3,13 +3,18 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SigstoreBuild.LocalStack.Json;
+namespace SigstoreBuild.LocalStack.Transparency;
 
 /// <summary>
 /// RFC 8785 (JCS) serialisation for the subset Rekor uses: objects, arrays, strings, integers and booleans.
 /// Keys are sorted by UTF-16 code units, as JCS requires.
 /// </summary>
-public static class CanonicalJson
+/// <remarks>
+/// Not Core's <c>SigstoreBuild.Tuf.CanonicalJson</c>: that one is OLPC canonical JSON, what TUF signatures cover (keys by
+/// code point, only <c>"</c> and <c>\</c> escaped), and this instance uses it for its TUF metadata. Rekor's bodies and
+/// SETs are JCS, and only a log writes them: a client verifies the bytes the log returned and never canonicalises one.
+/// </remarks>
+public static class RekorCanonicalJson
 {
     public static byte[] Serialize(JsonNode? node) => Encoding.UTF8.GetBytes(SerializeToString(node));
 
