@@ -1,4 +1,5 @@
 using Microsoft.Build.Framework;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Signing;

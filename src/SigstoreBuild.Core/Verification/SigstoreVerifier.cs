@@ -457,7 +457,7 @@ public sealed class SigstoreVerifier
             throw new VerificationException(AttestationCodes.PredicateTypeMismatch, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
         }
 
-        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name ?? string.Empty).ToArray()), artifactDigest, statement);
+        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name).ToArray()), artifactDigest, statement);
     }
 
     /// <summary>The artifact must be an in-toto subject, matched by (algorithm, digest) only; names are never enough.</summary>

@@ -1,4 +1,4 @@
-using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Attestations;
 
 namespace SigstoreBuild.NuGet.Signing;
 

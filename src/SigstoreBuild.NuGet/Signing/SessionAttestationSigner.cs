@@ -1,6 +1,6 @@
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Signing;
-using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
 namespace SigstoreBuild.NuGet.Signing;
 
@@ -22,7 +22,7 @@ public sealed class SessionAttestationSigner : StatementSigner
 
     public override async Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken)
     {
-        var bundle = await _session.SignDsseAsync(Statement.PayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
+        var bundle = await _session.SignDsseAsync(InTotoStatement.PayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
         return BundleSerializer.Serialize(bundle);
     }
 

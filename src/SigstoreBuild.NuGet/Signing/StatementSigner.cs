@@ -1,9 +1,9 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Signing;
-using Statement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 
 namespace SigstoreBuild.NuGet.Signing;
 
@@ -14,7 +14,7 @@ namespace SigstoreBuild.NuGet.Signing;
 /// </summary>
 public abstract class StatementSigner : IAttestationSigner
 {
-    public async Task<SignedAttestation> SignAsync(Statement statement, string bundlePath, CancellationToken cancellationToken)
+    public async Task<SignedAttestation> SignAsync(InTotoStatement statement, string bundlePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentException.ThrowIfNullOrEmpty(bundlePath);
@@ -67,7 +67,7 @@ public abstract class StatementSigner : IAttestationSigner
         }
 
         var envelope = bundle.DsseEnvelope;
-        if (envelope is null || envelope.PayloadType != Statement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
+        if (envelope is null || envelope.PayloadType != InTotoStatement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
         {
             throw new SigstoreException(SigningCodes.SharedSessionFailed, "The signer returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
         }

@@ -1,4 +1,4 @@
-using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Attestations;
 
 namespace SigstoreBuild.NuGet.Verification;
 
@@ -9,7 +9,7 @@ public sealed class PackageVerificationResult
 
     public required InTotoStatement Statement { get; init; }
 
-    public required StatementSubject MatchedSubject { get; init; }
+    public required InTotoSubject MatchedSubject { get; init; }
 
     /// <summary>True when the package carries a NuGet signature added after it was attested (matched by content hash).</summary>
     public bool MatchedThroughContentHash => Package.IsSigned;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Verification;
 
 namespace SigstoreBuild.NuGet.Tests.Infrastructure;
@@ -35,13 +35,15 @@ internal sealed class DigestOnlyAttestationVerifier : IAttestationVerifier
         return payload;
     }
 
-    public static Bundle BundleFor(InTotoStatement statement) => new()
+    public static Bundle BundleFor(InTotoStatement statement) => BundleFor(statement.ToJson());
+
+    public static Bundle BundleFor(byte[] statementJson) => new()
     {
         MediaType = Bundle.MediaTypeV03,
         DsseEnvelope = new DsseEnvelope
         {
             PayloadType = InTotoStatement.PayloadType,
-            Payload = statement.ToJson(),
+            Payload = statementJson,
             Signatures = [new DsseSignature { Sig = [1, 2, 3] }],
         },
     };

@@ -1,13 +1,12 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Faults;
-using SigstoreBuild.NuGet.Attestations;
-using InTotoStatement = SigstoreBuild.NuGet.Attestations.InTotoStatement;
 using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.NuGet.Signing.Sharing;
 using SigstoreBuild.Signing;
@@ -503,7 +502,7 @@ public sealed class SharedSigningSessionTests
     }
 
     private static InTotoStatement Statement(string name) =>
-        new([new StatementSubject(name, new Dictionary<string, string> { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))) })],
+        new([new InTotoSubject(name, new Dictionary<string, string> { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))) })],
             "https://sigstorebuild.invalid/tests/shared-session", new JsonObject { ["name"] = name });
 
     private async Task<(string Name, string Path, SignedAttestation Signed)> SignAsync(SharedSigner signer, string name)
