@@ -102,7 +102,7 @@ public sealed class ProvenanceConsistencyTests
             Mode = VerificationMode.Enforce,
             LockFilePath = feed.LockFile,
             CacheFilePath = feed.CacheFile,
-            Verifier = NuGet.Restore.SigstoreAttestationVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath),
+            Verifier = SigstorePackageSignatureVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath),
             Sources = [new SidecarBundleSource()],
         }).VerifyAsync(TestContext.CancellationToken);
 

@@ -72,14 +72,13 @@ internal static class VerifyPackageCommand
                 signer = signer.WithExtension(oid, value);
             }
 
-            var attestations = new SigstoreAttestationVerifier(verifier, signer);
             var policy = PackageVerificationPolicy.Default with
             {
                 PredicateType = parse.GetValue(predicateType),
                 RequireProvenanceConsistency = parse.GetValue(provenanceConsistency),
             };
-            var result = new PackageVerifier(attestations).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
-            var verification = attestations.LastResult!;
+            var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
+            var verification = result.Verification;
             VerifyRunner.ReportWarnings(verification, console);
 
             if (parse.GetValue(output) == "json")

@@ -36,6 +36,9 @@ public sealed class CertificateIdentity
     /// <summary>Extension pins: OID to exact value.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RequiredExtensions => _extensions;
 
+    /// <summary>A signer this identity names must also pass the provenance consistency check (see <see cref="RequireProvenanceConsistency"/>).</summary>
+    public bool RequiresProvenanceConsistency { get; private init; }
+
     /// <summary>SAN and issuer must both equal these strings exactly (ordinal).</summary>
     public static CertificateIdentity Exact(string subjectAlternativeName, string issuer)
     {
@@ -100,8 +103,16 @@ public sealed class CertificateIdentity
             throw new ArgumentException($"'{oid}' is not a Fulcio extension that can be pinned (1.2-1.6, 1.9-1.23; the issuer is set by the identity itself).", nameof(oid));
         }
 
-        return new CertificateIdentity(_exactSan, _sanRegex, Issuer, [.. _extensions, new(oid, value)]) { Pattern = Pattern };
+        return new CertificateIdentity(_exactSan, _sanRegex, Issuer, [.. _extensions, new(oid, value)]) { Pattern = Pattern, RequiresProvenanceConsistency = RequiresProvenanceConsistency };
     }
+
+    /// <summary>
+    /// A signer this identity names must carry SLSA v1 provenance that agrees with its certificate (D-06), even when
+    /// another identity of the policy names it too; as <see cref="VerificationPolicy.RequireProvenanceConsistency"/>,
+    /// but only for this identity's signers.
+    /// </summary>
+    public CertificateIdentity RequireProvenanceConsistency() =>
+        new(_exactSan, _sanRegex, Issuer, _extensions) { Pattern = Pattern, RequiresProvenanceConsistency = true };
 
     public CertificateIdentity WithBuildSignerUri(string value) => WithExtension(FulcioExtensions.BuildSignerUri, value);
 

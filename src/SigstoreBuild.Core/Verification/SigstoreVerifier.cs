@@ -216,6 +216,7 @@ public sealed class SigstoreVerifier
 
         // 5. The certificate at every verified time, its SCTs, and the identity policy.
         VerifiedIdentity? identity = null;
+        var provenanceRequired = false;
         var ctLogs = new List<string>();
         if (leaf is not null)
         {
@@ -236,16 +237,11 @@ public sealed class SigstoreVerifier
             }
 
             ctLogs.AddRange(leaf.Scts.Select(s => LogName(s.Log)).Distinct(StringComparer.Ordinal));
-            CheckIdentity(leaf.Leaf, policy);
-            identity = new VerifiedIdentity(
-                leaf.Leaf.SubjectAlternativeName.Kind,
-                leaf.Leaf.SubjectAlternativeName.Value,
-                leaf.Leaf.Issuer,
-                leaf.Leaf.Extensions.ToDictionary(e => FulcioExtensions.NameOf(e.Key)!, e => e.Value, StringComparer.Ordinal),
-                Convert.ToHexStringLower(SHA256.HashData(leaf.Certificate.RawData)));
+            identity = leaf.Leaf.Identity;
+            provenanceRequired = CheckIdentity(leaf.Leaf, policy);
         }
 
-        if (policy.ProvenanceConsistency)
+        if (policy.ProvenanceConsistency || provenanceRequired)
         {
             CheckProvenance(parsedStatement, leaf, warnings);
         }
@@ -261,6 +257,7 @@ public sealed class SigstoreVerifier
             LogEntries = logEntries.Select(e => new VerifiedLogEntryInfo(LogName(e.Log), Convert.ToHexStringLower(e.Log.LogId), e.LogIndex, e.Kind, e.Version, e.IntegratedTime, e.InclusionProofVerified)).ToArray(),
             CertificateTransparencyLogs = ctLogs,
             Statement = statement,
+            InTotoStatement = parsedStatement,
             Warnings = warnings,
         };
     }
@@ -555,34 +552,50 @@ public sealed class SigstoreVerifier
         return result;
     }
 
-    private void CheckIdentity(FulcioLeaf leaf, VerificationPolicy policy)
+    /// <returns>Whether an identity that names the signer requires provenance consistency.</returns>
+    private static bool CheckIdentity(FulcioLeaf leaf, VerificationPolicy policy)
     {
         if (policy.Identities.Count == 0)
         {
-            return; // UnsafeWithoutIdentity, already warned
+            return false; // UnsafeWithoutIdentity, already warned
         }
 
+        var matched = false;
         var best = (Stage: -1, Detail: (string?)null, Identity: (CertificateIdentity?)null);
         foreach (var identity in policy.Identities)
         {
+            if (matched && !identity.RequiresProvenanceConsistency)
+            {
+                continue; // named already; only an identity that requires provenance consistency changes the outcome
+            }
+
             var (stage, detail) = identity.Match(leaf.SubjectAlternativeName.Value, leaf.Issuer, leaf.Extensions);
             if (stage == 3)
             {
-                return;
-            }
+                if (identity.RequiresProvenanceConsistency)
+                {
+                    return true;
+                }
 
-            if (stage > best.Stage)
+                matched = true;
+            }
+            else if (stage > best.Stage)
             {
                 best = (stage, detail, identity);
             }
         }
 
+        if (matched)
+        {
+            return false;
+        }
+
         var san = leaf.SubjectAlternativeName.Value;
         throw best.Stage switch
         {
-            0 => new VerificationException(PolicyCodes.SubjectAlternativeNameMismatch, $"The certificate's identity '{san}' matches none of the expected identities ({string.Join("; ", policy.Identities)})."),
-            1 => new VerificationException(PolicyCodes.IssuerMismatch, $"The certificate's OIDC issuer '{leaf.Issuer}' is not the expected '{best.Identity!.Issuer}' for identity '{san}'."),
-            _ => new VerificationException(PolicyCodes.ExtensionMismatch, $"The certificate for '{san}' does not meet the policy: {best.Detail}."),
+            0 => new VerificationException(PolicyCodes.SubjectAlternativeNameMismatch, $"The certificate's identity '{san}' matches none of the expected identities ({string.Join("; ", policy.Identities)}).") { Signer = leaf.Identity },
+            1 => new VerificationException(PolicyCodes.IssuerMismatch, $"The certificate's OIDC issuer '{leaf.Issuer}' is not the expected '{best.Identity!.Issuer}' for identity '{san}'.") { Signer = leaf.Identity },
+            _ => new VerificationException(PolicyCodes.ExtensionMismatch, $"The certificate for '{san}' does not meet the policy: {best.Detail}.") { Signer = leaf.Identity },
         };
     }
 

@@ -135,6 +135,6 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
 
         var verifier = new SigstoreVerifier(root, VerifierOptions.PublicGood, timeProvider);
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(material.TrustedRootJson));
-        return (new SigstorePackageSignatureVerifier(identities => new SigstoreAttestationVerifier(verifier, identities), fingerprint), material.Warnings);
+        return (new SigstorePackageSignatureVerifier(verifier, fingerprint), material.Warnings);
     }
 }

@@ -55,8 +55,9 @@ public sealed class PackageVerifier
             throw new SigstoreException(PackageCodes.InvalidStatement, $"The bundle's DSSE payload type is '{bundle.DsseEnvelope.PayloadType}', not {InTotoStatement.PayloadType}.");
         }
 
-        var payload = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
-        var statement = InTotoStatement.Parse(payload);
+        var verification = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
+        var statement = verification.InTotoStatement
+            ?? throw new SigstoreException(PackageCodes.InvalidStatement, "The verified bundle carries no in-toto statement, so it cannot name the package.");
         CheckWrittenBySigner(statement);
         if (policy.PredicateType is not null && !string.Equals(statement.PredicateType, policy.PredicateType, StringComparison.Ordinal))
         {
@@ -64,7 +65,7 @@ public sealed class PackageVerifier
         }
 
         var subject = FindSubject(statement, package);
-        return new PackageVerificationResult { Package = package, Statement = statement, MatchedSubject = subject };
+        return new PackageVerificationResult { Package = package, Statement = statement, MatchedSubject = subject, Verification = verification };
     }
 
     /// <summary>Packages are attested as SigstoreBuild signs them: in-toto v1, with an object predicate if any.</summary>
