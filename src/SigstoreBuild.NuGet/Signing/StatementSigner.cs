@@ -1,9 +1,8 @@
-using System.Formats.Asn1;
-using System.Security.Cryptography.X509Certificates;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Signing;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Signing;
 
@@ -84,27 +83,14 @@ public abstract class StatementSigner : IAttestationSigner
             return (null, null);
         }
 
-        using var certificate = X509CertificateLoader.LoadCertificate(der);
-        var identity = certificate.GetNameInfo(X509NameType.EmailName, forIssuer: false) is { Length: > 0 } email
-            ? email
-            : certificate.GetNameInfo(X509NameType.UrlName, forIssuer: false);
-        var issuerExtension = certificate.Extensions.FirstOrDefault(e => e.Oid?.Value is "1.3.6.1.4.1.57264.1.8" or "1.3.6.1.4.1.57264.1.1");
-        string? issuer = null;
-        if (issuerExtension is not null)
+        try
         {
-            try
-            {
-                // 1.8 is a DER UTF8String; the deprecated 1.1 is the raw string.
-                issuer = issuerExtension.Oid!.Value == "1.3.6.1.4.1.57264.1.8"
-                    ? AsnDecoder.ReadCharacterString(issuerExtension.RawData, AsnEncodingRules.DER, UniversalTagNumber.UTF8String, out _)
-                    : System.Text.Encoding.UTF8.GetString(issuerExtension.RawData);
-            }
-            catch (AsnContentException)
-            {
-                issuer = null;
-            }
+            var signer = VerifiedIdentity.ReadUnverified(der);
+            return (signer.SubjectAlternativeName, signer.Issuer);
         }
-
-        return (string.IsNullOrEmpty(identity) ? null : identity, issuer);
+        catch (VerificationException)
+        {
+            return (null, null); // only the build summary is poorer; the producer verified the bundle
+        }
     }
 }
