@@ -115,8 +115,8 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
 
     public string TrustRootFingerprint => _loaded.Value.Verifier.TrustRootFingerprint;
 
-    public SignerIdentity Verify(PackageSubject subject, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
-        _loaded.Value.Verifier.Verify(subject, bundleJson, acceptable);
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
+        _loaded.Value.Verifier.Verify(package, bundleJson, acceptable);
 
     private static (SigstorePackageSignatureVerifier, IReadOnlyList<TufWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
     {

@@ -24,12 +24,12 @@ public sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, 
     public static IPackageSignatureVerifier ForTrustedRoot(string trustedRootPath) =>
         new SigstorePackageSignatureVerifier(new SigstoreVerifier(TrustedRoot.Load(trustedRootPath), VerifierOptions.PublicGood), RestoreRun.FingerprintFile(trustedRootPath));
 
-    public SignerIdentity Verify(PackageSubject subject, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
     {
-        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(acceptable);
         var bundle = BundleSerializer.Parse(bundleJson.Span);
-        var expected = new PackageIdentity(subject.Id, NuGetVersion.Parse(subject.Version));
+        var expected = new PackageIdentity(package.Id, NuGetVersion.Parse(package.Version));
         PackageVerificationResult result;
         try
         {
@@ -38,17 +38,17 @@ public sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, 
                 : new SigstoreAttestationVerifier(verifier, [.. acceptable.Select(i => i.ToCertificateIdentity())]);
             var packages = new PackageVerifier(attestations);
             var policy = new PackageVerificationPolicy { ExpectedIdentity = expected };
-            result = subject.Inspection is { } inspection ? packages.Verify(inspection, bundle, policy) : packages.Verify(subject.NupkgPath, bundle, policy);
+            result = package.Inspection is { } inspection ? packages.Verify(inspection, bundle, policy) : packages.Verify(package.NupkgPath, bundle, policy);
         }
         catch (VerificationException ex) when (ex.Signer is { } signer)
         {
             throw new UntrustedSignerException(SignerIdentity.From(signer), ex);
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(result.Package.ContentHashSha512, subject.ContentHash))
+        if (!CryptographicOperations.FixedTimeEquals(result.Package.ContentHashSha512, package.ContentHash))
         {
             // The .nupkg changed between our integrity check and verification.
-            throw new SigstoreException(RestoreCodes.ContentHashMismatch, $"The .nupkg '{subject.NupkgPath}' changed while it was being verified.");
+            throw new SigstoreException(RestoreCodes.ContentHashMismatch, $"The .nupkg '{package.NupkgPath}' changed while it was being verified.");
         }
 
         return SignerIdentity.From(result.Verification.Identity
