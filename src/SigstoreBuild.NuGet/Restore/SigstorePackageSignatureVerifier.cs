@@ -16,7 +16,7 @@ namespace SigstoreBuild.NuGet.Restore;
 /// that happens to carry a bundle) the certificate is checked cryptographically only, and the restore verifier then pins
 /// the signer through the lock (trust on first use).
 /// </summary>
-public sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, string trustRootFingerprint) : IPackageSignatureVerifier
+internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, string trustRootFingerprint) : IPackageSignatureVerifier
 {
     public string TrustRootFingerprint { get; } = trustRootFingerprint;
 
