@@ -1,7 +1,7 @@
 using System.Text.Json;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.NuGet.Attestations;
 
 namespace SigstoreBuild.Tasks;
 
@@ -11,7 +11,7 @@ namespace SigstoreBuild.Tasks;
 /// </summary>
 internal static class BundleFreshness
 {
-    public static bool IsUpToDate(string bundlePath, IReadOnlyList<StatementSubject> subjects)
+    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects)
     {
         if (!File.Exists(bundlePath))
         {

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
@@ -28,7 +29,7 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
             .Where(path => path.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        var pending = new List<(PackageInspection Package, StatementSubject Subject, string BundlePath, string Path)>();
+        var pending = new List<(PackageInspection Package, InTotoSubject Subject, string BundlePath, string Path)>();
         var bundles = new List<ITaskItem>();
         foreach (var path in packages)
         {

@@ -1,7 +1,7 @@
 using Microsoft.Build.Framework;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
-using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Tasks.Reporting;
 using SigstoreBuild.Tasks.Signing;

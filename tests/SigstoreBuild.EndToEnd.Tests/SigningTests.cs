@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.EndToEnd.Tests.Infrastructure;

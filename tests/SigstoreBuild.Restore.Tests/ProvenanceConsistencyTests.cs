@@ -6,7 +6,6 @@ using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Provenance;
 using SigstoreBuild.NuGet.Restore;
-using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Restore.Tests.Infrastructure;
 using SigstoreBuild.Signing;
 
@@ -127,7 +126,7 @@ public sealed class ProvenanceConsistencyTests
             Mode = VerificationMode.Enforce,
             LockFilePath = feed.LockFile,
             CacheFilePath = feed.CacheFile,
-            Verifier = NuGet.Restore.SigstoreAttestationVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath),
+            Verifier = SigstorePackageSignatureVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath),
             Sources = [new SidecarBundleSource()],
         }).VerifyAsync(TestContext.CancellationToken);
 

@@ -32,7 +32,7 @@ internal static class Profile
             phases["compare"] += t.ElapsedTicks;
             t.Restart();
             var bundle = File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(assetsFile)!, "..", "..", "feed", $"{package.Id}.{package.Version}.nupkg.sigstore.json"));
-            v.Verify(new SigstoreBuild.NuGet.Restore.PackageSubject(package.Id, package.Version, hash, nupkg), bundle, policy.Identities);
+            v.Verify(new PackageLocation(package.Id, package.Version, directory, nupkg, hash), bundle, policy.Identities);
             phases["verify"] += t.ElapsedTicks;
         }
 

@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
@@ -131,31 +132,21 @@ internal static class InspectCommand
         var certificate = new JsonObject { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(der)) };
         try
         {
+            var identity = VerifiedIdentity.ReadUnverified(der);
             using var x509 = X509CertificateLoader.LoadCertificate(der);
-            var email = x509.GetNameInfo(X509NameType.EmailName, forIssuer: false);
-            var uri = x509.GetNameInfo(X509NameType.UrlName, forIssuer: false);
-            certificate["subjectAlternativeName"] = email is { Length: > 0 } ? email : uri;
-            certificate["subjectAlternativeNameKind"] = email is { Length: > 0 } ? "email" : uri is { Length: > 0 } ? "uri" : "other";
+            certificate["subjectAlternativeName"] = identity.SubjectAlternativeName;
+            certificate["subjectAlternativeNameKind"] = identity.SubjectAlternativeNameKind switch
+            {
+                SubjectAlternativeNameKind.Email => "email",
+                SubjectAlternativeNameKind.Uri => "uri",
+                _ => "other",
+            };
             certificate["notBefore"] = Time(x509.NotBefore);
             certificate["notAfter"] = Time(x509.NotAfter);
-            var extensions = new SortedDictionary<int, (string Name, string Value)>();
-            foreach (var extension in x509.Extensions)
-            {
-                var oid = extension.Oid?.Value ?? "";
-                if (FulcioExtensions.NameOf(oid) is not { } name
-                    || !int.TryParse(oid[(oid.LastIndexOf('.') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var arc))
-                {
-                    continue;
-                }
-
-                // 1.1-1.6 hold the raw string; 1.8 and later a DER UTF8String.
-                extensions[arc] = (name, arc <= 6 ? Encoding.UTF8.GetString(extension.RawData) : AsnDecoder.ReadCharacterString(extension.RawData, AsnEncodingRules.DER, UniversalTagNumber.UTF8String, out _));
-            }
-
-            certificate["issuer"] = extensions.Values.FirstOrDefault(e => e.Name == "issuer").Value ?? extensions.Values.FirstOrDefault(e => e.Name == "issuerV1").Value;
-            certificate["extensions"] = new JsonObject(extensions.Values.Select(e => KeyValuePair.Create(e.Name, (JsonNode?)e.Value)));
+            certificate["issuer"] = identity.Issuer;
+            certificate["extensions"] = new JsonObject(identity.Extensions.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value)));
         }
-        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
+        catch (Exception ex) when (ex is VerificationException or CryptographicException)
         {
             certificate["error"] = $"the certificate cannot be read ({ex.Message})";
         }

@@ -73,15 +73,14 @@ internal static class VerifyPackageCommand
                 signer = signer.WithExtension(oid, value);
             }
 
-            var attestations = new SigstoreAttestationVerifier(verifier, signer);
             var policy = PackageVerificationPolicy.Default with
             {
                 PredicateType = parse.GetValue(predicateType),
                 RequireProvenanceConsistency = provenance.Read(parse).Required,
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
             };
-            var result = new PackageVerifier(attestations).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
-            var verification = attestations.LastResult!;
+            var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
+            var verification = result.Verification;
             VerifyRunner.ReportWarnings(verification, console);
 
             if (parse.GetValue(output) == "json")

@@ -1,15 +1,26 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.Attestations;
 
-/// <summary>An in-toto attestation statement (v0.1 or v1), read strictly from a DSSE payload.</summary>
+/// <summary>
+/// An in-toto attestation statement: what every signer here writes (v1), and what the verifier reads strictly (v0.1 or
+/// v1) from a DSSE payload.
+/// </summary>
 public sealed class InTotoStatement
 {
     public const string TypeV01 = "https://in-toto.io/Statement/v0.1";
     public const string TypeV1 = "https://in-toto.io/Statement/v1";
 
-    /// <summary>More subjects than this are refused before they are read (threat model B-03, D-04).</summary>
+    /// <summary>The DSSE payload type of a statement.</summary>
+    public const string PayloadType = DssePae.InTotoPayloadType;
+
+    /// <summary>
+    /// The most subjects a statement may have. A verifier refuses more before reading any, so a hostile bundle cannot
+    /// make it match an artifact against an unbounded list (threat model B-03, D-04); a signer refuses more before
+    /// signing, so nothing is logged that a verifier would then refuse.
+    /// </summary>
     public const int MaxSubjects = 1024;
 
     private static readonly JsonDocumentOptions StrictOptions = new()
@@ -19,6 +30,13 @@ public sealed class InTotoStatement
         MaxDepth = 64,
         AllowDuplicateProperties = false,
     };
+
+    /// <summary>A v1 statement to sign. Throws <see cref="SigstoreException"/> (SSB3415) for more than <see cref="MaxSubjects"/> subjects.</summary>
+    public InTotoStatement(IReadOnlyList<InTotoSubject> subjects, string predicateType, JsonObject? predicate)
+        : this(TypeV1, CheckSubjects(subjects), predicateType, predicate is null ? null : ToElement(predicate))
+    {
+        ArgumentException.ThrowIfNullOrEmpty(predicateType);
+    }
 
     private InTotoStatement(string type, IReadOnlyList<InTotoSubject> subjects, string predicateType, JsonElement? predicate)
     {
@@ -35,8 +53,48 @@ public sealed class InTotoStatement
 
     public string PredicateType { get; }
 
-    /// <summary>The predicate as parsed (a detached copy), if present.</summary>
+    /// <summary>The predicate (a detached copy), if present.</summary>
     public JsonElement? Predicate { get; }
+
+    /// <summary>The same statement about other subjects.</summary>
+    public InTotoStatement WithSubjects(IReadOnlyList<InTotoSubject> subjects) => new(Type, CheckSubjects(subjects), PredicateType, Predicate);
+
+    /// <summary>Compact UTF-8 JSON: subjects in their order, each subject's digests sorted by algorithm.</summary>
+    public byte[] ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("_type", Type);
+            writer.WriteStartArray("subject");
+            foreach (var subject in Subjects)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", subject.Name);
+                writer.WriteStartObject("digest");
+                foreach (var (algorithm, value) in subject.Digest.OrderBy(d => d.Key, StringComparer.Ordinal))
+                {
+                    writer.WriteString(algorithm, value);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("predicateType", PredicateType);
+            if (Predicate is { } predicate)
+            {
+                writer.WritePropertyName("predicate");
+                predicate.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
 
     /// <summary>Parses a statement; throws <see cref="VerificationException"/> for anything but a well-formed v0.1/v1 statement.</summary>
     public static InTotoStatement Parse(ReadOnlySpan<byte> utf8Json)
@@ -108,6 +166,34 @@ public sealed class InTotoStatement
         }
     }
 
+    private static IReadOnlyList<InTotoSubject> CheckSubjects(IReadOnlyList<InTotoSubject> subjects)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        if (subjects.Count == 0)
+        {
+            throw new ArgumentException("A statement needs at least one subject.", nameof(subjects));
+        }
+
+        if (subjects.Count > MaxSubjects)
+        {
+            throw new SigstoreException(AttestationCodes.TooManySubjects, $"The statement would have {subjects.Count} subjects, more than the {MaxSubjects} a verifier accepts. Attest fewer files per statement.");
+        }
+
+        return subjects;
+    }
+
+    private static JsonElement ToElement(JsonObject predicate)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            predicate.WriteTo(writer);
+        }
+
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        return document.RootElement.Clone();
+    }
+
     private static InTotoSubject ReadSubject(JsonElement subject)
     {
         if (subject.ValueKind != JsonValueKind.Object)
@@ -115,10 +201,10 @@ public sealed class InTotoStatement
             throw Malformed("a subject is not an object");
         }
 
-        string? name = null;
+        var name = string.Empty;
         if (subject.TryGetProperty("name", out var n))
         {
-            name = n.ValueKind == JsonValueKind.String ? n.GetString() : throw Malformed("a subject name is not a string");
+            name = n.ValueKind == JsonValueKind.String ? n.GetString()! : throw Malformed("a subject name is not a string");
         }
 
         if (!subject.TryGetProperty("digest", out var digest) || digest.ValueKind != JsonValueKind.Object)
@@ -188,5 +274,5 @@ public sealed class InTotoStatement
         new(AttestationCodes.MalformedStatement, $"The DSSE payload is not a well-formed in-toto statement: {why}. Regenerate the attestation.", inner);
 }
 
-/// <summary>One subject of an in-toto statement: an optional name and its digests by algorithm (lowercase hex).</summary>
-public sealed record InTotoSubject(string? Name, IReadOnlyDictionary<string, string> Digest);
+/// <summary>One subject of an in-toto statement: its name (empty when the statement gives none) and its digests by algorithm (lowercase hex).</summary>
+public sealed record InTotoSubject(string Name, IReadOnlyDictionary<string, string> Digest);

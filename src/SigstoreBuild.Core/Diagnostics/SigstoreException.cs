@@ -26,4 +26,10 @@ public sealed class VerificationException : SigstoreException
         : base(code, message, innerException)
     {
     }
+
+    /// <summary>
+    /// When the policy named other signers (SSB3460-SSB3462): the identity of the certificate, which verified in every other
+    /// respect; else null.
+    /// </summary>
+    public Verification.VerifiedIdentity? Signer { get; init; }
 }

@@ -1,8 +1,10 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
 using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+using SigstoreBuild.Verification.Certificates;
 
 namespace SigstoreBuild.Fulcio;
 
@@ -12,9 +14,6 @@ namespace SigstoreBuild.Fulcio;
 /// </summary>
 internal static class FulcioCertificateValidator
 {
-    public const string IssuerV2Oid = "1.3.6.1.4.1.57264.1.8";
-    public const string IssuerV1Oid = "1.3.6.1.4.1.57264.1.1";
-    public const string SctListOid = "1.3.6.1.4.1.11129.2.4.2";
     private const string CodeSigningOid = "1.3.6.1.5.5.7.3.3";
 
     /// <returns>The certificate's SAN (identity) and issuer, for the final verification policy.</returns>
@@ -40,20 +39,33 @@ internal static class FulcioCertificateValidator
             throw FulcioClient.Invalid("the certificate lacks the digitalSignature key usage");
         }
 
-        if (leaf.Extensions[SctListOid] is not { RawData.Length: > 2 })
+        if (leaf.Extensions[FulcioExtensions.EmbeddedSctList] is not { RawData.Length: > 2 })
         {
             throw FulcioClient.Invalid("the certificate has no embedded SCT, so it was not logged to certificate transparency");
         }
 
-        var issuer = ReadIssuer(leaf) ?? throw FulcioClient.Invalid("the certificate has no OIDC issuer extension");
+        var (san, issuer) = ReadIdentity(leaf);
         if (!string.Equals(issuer, token.CertificateIssuer, StringComparison.Ordinal))
         {
             throw FulcioClient.Invalid($"the certificate's issuer '{issuer}' is not the token's issuer '{token.CertificateIssuer}'");
         }
 
-        var san = ReadSan(leaf) ?? throw FulcioClient.Invalid("the certificate has no subject alternative name");
         CheckSan(san, token);
         return (san, issuer);
+    }
+
+    /// <summary>With the verifier's reader: a certificate it would refuse is not signed with.</summary>
+    private static (string SubjectAlternativeName, string Issuer) ReadIdentity(X509Certificate2 leaf)
+    {
+        try
+        {
+            var fulcioLeaf = FulcioLeaf.Parse(leaf.RawData);
+            return (fulcioLeaf.SubjectAlternativeName.Value, fulcioLeaf.Issuer);
+        }
+        catch (VerificationException ex)
+        {
+            throw FulcioClient.Invalid($"{ex.Code}: {ex.Message}");
+        }
     }
 
     private static void CheckChain(X509Certificate2 leaf, TrustedRoot trustedRoot)
@@ -112,46 +124,5 @@ internal static class FulcioCertificateValidator
         {
             throw FulcioClient.Invalid($"the certificate's identity '{san}' does not match the token's subject");
         }
-    }
-
-    internal static string? ReadIssuer(X509Certificate2 cert)
-    {
-        if (cert.Extensions[IssuerV2Oid] is { } v2)
-        {
-            try
-            {
-                return AsnDecoder.ReadCharacterString(v2.RawData, AsnEncodingRules.DER, UniversalTagNumber.UTF8String, out _);
-            }
-            catch (AsnContentException)
-            {
-                return null;
-            }
-        }
-
-        return cert.Extensions[IssuerV1Oid] is { } v1 ? System.Text.Encoding.UTF8.GetString(v1.RawData) : null;
-    }
-
-    internal static string? ReadSan(X509Certificate2 cert)
-    {
-        var ext = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
-        if (ext is null)
-        {
-            return null;
-        }
-
-        // Fulcio puts exactly one identity in the SAN: an email, a URI or (rarely) an otherName.
-        var reader = new AsnReader(ext.RawData, AsnEncodingRules.DER).ReadSequence();
-        while (reader.HasData)
-        {
-            var tag = reader.PeekTag();
-            if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue is 1 or 6)
-            {
-                return System.Text.Encoding.ASCII.GetString(reader.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, tag.TagValue)));
-            }
-
-            reader.ReadEncodedValue();
-        }
-
-        return null;
     }
 }

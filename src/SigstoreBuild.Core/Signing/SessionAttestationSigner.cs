@@ -21,7 +21,7 @@ public sealed class SessionAttestationSigner : StatementSigner
 
     public override async Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken)
     {
-        var bundle = await _session.SignDsseAsync(DssePae.InTotoPayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
+        var bundle = await _session.SignDsseAsync(InTotoStatement.PayloadType, statementJson, subjectSha256, cancellationToken).ConfigureAwait(false);
         return BundleSerializer.Serialize(bundle);
     }
 

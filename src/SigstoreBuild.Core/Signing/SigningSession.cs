@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Fulcio;
@@ -23,6 +24,19 @@ public sealed record SigningRequest(string ArtifactPath, string BundlePath)
 
     /// <summary>The statement's subject name; defaults to the artifact's file name.</summary>
     public string? SubjectName { get; init; }
+
+    /// <summary>The statement attesting the artifact with this SHA-256 (an empty predicate when none is given).</summary>
+    internal byte[] StatementJson(byte[] sha256)
+    {
+        var predicate = Predicate switch
+        {
+            null => new JsonObject(),
+            JsonObject value => value,
+            _ => throw new SigstoreException(AttestationCodes.MalformedStatement, "The predicate is not a JSON object, as an in-toto predicate must be. Fix the predicate file."),
+        };
+        var subject = new InTotoSubject(SubjectName ?? Path.GetFileName(ArtifactPath), new Dictionary<string, string>(StringComparer.Ordinal) { ["sha256"] = Convert.ToHexStringLower(sha256) });
+        return new InTotoStatement([subject], PredicateType!, predicate).ToJson();
+    }
 }
 
 /// <summary>A signed artifact whose bundle was verified and written.</summary>
@@ -82,9 +96,7 @@ public sealed class SigningSession : IDisposable
                 var digest = await HashFileAsync(request.ArtifactPath, failFast.Token).ConfigureAwait(false);
                 var signed = request.PredicateType is null
                     ? await SignDigestCoreAsync(digest, failFast.Token).ConfigureAwait(false)
-                    : await SignDsseCoreAsync(InTotoStatement.PayloadType,
-                        InTotoStatement.Create(request.SubjectName ?? Path.GetFileName(request.ArtifactPath), digest, request.PredicateType, request.Predicate),
-                        digest, failFast.Token).ConfigureAwait(false);
+                    : await SignDsseCoreAsync(InTotoStatement.PayloadType, request.StatementJson(digest), digest, failFast.Token).ConfigureAwait(false);
                 temps[i] = BundleFileWriter.WriteTemp(request.BundlePath, signed.Json);
                 results[i] = new SignedArtifact(request.ArtifactPath, request.BundlePath, digest, signed.Bundle);
             }

@@ -1,8 +1,7 @@
-using System.Formats.Asn1;
-using System.Security.Cryptography.X509Certificates;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Signing;
 
@@ -13,6 +12,20 @@ namespace SigstoreBuild.Signing;
 /// </summary>
 public abstract class StatementSigner : IDisposable
 {
+    /// <summary>Signs <paramref name="statement"/>, bound to its first subject's SHA-256, and writes the bundle to <paramref name="bundlePath"/>.</summary>
+    public Task<SignedAttestation> SignAsync(InTotoStatement statement, string bundlePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+
+        // The producer's final verification binds the bundle to the first subject's SHA-256.
+        if (!statement.Subjects[0].Digest.TryGetValue("sha256", out var sha256Hex))
+        {
+            throw new SigstoreException(AttestationCodes.MalformedStatement, "The statement's first subject has no sha256 digest to bind the signature to.");
+        }
+
+        return SignAsync(statement.ToJson(), Convert.FromHexString(sha256Hex), bundlePath, cancellationToken);
+    }
+
     /// <summary>
     /// Signs <paramref name="statementJson"/>, bound to its subject's <paramref name="subjectSha256"/>, and writes the
     /// bundle to <paramref name="bundlePath"/>.
@@ -64,7 +77,7 @@ public abstract class StatementSigner : IDisposable
         }
 
         var envelope = bundle.DsseEnvelope;
-        if (envelope is null || envelope.PayloadType != DssePae.InTotoPayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
+        if (envelope is null || envelope.PayloadType != InTotoStatement.PayloadType || envelope.Payload is null || !envelope.Payload.AsSpan().SequenceEqual(statementJson))
         {
             throw new SigstoreException(SigningCodes.SharedSessionFailed, "The signer returned a bundle for another statement; it was not written. Sign again, or set SigstoreShareSigningSession=false.");
         }
@@ -81,28 +94,15 @@ public abstract class StatementSigner : IDisposable
             return (null, null);
         }
 
-        using var certificate = X509CertificateLoader.LoadCertificate(der);
-        var identity = certificate.GetNameInfo(X509NameType.EmailName, forIssuer: false) is { Length: > 0 } email
-            ? email
-            : certificate.GetNameInfo(X509NameType.UrlName, forIssuer: false);
-        var issuerExtension = certificate.Extensions.FirstOrDefault(e => e.Oid?.Value is "1.3.6.1.4.1.57264.1.8" or "1.3.6.1.4.1.57264.1.1");
-        string? issuer = null;
-        if (issuerExtension is not null)
+        try
         {
-            try
-            {
-                // 1.8 is a DER UTF8String; the deprecated 1.1 is the raw string.
-                issuer = issuerExtension.Oid!.Value == "1.3.6.1.4.1.57264.1.8"
-                    ? AsnDecoder.ReadCharacterString(issuerExtension.RawData, AsnEncodingRules.DER, UniversalTagNumber.UTF8String, out _)
-                    : System.Text.Encoding.UTF8.GetString(issuerExtension.RawData);
-            }
-            catch (AsnContentException)
-            {
-                issuer = null;
-            }
+            var signer = VerifiedIdentity.ReadUnverified(der);
+            return (signer.SubjectAlternativeName, signer.Issuer);
         }
-
-        return (string.IsNullOrEmpty(identity) ? null : identity, issuer);
+        catch (VerificationException)
+        {
+            return (null, null); // only the build summary is poorer; the producer verified the bundle
+        }
     }
 }
 

@@ -36,6 +36,12 @@ public sealed class CertificateIdentity
     /// <summary>Extension pins: OID to exact value.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RequiredExtensions => _extensions;
 
+    /// <summary>A signer this identity names must also pass the provenance consistency check (see <see cref="RequireProvenanceConsistency"/>).</summary>
+    public bool RequiresProvenanceConsistency { get; private init; }
+
+    /// <summary>UNSAFE: with <see cref="RequiresProvenanceConsistency"/>, a certificate that corroborates nothing passes, warned.</summary>
+    public bool UnsafeAllowsUncorroboratedProvenance { get; private init; }
+
     /// <summary>SAN and issuer must both equal these strings exactly (ordinal).</summary>
     public static CertificateIdentity Exact(string subjectAlternativeName, string issuer)
     {
@@ -100,8 +106,23 @@ public sealed class CertificateIdentity
             throw new ArgumentException($"'{oid}' is not a Fulcio extension that can be pinned (1.2-1.6, 1.9-1.23; the issuer is set by the identity itself).", nameof(oid));
         }
 
-        return new CertificateIdentity(_exactSan, _sanRegex, Issuer, [.. _extensions, new(oid, value)]) { Pattern = Pattern };
+        return new CertificateIdentity(_exactSan, _sanRegex, Issuer, [.. _extensions, new(oid, value)]) { Pattern = Pattern, RequiresProvenanceConsistency = RequiresProvenanceConsistency, UnsafeAllowsUncorroboratedProvenance = UnsafeAllowsUncorroboratedProvenance };
     }
+
+    /// <summary>
+    /// A signer this identity names must carry SLSA v1 provenance that agrees with its certificate (D-06), even when
+    /// another identity of the policy names it too; as <see cref="VerificationPolicy.RequireProvenanceConsistency"/>,
+    /// but only for this identity's signers.
+    /// </summary>
+    public CertificateIdentity RequireProvenanceConsistency() =>
+        new(_exactSan, _sanRegex, Issuer, _extensions) { Pattern = Pattern, RequiresProvenanceConsistency = true, UnsafeAllowsUncorroboratedProvenance = UnsafeAllowsUncorroboratedProvenance };
+
+    /// <summary>
+    /// UNSAFE: <see cref="RequireProvenanceConsistency"/> for this identity's signers, except that a certificate with no
+    /// build or source extensions (an email identity) passes with warning SSB3560 instead of failing with SSB3424.
+    /// </summary>
+    public CertificateIdentity UnsafeAllowUncorroboratedProvenance() =>
+        new(_exactSan, _sanRegex, Issuer, _extensions) { Pattern = Pattern, RequiresProvenanceConsistency = true, UnsafeAllowsUncorroboratedProvenance = true };
 
     public CertificateIdentity WithBuildSignerUri(string value) => WithExtension(FulcioExtensions.BuildSignerUri, value);
 

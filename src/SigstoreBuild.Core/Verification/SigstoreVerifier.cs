@@ -233,6 +233,7 @@ public sealed class SigstoreVerifier
 
         // 5. The certificate at every verified time, its SCTs, and the identity policy.
         VerifiedIdentity? identity = null;
+        var provenanceDemand = ProvenanceDemand.None;
         var ctLogs = new List<string>();
         if (leaf is not null)
         {
@@ -253,18 +254,13 @@ public sealed class SigstoreVerifier
             }
 
             ctLogs.AddRange(leaf.Scts.Select(s => LogName(s.Log)).Distinct(StringComparer.Ordinal));
-            CheckIdentity(leaf.Leaf, policy);
-            identity = new VerifiedIdentity(
-                leaf.Leaf.SubjectAlternativeName.Kind,
-                leaf.Leaf.SubjectAlternativeName.Value,
-                leaf.Leaf.Issuer,
-                leaf.Leaf.Extensions.ToDictionary(e => FulcioExtensions.NameOf(e.Key)!, e => e.Value, StringComparer.Ordinal),
-                Convert.ToHexStringLower(SHA256.HashData(leaf.Certificate.RawData)));
+            identity = leaf.Leaf.Identity;
+            provenanceDemand = CheckIdentity(leaf.Leaf, policy);
         }
 
-        if (policy.ProvenanceConsistency)
+        if (policy.ProvenanceConsistency || provenanceDemand != ProvenanceDemand.None)
         {
-            CheckProvenance(parsedStatement, leaf, policy.UnsafeUncorroboratedProvenance, warnings);
+            CheckProvenance(parsedStatement, leaf, policy.UnsafeUncorroboratedProvenance || provenanceDemand == ProvenanceDemand.ConsistentIfCorroborated, warnings);
         }
 
         return new VerificationResult
@@ -278,6 +274,7 @@ public sealed class SigstoreVerifier
             LogEntries = logEntries.Select(e => new VerifiedLogEntryInfo(LogName(e.Log), Convert.ToHexStringLower(e.Log.LogId), e.LogIndex, e.Kind, e.Version, e.IntegratedTime, e.InclusionProofVerified)).ToArray(),
             CertificateTransparencyLogs = ctLogs,
             Statement = statement,
+            InTotoStatement = parsedStatement,
             Warnings = warnings,
             DuplicatesCountedOnce = duplicates,
         };
@@ -478,7 +475,7 @@ public sealed class SigstoreVerifier
             throw new VerificationException(AttestationCodes.PredicateTypeMismatch, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
         }
 
-        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name ?? string.Empty).ToArray()), artifactDigest, statement);
+        return (signature, new VerifiedStatement(statement.Type, statement.PredicateType, statement.Subjects.Select(s => s.Name).ToArray()), artifactDigest, statement);
     }
 
     /// <summary>The artifact must be an in-toto subject, matched by (algorithm, digest) only; names are never enough.</summary>
@@ -564,35 +561,60 @@ public sealed class SigstoreVerifier
         return result;
     }
 
-    private void CheckIdentity(FulcioLeaf leaf, VerificationPolicy policy)
+    /// <returns>What the strictest identity that names the signer asks of its provenance.</returns>
+    private static ProvenanceDemand CheckIdentity(FulcioLeaf leaf, VerificationPolicy policy)
     {
         if (policy.Identities.Count == 0)
         {
-            return; // UnsafeWithoutIdentity, already warned
+            return ProvenanceDemand.None; // UnsafeWithoutIdentity, already warned
         }
 
+        ProvenanceDemand? named = null;
         var best = (Stage: -1, Detail: (string?)null, Identity: (CertificateIdentity?)null);
         foreach (var identity in policy.Identities)
         {
+            var demand = Demand(identity);
+            if (named is { } already && demand <= already)
+            {
+                continue; // only a stricter identity naming the signer changes the outcome
+            }
+
             var (stage, detail) = identity.Match(leaf.SubjectAlternativeName.Value, leaf.Issuer, leaf.Extensions);
             if (stage == 3)
             {
-                return;
+                named = demand;
             }
-
-            if (stage > best.Stage)
+            else if (named is null && stage > best.Stage)
             {
                 best = (stage, detail, identity);
             }
         }
 
+        if (named is { } result)
+        {
+            return result;
+        }
+
         var san = leaf.SubjectAlternativeName.Value;
         throw best.Stage switch
         {
-            0 => new VerificationException(PolicyCodes.SubjectAlternativeNameMismatch, $"The certificate's identity '{san}' matches none of the expected identities ({string.Join("; ", policy.Identities)})."),
-            1 => new VerificationException(PolicyCodes.IssuerMismatch, $"The certificate's OIDC issuer '{leaf.Issuer}' is not the expected '{best.Identity!.Issuer}' for identity '{san}'."),
-            _ => new VerificationException(PolicyCodes.ExtensionMismatch, $"The certificate for '{san}' does not meet the policy: {best.Detail}."),
+            0 => new VerificationException(PolicyCodes.SubjectAlternativeNameMismatch, $"The certificate's identity '{san}' matches none of the expected identities ({string.Join("; ", policy.Identities)}).") { Signer = leaf.Identity },
+            1 => new VerificationException(PolicyCodes.IssuerMismatch, $"The certificate's OIDC issuer '{leaf.Issuer}' is not the expected '{best.Identity!.Issuer}' for identity '{san}'.") { Signer = leaf.Identity },
+            _ => new VerificationException(PolicyCodes.ExtensionMismatch, $"The certificate for '{san}' does not meet the policy: {best.Detail}.") { Signer = leaf.Identity },
         };
+    }
+
+    private static ProvenanceDemand Demand(CertificateIdentity identity) =>
+        !identity.RequiresProvenanceConsistency ? ProvenanceDemand.None
+        : identity.UnsafeAllowsUncorroboratedProvenance ? ProvenanceDemand.ConsistentIfCorroborated
+        : ProvenanceDemand.Consistent;
+
+    /// <summary>Ordered from the laxest to the strictest.</summary>
+    private enum ProvenanceDemand
+    {
+        None,
+        ConsistentIfCorroborated,
+        Consistent,
     }
 
     private static string LogName(TransparencyLog log) => log.BaseUrl ?? Convert.ToHexStringLower(log.LogId);

@@ -30,6 +30,10 @@ public sealed class VerificationResult
     /// <summary>DSSE bundles: the in-toto statement, else null.</summary>
     public VerifiedStatement? Statement { get; init; }
 
+    /// <summary>DSSE bundles: the verified statement itself, with its subjects' digests and its predicate; else null.</summary>
+    [JsonIgnore]
+    public Attestations.InTotoStatement? InTotoStatement { get; init; }
+
     /// <summary>Warnings (<c>SSB35xx</c>), e.g. an Unsafe option was used.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
@@ -43,12 +47,25 @@ public sealed class VerificationResult
         JsonSerializer.Serialize(this, indented ? VerificationResultJsonContext.Indented.VerificationResult : VerificationResultJsonContext.Default.VerificationResult);
 }
 
+/// <summary>The signer a Fulcio certificate names: its SAN, OIDC issuer and Fulcio extensions (by name, in certificate order).</summary>
 public sealed record VerifiedIdentity(
     SubjectAlternativeNameKind SubjectAlternativeNameKind,
     string SubjectAlternativeName,
     string Issuer,
     IReadOnlyDictionary<string, string> Extensions,
-    string CertificateSha256);
+    string CertificateSha256)
+{
+    /// <summary>
+    /// What a certificate claims, read as <see cref="SigstoreVerifier"/> reads it (a certificate without the Fulcio profile
+    /// is refused with <see cref="Diagnostics.VerificationException"/>), but not verified: nothing here says that a
+    /// trusted CA issued it. For showing and summarising, never for trust decisions.
+    /// </summary>
+    public static VerifiedIdentity ReadUnverified(byte[] certificateDer)
+    {
+        ArgumentNullException.ThrowIfNull(certificateDer);
+        return Certificates.FulcioLeaf.Parse(certificateDer).Identity;
+    }
+}
 
 /// <summary>A verified time: <c>Source</c> is <c>tlog</c> (SET-verified integrated time) or <c>timestamp-authority</c>.</summary>
 public sealed record VerifiedTime(string Source, string Authority, DateTimeOffset Time);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using SigstoreBuild.Attestations;
 
 namespace SigstoreBuild.NuGet.Attestations;
 
@@ -18,10 +19,10 @@ public static class PackageStatements
     /// A package subject: <c>pkg:nuget/id@version</c> with the SHA-256 of the file as packed and its SHA-512, which for a
     /// freshly packed (unsigned) package is NuGet's content hash, so repository signing later does not break it (N-01).
     /// </summary>
-    public static StatementSubject ForPackage(PackageInspection package)
+    public static InTotoSubject ForPackage(PackageInspection package)
     {
         ArgumentNullException.ThrowIfNull(package);
-        return new StatementSubject(package.SubjectName, new Dictionary<string, string>(StringComparer.Ordinal)
+        return new InTotoSubject(package.SubjectName, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["sha256"] = Convert.ToHexStringLower(package.FileSha256),
             ["sha512"] = Convert.ToHexStringLower(package.ContentHashSha512),
@@ -48,7 +49,7 @@ public static class PackageStatements
     {
         ArgumentException.ThrowIfNullOrEmpty(publishDirectory);
         var root = Path.GetFullPath(publishDirectory);
-        var subjects = new List<StatementSubject>();
+        var subjects = new List<InTotoSubject>();
         foreach (var file in files.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
@@ -69,13 +70,13 @@ public static class PackageStatements
         return new InTotoStatement(subjects, SlsaProvenanceV1, predicate ?? MinimalPredicate(context));
     }
 
-    public static StatementSubject FileSubject(string name, string path)
+    public static InTotoSubject FileSubject(string name, string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
         var sha256 = SHA256.HashData(stream);
         stream.Seek(0, SeekOrigin.Begin);
         var sha512 = SHA512.HashData(stream);
-        return new StatementSubject(name, new Dictionary<string, string>(StringComparer.Ordinal)
+        return new InTotoSubject(name, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["sha256"] = Convert.ToHexStringLower(sha256),
             ["sha512"] = Convert.ToHexStringLower(sha512),

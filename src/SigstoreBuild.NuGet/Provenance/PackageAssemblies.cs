@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Attestations;
 
 namespace SigstoreBuild.NuGet.Provenance;
 
@@ -17,7 +17,7 @@ public static class PackageAssemblies
     {
         ArgumentNullException.ThrowIfNull(statement);
         using var archive = ZipFile.OpenRead(packagePath);
-        var extra = new List<StatementSubject>();
+        var extra = new List<InTotoSubject>();
         foreach (var entry in archive.Entries)
         {
             if (!Extensions.Any(e => entry.FullName.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
@@ -37,7 +37,7 @@ public static class PackageAssemblies
             }
 
             var path = string.Join('/', entry.FullName.Split('/').Select(Uri.EscapeDataString));
-            extra.Add(new StatementSubject($"{packageSubjectName}#{path}", new Dictionary<string, string>(StringComparer.Ordinal)
+            extra.Add(new InTotoSubject($"{packageSubjectName}#{path}", new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["sha256"] = Convert.ToHexStringLower(sha256.GetHashAndReset()),
                 ["sha512"] = Convert.ToHexStringLower(sha512.GetHashAndReset()),
@@ -45,6 +45,6 @@ public static class PackageAssemblies
         }
 
         extra.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return extra.Count == 0 ? statement : new InTotoStatement([.. statement.Subjects, .. extra], statement.PredicateType, statement.Predicate);
+        return extra.Count == 0 ? statement : statement.WithSubjects([.. statement.Subjects, .. extra]);
     }
 }

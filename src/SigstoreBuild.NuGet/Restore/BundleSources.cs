@@ -7,7 +7,7 @@ using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
 
-/// <summary>What a bundle source needs to know about a package.</summary>
+/// <summary>A restored package in its package folder: what the bundle sources and the signature verifier need to know about it.</summary>
 public sealed class PackageLocation
 {
     private readonly Lazy<string?> _repositoryUrl;
@@ -30,7 +30,11 @@ public sealed class PackageLocation
 
     public string NupkgPath { get; }
 
+    /// <summary>The NuGet content hash (SHA-512), computed from the .nupkg by us.</summary>
     public byte[] ContentHash { get; }
+
+    /// <summary>The strict inspection that produced <see cref="ContentHash"/> in this run, if any: verifiers reuse it instead of reading the archive again.</summary>
+    public PackageInspection? Inspection { get; init; }
 
     /// <summary>The feed NuGet restored it from (.nupkg.metadata "source"), if recorded.</summary>
     public string? Source => PackageIntegrity.ReadRecordedSource(PackageDirectory);

@@ -31,8 +31,8 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
 
     public string TrustRootFingerprint => _loaded.Value.Verifier.TrustRootFingerprint;
 
-    public SignerIdentity Verify(PackageSubject subject, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
-        _loaded.Value.Verifier.Verify(subject, bundleJson, acceptable);
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
+        _loaded.Value.Verifier.Verify(package, bundleJson, acceptable);
 
     private static (SigstorePackageSignatureVerifier, IReadOnlyList<TufWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
     {
@@ -51,6 +51,6 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
 
         var verifier = new SigstoreVerifier(root, VerifierOptions.PublicGood, timeProvider);
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(material.TrustedRootJson));
-        return (new SigstorePackageSignatureVerifier(identities => new SigstoreAttestationVerifier(verifier, identities), fingerprint), material.Warnings);
+        return (new SigstorePackageSignatureVerifier(verifier, fingerprint), material.Warnings);
     }
 }

@@ -178,7 +178,7 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
         cache.SetFileState(directory!, integrity.State!);
         var contentHash = integrity.ContentHash!;
         var hashText = Convert.ToBase64String(contentHash);
-        var location = new PackageLocation(package.Id, package.Version, directory!, nupkg, contentHash);
+        var location = new PackageLocation(package.Id, package.Version, directory!, nupkg, contentHash) { Inspection = integrity.Inspection };
         LockEntry? locked;
         lock (_lockGate)
         {
@@ -265,7 +265,7 @@ public sealed class RestoreVerifier(RestoreVerificationOptions options)
             {
                 try
                 {
-                    signer = options.Verifier.Verify(new PackageSubject(package.Id, package.Version, contentHash, nupkg) { Inspection = integrity.Inspection }, bundle.Json, decision.Identities);
+                    signer = options.Verifier.Verify(location, bundle.Json, decision.Identities);
                 }
                 catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
                 {

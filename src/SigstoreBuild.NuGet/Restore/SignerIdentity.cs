@@ -1,3 +1,5 @@
+using SigstoreBuild.Verification;
+
 namespace SigstoreBuild.NuGet.Restore;
 
 /// <summary>
@@ -6,6 +8,21 @@ namespace SigstoreBuild.NuGet.Restore;
 /// </summary>
 public sealed record SignerIdentity(string Issuer, string Subject, IReadOnlyDictionary<string, string> Extensions)
 {
+    /// <summary>The signer a verification reported, with the extensions a policy can pin (1.9-1.23).</summary>
+    internal static SignerIdentity From(VerifiedIdentity identity)
+    {
+        var extensions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var extension in SignerExtensions.All)
+        {
+            if (identity.Extensions.TryGetValue(FulcioExtensions.NameOf(extension.Oid)!, out var value))
+            {
+                extensions[extension.Oid] = value;
+            }
+        }
+
+        return new SignerIdentity(identity.Issuer, identity.SubjectAlternativeName, extensions);
+    }
+
     public string? Extension(string oid) => Extensions.TryGetValue(oid, out var value) ? value : null;
 
     public string? SourceRepositoryIdentifier => Extension(SignerExtensions.SourceRepositoryIdentifier.Oid);

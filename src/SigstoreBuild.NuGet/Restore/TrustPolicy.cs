@@ -121,6 +121,20 @@ public sealed class TrustedIdentity
         return null;
     }
 
+    /// <summary>The identity as the Sigstore verifier checks it.</summary>
+    internal CertificateIdentity ToCertificateIdentity()
+    {
+        var identity = _subjectPattern ?? CertificateIdentity.Exact(Subject!, Issuer);
+        foreach (var (oid, value) in ExtensionPins)
+        {
+            identity = identity.WithExtension(oid, value);
+        }
+
+        return UnsafeAllowUncorroboratedProvenance ? identity.UnsafeAllowUncorroboratedProvenance()
+            : RequireProvenanceConsistency ? identity.RequireProvenanceConsistency()
+            : identity;
+    }
+
     public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
         + (RequireProvenanceConsistency ? ", provenance consistent" : "") + (UnsafeAllowUncorroboratedProvenance ? " (uncorroborated allowed: unsafe)" : "");
 

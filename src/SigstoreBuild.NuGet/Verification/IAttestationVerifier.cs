@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Verification;
 
@@ -11,8 +12,9 @@ namespace SigstoreBuild.NuGet.Verification;
 public interface IAttestationVerifier
 {
     /// <summary>
-    /// Returns the verified DSSE payload (the statement bytes); throws a <see cref="Diagnostics.VerificationException"/> on
-    /// failure. Enforces the parts of <paramref name="policy"/> that need the certificate (<see cref="PackageVerificationPolicy.RequireProvenanceConsistency"/>).
+    /// Returns the result, with the verified identity, statement and warnings; throws a
+    /// <see cref="Diagnostics.VerificationException"/> on failure. Enforces the parts of <paramref name="policy"/> that need
+    /// the certificate (<see cref="PackageVerificationPolicy.RequireProvenanceConsistency"/>).
     /// </summary>
-    byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy);
+    VerificationResult Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy);
 }

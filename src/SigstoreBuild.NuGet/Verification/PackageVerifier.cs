@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.NuGet.Attestations;
 
 namespace SigstoreBuild.NuGet.Verification;
 
@@ -54,19 +55,35 @@ public sealed class PackageVerifier
             throw new SigstoreException(PackageCodes.InvalidStatement, $"The bundle's DSSE payload type is '{bundle.DsseEnvelope.PayloadType}', not {InTotoStatement.PayloadType}.");
         }
 
-        var payload = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
-        var statement = InTotoStatement.Parse(payload);
+        var verification = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
+        var statement = verification.InTotoStatement
+            ?? throw new SigstoreException(PackageCodes.InvalidStatement, "The verified bundle carries no in-toto statement, so it cannot name the package.");
+        CheckWrittenBySigner(statement);
         if (policy.PredicateType is not null && !string.Equals(statement.PredicateType, policy.PredicateType, StringComparison.Ordinal))
         {
             throw new SigstoreException(PackageCodes.InvalidStatement, $"The attestation's predicate type is '{statement.PredicateType}', not the required '{policy.PredicateType}'.");
         }
 
         var subject = FindSubject(statement, package);
-        return new PackageVerificationResult { Package = package, Statement = statement, MatchedSubject = subject };
+        return new PackageVerificationResult { Package = package, Statement = statement, MatchedSubject = subject, Verification = verification };
+    }
+
+    /// <summary>Packages are attested as SigstoreBuild signs them: in-toto v1, with an object predicate if any.</summary>
+    private static void CheckWrittenBySigner(InTotoStatement statement)
+    {
+        if (statement.Type != InTotoStatement.TypeV1)
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, $"The attestation is not an in-toto v1 statement: its _type is not {InTotoStatement.TypeV1}. Re-create it with the signer.");
+        }
+
+        if (statement.Predicate is { ValueKind: not JsonValueKind.Object })
+        {
+            throw new SigstoreException(PackageCodes.InvalidStatement, "The attestation is not an in-toto v1 statement: its predicate is not an object. Re-create it with the signer.");
+        }
     }
 
     /// <summary>The subject must carry both this package's name and its content hash; either alone is not enough (N-07).</summary>
-    internal static StatementSubject FindSubject(InTotoStatement statement, PackageInspection package)
+    internal static InTotoSubject FindSubject(InTotoStatement statement, PackageInspection package)
     {
         var contentHash = Convert.ToHexStringLower(package.ContentHashSha512);
         var byDigest = statement.Subjects

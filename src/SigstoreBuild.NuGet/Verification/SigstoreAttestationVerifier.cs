@@ -4,7 +4,11 @@ using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Verification;
 
-/// <summary>The production <see cref="IAttestationVerifier"/>: the project's <see cref="SigstoreVerifier"/> with a signer identity policy.</summary>
+/// <summary>
+/// The production <see cref="IAttestationVerifier"/>: the project's <see cref="SigstoreVerifier"/>, requiring one of the
+/// signer identities (an identity may require consistent provenance for its own signers,
+/// <see cref="CertificateIdentity.RequireProvenanceConsistency"/>). Stateless: share one instance freely.
+/// </summary>
 public sealed class SigstoreAttestationVerifier : IAttestationVerifier
 {
     private readonly SigstoreVerifier _verifier;
@@ -23,16 +27,30 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
         _identities = anyOfIdentities;
     }
 
-    /// <summary>The last successful result, for callers that report identity, times and log entries.</summary>
-    public VerificationResult? LastResult { get; private set; }
-
-    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
+    private SigstoreAttestationVerifier(SigstoreVerifier verifier)
     {
+        _verifier = verifier;
+        _identities = [];
+    }
+
+    /// <summary>
+    /// UNSAFE: accepts any signer the trusted CA certified (the result warns SSB3550). The caller must check the
+    /// result's identity itself, as restore does for a package allowed unsigned by pinning the signer in the lock.
+    /// </summary>
+    public static SigstoreAttestationVerifier UnsafeForAnySigner(SigstoreVerifier verifier)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        return new SigstoreAttestationVerifier(verifier);
+    }
+
+    public VerificationResult Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
-        var verification = VerificationPolicy.ForDigest(digestAlgorithm, digest).RequireIdentity(_identities);
+        var verification = VerificationPolicy.ForDigest(digestAlgorithm, digest);
+        verification = _identities.Length == 0 ? verification.UnsafeWithoutIdentity() : verification.RequireIdentity(_identities);
         verification = policy.RequireProvenanceConsistency ? verification.RequireProvenanceConsistency() : verification;
         verification = policy.UnsafeAllowUncorroboratedProvenance ? verification.UnsafeAllowUncorroboratedProvenance() : verification;
-        LastResult = _verifier.Verify(bundle, verification);
-        return bundle.DsseEnvelope?.Payload ?? throw new InvalidOperationException("A verified DSSE bundle has a payload.");
+        return _verifier.Verify(bundle, verification);
     }
 }

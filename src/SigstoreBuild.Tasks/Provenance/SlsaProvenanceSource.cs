@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Provenance;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using SigstoreBuild.Cli.Tests.Infrastructure;
 using NuGet.Packaging;
 using NuGet.Versioning;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Oidc;
 using SigstoreBuild.NuGet;
@@ -72,7 +73,7 @@ public sealed class ProvenanceCommandTests
         return (artifact, bundle);
     }
 
-    private static async Task<string> SignStatementAsync(StatementSubject subject, JsonObject predicate, string token, string bundle)
+    private static async Task<string> SignStatementAsync(InTotoSubject subject, JsonObject predicate, string token, string bundle)
     {
         var statement = Path.Combine(Path.GetDirectoryName(bundle)!, "statement.json");
         await File.WriteAllBytesAsync(statement, new InTotoStatement([subject], SlsaProvenance.PredicateType, predicate).ToJson());

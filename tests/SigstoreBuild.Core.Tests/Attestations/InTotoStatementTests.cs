@@ -59,4 +59,36 @@ public sealed class InTotoStatementTests
 
     [TestMethod]
     public void NotJson_Rejected() => AssertCode(AttestationCodes.MalformedStatement, "{\"_type\":");
+
+    /// <summary>The cases the package library's own statement reader refused, before there was one reader.</summary>
+    [TestMethod]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x"}""", DisplayName = "no subjects")]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a"}],"predicateType":"x"}""", DisplayName = "no digest")]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":1}}],"predicateType":"x"}""", DisplayName = "digest not a string")]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}]}""", DisplayName = "no predicate type")]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"x"}""", DisplayName = "duplicate member")]
+    [DataRow("""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha512":"00","sha512":"11"}}],"predicateType":"x"}""", DisplayName = "duplicate digest")]
+    [DataRow("""[1]""", DisplayName = "not an object")]
+    public void MalformedStatements_AreRejected(string json) => AssertCode(AttestationCodes.MalformedStatement, json);
+
+    [TestMethod]
+    public void Written_RoundTrips()
+    {
+        var statement = new InTotoStatement(
+            [new InTotoSubject("b", new Dictionary<string, string> { ["sha512"] = new string('1', 128), ["sha256"] = Sha })],
+            "https://slsa.dev/provenance/v1",
+            new System.Text.Json.Nodes.JsonObject { ["a"] = 1 });
+        var json = statement.ToJson();
+        Assert.AreEqual($$$"""{"_type":"{{{InTotoStatement.TypeV1}}}","subject":[{"name":"b","digest":{"sha256":"{{{Sha}}}","sha512":"{{{new string('1', 128)}}}"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"a":1}}""", Encoding.UTF8.GetString(json));
+        CollectionAssert.AreEqual(json, InTotoStatement.Parse(json).ToJson());
+    }
+
+    [TestMethod]
+    public void WritingTooManySubjects_Refused()
+    {
+        var subjects = Enumerable.Range(0, InTotoStatement.MaxSubjects + 1).Select(i => new InTotoSubject($"f{i}", new Dictionary<string, string> { ["sha256"] = Sha })).ToList();
+        var ex = Assert.ThrowsExactly<SigstoreException>(() => new InTotoStatement(subjects, "x", null));
+        Assert.AreEqual(AttestationCodes.TooManySubjects, ex.Code);
+        Assert.HasCount(InTotoStatement.MaxSubjects, new InTotoStatement([.. subjects.Take(InTotoStatement.MaxSubjects)], "x", null).Subjects);
+    }
 }

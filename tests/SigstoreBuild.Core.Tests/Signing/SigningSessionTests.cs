@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;

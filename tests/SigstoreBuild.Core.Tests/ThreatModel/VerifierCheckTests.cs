@@ -77,6 +77,49 @@ public sealed class VerifierCheckTests
     }
 
     [TestMethod]
+    [DataRow(true, false, DisplayName = "the signer's identity requires it")]
+    [DataRow(false, false, DisplayName = "no identity requires it")]
+    [DataRow(true, true, DisplayName = "an identity that names another signer requires it")]
+    public void ProvenanceConsistency_PerIdentity_BindsOnlyTheSignersItNames(bool required, bool ofAnotherSigner)
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        var signer = CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl);
+        var other = CertificateIdentity.Exact("other@example.test", Sigstore.BaseUrl);
+        CertificateIdentity[] identities = ofAnotherSigner ? [signer, other.RequireProvenanceConsistency()]
+            : required ? [signer, signer.UnsafeAllowUncorroboratedProvenance()] // named by a lax identity first, and by a stricter one too
+            : [signer];
+        var result = Expect.Verifies(bundle, VerificationPolicy.ForArtifact(bundle.Artifact).RequireIdentity(identities));
+        if (required && !ofAnotherSigner)
+        {
+            // The strictest identity that names the signer decides: without the unsafe allowance nothing corroborates it.
+            Expect.Rejects(AttestationCodes.ProvenanceNotCorroborated, bundle, VerificationPolicy.ForArtifact(bundle.Artifact)
+                .RequireIdentity([signer, signer.UnsafeAllowUncorroboratedProvenance(), signer.RequireProvenanceConsistency()]));
+        }
+
+        // The email certificate corroborates nothing, so the check, when it runs (allowed unsafely), warns.
+        Assert.AreEqual(required && !ofAnotherSigner, result.Warnings.Any(w => w.StartsWith(AttestationCodes.ProvenanceUncorroborated, StringComparison.Ordinal)), string.Join("; ", result.Warnings));
+        Expect.Rejects(AttestationCodes.ProvenanceNotCheckable, Sigstore.Sign(), VerificationPolicy.ForArtifact(TestSigstore.DefaultArtifact).RequireIdentity(signer.RequireProvenanceConsistency()));
+        Assert.IsTrue(signer.RequireProvenanceConsistency().WithBuildTrigger("push").RequiresProvenanceConsistency, "pins keep the requirement");
+    }
+
+    [TestMethod]
+    public void VerifiedAttestation_CarriesTheStatement_AndAMismatchNamesTheSigner()
+    {
+        var bundle = Sigstore.Sign(new BundleSpec { Dsse = true, Payload = Provenance(TestSigstore.DefaultArtifact) });
+        var result = Expect.Verifies(bundle);
+        Assert.AreEqual(ProvenanceConsistency.SlsaProvenanceV1, result.InTotoStatement!.PredicateType);
+        Assert.AreEqual("artifact", Assert.ContainsSingle(result.InTotoStatement.Subjects).Name);
+
+        var ex = Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(bundle.Parse(),
+            VerificationPolicy.ForArtifact(bundle.Artifact).RequireIdentity(CertificateIdentity.Exact("other@example.test", Sigstore.BaseUrl))));
+        Assert.AreEqual(PolicyCodes.SubjectAlternativeNameMismatch, ex.Code);
+        Assert.AreEqual(TestSigstore.Email, ex.Signer!.SubjectAlternativeName);
+        Assert.AreEqual(result.Identity!.CertificateSha256, ex.Signer.CertificateSha256);
+        Assert.IsNull(Assert.ThrowsExactly<VerificationException>(() => Sigstore.Verifier().Verify(bundle.Parse(),
+            VerificationPolicy.ForArtifact(bundle.Artifact).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Email, Sigstore.BaseUrl)).RequirePredicateType("x"))).Signer);
+    }
+
+    [TestMethod]
     public void DsseAgainstAnEmptyStream_EmptyArtifact()
     {
         var bundle = Sigstore.Sign(new BundleSpec { Dsse = true });

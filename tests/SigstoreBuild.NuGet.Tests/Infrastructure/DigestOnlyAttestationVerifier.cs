@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
-using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Verification;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Tests.Infrastructure;
 
@@ -14,7 +15,7 @@ internal sealed class DigestOnlyAttestationVerifier : IAttestationVerifier
 {
     public byte[]? LastDigest { get; private set; }
 
-    public byte[] Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
+    public VerificationResult Verify(Bundle bundle, HashAlgorithmName digestAlgorithm, byte[] digest, PackageVerificationPolicy policy)
     {
         LastDigest = digest;
         if (policy.RequireProvenanceConsistency)
@@ -32,16 +33,29 @@ internal sealed class DigestOnlyAttestationVerifier : IAttestationVerifier
             throw new VerificationException("SSB3400", "no subject has the artifact digest");
         }
 
-        return payload;
+        return new VerificationResult
+        {
+            MediaType = bundle.MediaType!,
+            ContentType = "dsseEnvelope",
+            ArtifactDigest = $"{name}:{hex}",
+            VerifiedTimes = [],
+            LogEntries = [],
+            CertificateTransparencyLogs = [],
+            Statement = new VerifiedStatement(statement.Type, statement.PredicateType, [.. statement.Subjects.Select(s => s.Name)]),
+            InTotoStatement = statement,
+            Warnings = [],
+        };
     }
 
-    public static Bundle BundleFor(InTotoStatement statement) => new()
+    public static Bundle BundleFor(InTotoStatement statement) => BundleFor(statement.ToJson());
+
+    public static Bundle BundleFor(byte[] statementJson) => new()
     {
         MediaType = Bundle.MediaTypeV03,
         DsseEnvelope = new DsseEnvelope
         {
             PayloadType = InTotoStatement.PayloadType,
-            Payload = statement.ToJson(),
+            Payload = statementJson,
             Signatures = [new DsseSignature { Sig = [1, 2, 3] }],
         },
     };

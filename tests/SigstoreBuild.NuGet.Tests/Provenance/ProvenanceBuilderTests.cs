@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NuGet.Versioning;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Provenance;
@@ -65,7 +66,7 @@ public sealed class ProvenanceBuilderTests
 
     private static JsonNode Statement(JsonObject predicate)
     {
-        var subject = new StatementSubject("pkg:nuget/Contoso.Greetings@1.0.0", new Dictionary<string, string>
+        var subject = new InTotoSubject("pkg:nuget/Contoso.Greetings@1.0.0", new Dictionary<string, string>
         {
             ["sha256"] = new string('a', 64),
             ["sha512"] = new string('b', 128),
@@ -379,7 +380,7 @@ public sealed class ProvenanceBuilderTests
             }
         }
 
-        var subject = new StatementSubject("pkg:nuget/Contoso.Greetings@1.0.0", new Dictionary<string, string> { ["sha256"] = new string('a', 64) });
+        var subject = new InTotoSubject("pkg:nuget/Contoso.Greetings@1.0.0", new Dictionary<string, string> { ["sha256"] = new string('a', 64) });
         var statement = PackageAssemblies.AddTo(new InTotoStatement([subject], SlsaProvenance.PredicateType, null), package, subject.Name);
         Assert.HasCount(2, statement.Subjects);
         Assert.AreEqual(subject.Name, statement.Subjects[0].Name, "the package stays the first subject, the one the signature is bound to");

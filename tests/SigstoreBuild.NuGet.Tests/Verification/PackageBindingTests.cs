@@ -1,5 +1,7 @@
+using System.Text;
 using NuGet.Packaging.Core;
 using NuGet.Versioning;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
@@ -58,7 +60,7 @@ public sealed class PackageBindingTests
     {
         var other = PackageInspector.Inspect(WritePackage());
         var statement = new InTotoStatement(
-            [new StatementSubject("pkg:nuget/Contoso.Lib@1.0.0", new Dictionary<string, string> { ["sha512"] = new string('0', 128) })],
+            [new InTotoSubject("pkg:nuget/Contoso.Lib@1.0.0", new Dictionary<string, string> { ["sha512"] = new string('0', 128) })],
             PackageStatements.SlsaProvenanceV1,
             null);
         var ex = Assert.ThrowsExactly<SigstoreException>(() => PackageVerifier.FindSubject(statement, other));
@@ -94,6 +96,19 @@ public sealed class PackageBindingTests
         var policy = new PackageVerificationPolicy { PredicateType = "https://example.invalid/other" };
         var ex = Assert.ThrowsExactly<SigstoreException>(() =>
             new PackageVerifier(new DigestOnlyAttestationVerifier()).Verify(path, DigestOnlyAttestationVerifier.BundleFor(statement), policy));
+        Assert.AreEqual(PackageCodes.InvalidStatement, ex.Code);
+    }
+
+    [TestMethod]
+    [DataRow(InTotoStatement.TypeV01, "{}", DisplayName = "in-toto v0.1")]
+    [DataRow(InTotoStatement.TypeV1, "null", DisplayName = "null predicate")]
+    public void StatementNotWrittenAsTheSignerWritesIt_IsRejected(string type, string predicate)
+    {
+        var path = WritePackage();
+        var subject = PackageStatements.ForPackage(PackageInspector.Inspect(path));
+        var json = $$$"""{"_type":"{{{type}}}","subject":[{"name":"{{{subject.Name}}}","digest":{"sha512":"{{{subject.Digest["sha512"]}}}"}}],"predicateType":"{{{PackageStatements.SlsaProvenanceV1}}}","predicate":{{{predicate}}}}""";
+        var ex = Assert.ThrowsExactly<SigstoreException>(() =>
+            new PackageVerifier(new DigestOnlyAttestationVerifier()).Verify(path, DigestOnlyAttestationVerifier.BundleFor(Encoding.UTF8.GetBytes(json))));
         Assert.AreEqual(PackageCodes.InvalidStatement, ex.Code);
     }
 

@@ -5,7 +5,6 @@ using SigstoreBuild.Identity;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
-using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Signing;
 
 namespace SigstoreBuild.Restore.Tests.Infrastructure;

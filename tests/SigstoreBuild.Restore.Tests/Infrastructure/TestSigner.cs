@@ -48,7 +48,7 @@ internal sealed class TestVerifier(ECDsa key) : IPackageSignatureVerifier
 
     public string TrustRootFingerprint { get; set; } = "test-root-1";
 
-    public SignerIdentity Verify(PackageSubject subject, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
     {
         Interlocked.Increment(ref _calls);
         var bundle = JsonNode.Parse(bundleJson.Span)!.AsObject();
@@ -56,7 +56,7 @@ internal sealed class TestVerifier(ECDsa key) : IPackageSignatureVerifier
         var san = (string)bundle["subject"]!;
         var repositoryId = (string?)bundle["repositoryId"];
         var ownerId = (string?)bundle["ownerId"];
-        var payload = TestSigner.Payload(subject.Id, subject.Version, subject.ContentHash, issuer, san, repositoryId, ownerId);
+        var payload = TestSigner.Payload(package.Id, package.Version, package.ContentHash, issuer, san, repositoryId, ownerId);
         if (!key.VerifyData(System.Text.Encoding.UTF8.GetBytes(payload), Convert.FromBase64String((string)bundle["signature"]!), HashAlgorithmName.SHA256))
         {
             throw new VerificationException("SSB3400", "The signature does not verify over this package's content hash.");

@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Security.Cryptography;
 using System.Text;
 using SigstoreBuild.Diagnostics;
 
@@ -15,6 +16,8 @@ internal sealed class FulcioLeaf
     private const string BasicConstraintsOid = CertificateProfile.BasicConstraintsOid;
     private const string ExtendedKeyUsageOid = "2.5.29.37";
     private const string CodeSigningOid = "1.3.6.1.5.5.7.3.3";
+
+    private VerifiedIdentity? _identity;
 
     private FulcioLeaf(ParsedCertificate certificate, SubjectAlternativeName san, string issuer, IReadOnlyDictionary<string, string> extensions)
     {
@@ -33,6 +36,14 @@ internal sealed class FulcioLeaf
 
     /// <summary>Every Fulcio extension (1.1-1.23) by OID, decoded to its string value.</summary>
     public IReadOnlyDictionary<string, string> Extensions { get; }
+
+    /// <summary>The signer as a verification result reports it (extensions by name).</summary>
+    public VerifiedIdentity Identity => _identity ??= new VerifiedIdentity(
+        SubjectAlternativeName.Kind,
+        SubjectAlternativeName.Value,
+        Issuer,
+        Extensions.ToDictionary(e => FulcioExtensions.NameOf(e.Key)!, e => e.Value, StringComparer.Ordinal),
+        Convert.ToHexStringLower(SHA256.HashData(Certificate.RawData)));
 
     public static FulcioLeaf Parse(byte[] der) => FromCertificate(ParsedCertificate.Parse(der));
 
