@@ -3,7 +3,7 @@ using NuGet.Versioning;
 namespace SigstoreBuild.NuGet;
 
 /// <summary>The in-toto subject name of a package: the package URL <c>pkg:nuget/&lt;id&gt;@&lt;normalised version&gt;</c>.</summary>
-public static class PackageSubject
+internal static class PackageSubject
 {
     public const string Prefix = "pkg:nuget/";
 

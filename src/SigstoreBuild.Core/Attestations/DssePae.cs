@@ -4,7 +4,7 @@ using System.Text;
 namespace SigstoreBuild.Attestations;
 
 /// <summary>DSSE v1 pre-authentication encoding: what a DSSE signature actually covers.</summary>
-public static class DssePae
+internal static class DssePae
 {
     public const string InTotoPayloadType = "application/vnd.in-toto+json";
 

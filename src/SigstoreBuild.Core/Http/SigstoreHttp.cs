@@ -4,13 +4,13 @@ using System.Net.Http.Headers;
 namespace SigstoreBuild.Http;
 
 /// <summary>A response whose body was read completely within its size bound.</summary>
-public sealed record BoundedHttpResponse(HttpStatusCode StatusCode, byte[] Body, HttpResponseHeaders Headers, int Attempts)
+internal sealed record BoundedHttpResponse(HttpStatusCode StatusCode, byte[] Body, HttpResponseHeaders Headers, int Attempts)
 {
     public bool IsSuccessStatusCode => (int)StatusCode is >= 200 and <= 299;
 }
 
 /// <summary>The body was longer than the caller allowed; the read stopped at the bound.</summary>
-public sealed class HttpResponseTooLargeException : IOException
+internal sealed class HttpResponseTooLargeException : IOException
 {
     public HttpResponseTooLargeException(long maxBytes)
         : base($"The response is larger than the allowed {maxBytes} bytes.")
@@ -25,7 +25,7 @@ public sealed class HttpResponseTooLargeException : IOException
 /// The one place HTTP clients are made and used: timeouts per attempt and overall, bounded retries on 5xx, 429 and
 /// connection errors honouring <c>Retry-After</c>, and response bodies read only up to a caller-given size.
 /// </summary>
-public static class SigstoreHttp
+internal static class SigstoreHttp
 {
     /// <summary>Creates a client without its own timeout: <see cref="SendBoundedAsync"/> enforces per-attempt deadlines.</summary>
     public static HttpClient CreateClient(SigstoreHttpOptions? options = null)

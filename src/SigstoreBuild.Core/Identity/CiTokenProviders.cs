@@ -10,7 +10,7 @@ namespace SigstoreBuild.Identity;
 /// GitHub Actions: asks the Actions runtime for a token with audience <c>sigstore</c>, using
 /// <c>ACTIONS_ID_TOKEN_REQUEST_URL</c> and <c>ACTIONS_ID_TOKEN_REQUEST_TOKEN</c> read at call time.
 /// </summary>
-public sealed class GitHubActionsTokenProvider : IIdentityTokenProvider
+internal sealed class GitHubActionsTokenProvider : IIdentityTokenProvider
 {
     /// <summary>Events that run with repository privileges on code an outsider controls (threat model X-03).</summary>
     public static readonly IReadOnlySet<string> PrivilegedEvents = new HashSet<string>(StringComparer.Ordinal) { "pull_request_target", "workflow_run" };
@@ -105,7 +105,7 @@ public sealed class GitHubActionsTokenProvider : IIdentityTokenProvider
 /// Azure Pipelines: the OIDC token REST endpoint (<c>SYSTEM_OIDCREQUESTURI</c>, authorised by <c>SYSTEM_ACCESSTOKEN</c>).
 /// Azure chooses the audience from the service connection, so only instances configured to trust it accept these tokens.
 /// </summary>
-public sealed class AzurePipelinesTokenProvider(IdentityContext context) : IIdentityTokenProvider
+internal sealed class AzurePipelinesTokenProvider(IdentityContext context) : IIdentityTokenProvider
 {
     public string Name => "Azure Pipelines";
 
@@ -154,7 +154,7 @@ public sealed class AzurePipelinesTokenProvider(IdentityContext context) : IIden
 }
 
 /// <summary>A CI whose agent prints a token: Buildkite (<c>buildkite-agent</c>) and CircleCI (<c>circleci</c>).</summary>
-public sealed class CliTokenProvider : IIdentityTokenProvider
+internal sealed class CliTokenProvider : IIdentityTokenProvider
 {
     private readonly IdentityContext _context;
     private readonly string _tool;

@@ -19,7 +19,7 @@ public sealed record EntraIdOptions
 }
 
 /// <summary>Microsoft Entra ID through MSAL: an ID token for the signing app, interactively or with a device code.</summary>
-public sealed class EntraIdTokenProvider : IIdentityTokenProvider
+internal sealed class EntraIdTokenProvider : IIdentityTokenProvider
 {
     private readonly EntraIdOptions _options;
     private readonly IPublicClientApplication _app;

@@ -9,7 +9,7 @@ public interface IEnvironment
 }
 
 /// <summary>The real process environment.</summary>
-public sealed class ProcessEnvironment : IEnvironment
+internal sealed class ProcessEnvironment : IEnvironment
 {
     public static readonly ProcessEnvironment Instance = new();
 
@@ -17,7 +17,7 @@ public sealed class ProcessEnvironment : IEnvironment
 }
 
 /// <summary>A fixed set of variables (tests, or a caller that captured the environment).</summary>
-public sealed class DictionaryEnvironment(IReadOnlyDictionary<string, string> variables) : IEnvironment
+internal sealed class DictionaryEnvironment(IReadOnlyDictionary<string, string> variables) : IEnvironment
 {
     public string? GetVariable(string name) => variables.TryGetValue(name, out var value) ? value : null;
 }

@@ -91,7 +91,7 @@ internal static class OidcDiscovery
 /// Interactive login: OAuth 2.0 authorization code flow with PKCE (S256) and a state check, receiving the redirect on
 /// a 127.0.0.1 loopback listener (RFC 8252). Never used in CI (threat model X-04).
 /// </summary>
-public sealed class InteractiveBrowserTokenProvider(IdentityContext context, OAuthOptions options) : IIdentityTokenProvider
+internal sealed class InteractiveBrowserTokenProvider(IdentityContext context, OAuthOptions options) : IIdentityTokenProvider
 {
     public string Name => "interactive browser login";
 
@@ -221,7 +221,7 @@ internal sealed record Pkce(string Verifier, string Challenge)
 }
 
 /// <summary>OAuth 2.0 device authorization grant (RFC 8628) for machines without a browser.</summary>
-public sealed class DeviceCodeTokenProvider(IdentityContext context, OAuthOptions options) : IIdentityTokenProvider
+internal sealed class DeviceCodeTokenProvider(IdentityContext context, OAuthOptions options) : IIdentityTokenProvider
 {
     public string Name => "device-code login";
 

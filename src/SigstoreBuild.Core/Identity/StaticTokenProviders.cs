@@ -4,7 +4,7 @@ using SigstoreBuild.IO;
 namespace SigstoreBuild.Identity;
 
 /// <summary>A token given explicitly (e.g. <c>--identity-token</c>), or read from an environment variable.</summary>
-public sealed class ExplicitTokenProvider : IIdentityTokenProvider
+internal sealed class ExplicitTokenProvider : IIdentityTokenProvider
 {
     private static readonly InputKind TokenFile = new("identity token file", 64 * 1024, "It must hold a single OIDC identity token.")
     {

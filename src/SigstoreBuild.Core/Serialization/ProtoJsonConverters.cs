@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace SigstoreBuild.Serialization;
 
 /// <summary>proto3 JSON int64: written as a string, read from a string or a number; null is the default, 0.</summary>
-public sealed class ProtoInt64Converter : JsonConverter<long>
+internal sealed class ProtoInt64Converter : JsonConverter<long>
 {
     public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -37,7 +37,7 @@ public sealed class ProtoInt64Converter : JsonConverter<long>
 }
 
 /// <summary>proto3 JSON uint32: written as a number, read from a number or a decimal string; null is the default, 0.</summary>
-public sealed class ProtoUInt32Converter : JsonConverter<int>
+internal sealed class ProtoUInt32Converter : JsonConverter<int>
 {
     public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -70,7 +70,7 @@ public sealed class ProtoUInt32Converter : JsonConverter<int>
 /// A list whose length is capped while reading, so that a hostile document cannot make the parser materialise
 /// thousands of elements (threat model B-03).
 /// </summary>
-public sealed class BoundedListConverter<T> : JsonConverter<List<T>>
+internal sealed class BoundedListConverter<T> : JsonConverter<List<T>>
 {
     public const int MaxElements = 32;
 

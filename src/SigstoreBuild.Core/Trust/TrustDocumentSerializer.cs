@@ -11,7 +11,7 @@ public static class TrustDocumentSerializer
 {
     private const int MaxBytes = 4 * 1024 * 1024;
 
-    internal static readonly InputKind TrustedRootFile = new("trusted root", MaxBytes, "Check that it is the trusted_root.json of the Sigstore instance.") { Code = TufCodes.InvalidTrustFile };
+    public static readonly InputKind TrustedRootFile = new("trusted root", MaxBytes, "Check that it is the trusted_root.json of the Sigstore instance.") { Code = TufCodes.InvalidTrustFile };
 
     internal static readonly InputKind SigningConfigFile = new("signing config", MaxBytes, "Check that it is the signing_config.json (v0.2) of the Sigstore instance.") { Code = TufCodes.InvalidTrustFile };
 

@@ -6,7 +6,7 @@ using SigstoreBuild.IO;
 namespace SigstoreBuild.NuGet.Provenance;
 
 /// <summary>One restored NuGet package: its identity, the assets file's sha512 (NuGet's content hash, lower-case hex) and the target frameworks that use it.</summary>
-public sealed record ResolvedPackage(string Id, NuGetVersion Version, string? Sha512, IReadOnlyList<string> TargetFrameworks)
+internal sealed record ResolvedPackage(string Id, NuGetVersion Version, string? Sha512, IReadOnlyList<string> TargetFrameworks)
 {
     /// <summary>The package URL, <c>pkg:nuget/&lt;id&gt;@&lt;normalised version&gt;</c>.</summary>
     public string Uri => PackageSubject.Name(Id, Version);
@@ -16,7 +16,7 @@ public sealed record ResolvedPackage(string Id, NuGetVersion Version, string? Sh
 /// Every package of every target framework (and runtime) in <c>project.assets.json</c>: the union of the <c>targets</c>
 /// sections, with each package's <c>sha512</c> from <c>libraries</c>. Project references are not packages and are left out.
 /// </summary>
-public static class ResolvedPackages
+internal static class ResolvedPackages
 {
     public static IReadOnlyList<ResolvedPackage> Load(string assetsFile)
     {

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.NuGet.Provenance;
 
 /// <summary>The identifiers SigstoreBuild's provenance uses; docs/provenance.md defines each of them.</summary>
-public static class SlsaProvenance
+internal static class SlsaProvenance
 {
     /// <summary>The in-toto predicate type of SLSA Provenance v1.</summary>
     public const string PredicateType = "https://slsa.dev/provenance/v1";

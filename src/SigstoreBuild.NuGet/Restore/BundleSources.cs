@@ -69,10 +69,10 @@ public sealed class PackageLocation
 }
 
 /// <summary>A bundle found for a package, and where.</summary>
-public sealed record BundleCandidate(string SourceName, string Location, byte[] Json, bool CacheInPackageFolder);
+internal sealed record BundleCandidate(string SourceName, string Location, byte[] Json, bool CacheInPackageFolder);
 
 /// <summary>One place bundles come from. Sources are asked in order; the first that has a bundle decides.</summary>
-public interface IBundleSource
+internal interface IBundleSource
 {
     string Name { get; }
 
@@ -99,7 +99,7 @@ internal static class BundleLimits
 }
 
 /// <summary>A sidecar next to the .nupkg in the local folder feed the package was restored from.</summary>
-public sealed class SidecarBundleSource : IBundleSource
+internal sealed class SidecarBundleSource : IBundleSource
 {
     public string Name => "sidecar";
 
@@ -145,7 +145,7 @@ public sealed class SidecarBundleSource : IBundleSource
 }
 
 /// <summary>Configured bundle directories (a repository-local attestation store), flat or id/version layout.</summary>
-public sealed class DirectoryBundleSource(string directory) : IBundleSource
+internal sealed class DirectoryBundleSource(string directory) : IBundleSource
 {
     public string Name => "directory";
 
@@ -158,7 +158,7 @@ public sealed class DirectoryBundleSource(string directory) : IBundleSource
 }
 
 /// <summary>Bundles fetched earlier by a network source and cached next to the package.</summary>
-public sealed class PackageFolderCacheBundleSource : IBundleSource
+internal sealed class PackageFolderCacheBundleSource : IBundleSource
 {
     public string Name => "package folder";
 
@@ -176,7 +176,7 @@ public sealed class PackageFolderCacheBundleSource : IBundleSource
 /// <c>{lowerVersion}</c>, <c>{sha512}</c> (hex content hash). 404 means "no bundle"; other failures are reported and the
 /// next source is tried, so a package that must be signed still fails closed.
 /// </summary>
-public sealed class HttpTemplateBundleSource : IBundleSource
+internal sealed class HttpTemplateBundleSource : IBundleSource
 {
     private readonly HttpClient _http;
     private readonly string _template;
@@ -215,7 +215,7 @@ public sealed class HttpTemplateBundleSource : IBundleSource
 /// GitHub's attestations API by digest (<c>GET /repos/{owner}/{repo}/attestations/sha512:{hex}</c>), for packages whose
 /// nuspec names a GitHub repository. The token comes from <c>GITHUB_TOKEN</c> in the environment, never a parameter.
 /// </summary>
-public sealed class GitHubAttestationBundleSource(HttpClient http, Uri apiBaseUrl, string? token) : IBundleSource
+internal sealed class GitHubAttestationBundleSource(HttpClient http, Uri apiBaseUrl, string? token) : IBundleSource
 {
     public string Name => "github";
 

@@ -6,7 +6,7 @@ namespace SigstoreBuild.NuGet.Restore;
 /// aside, the <c>*.nuget.g.props/targets</c> replaced by files that import nothing and fail the build with SSB5112, and
 /// NuGet's no-op cache removed so the next restore regenerates everything. On success: the marker is removed.
 /// </summary>
-public static class RestoreOutputs
+internal static class RestoreOutputs
 {
     public const string MarkerFileName = "verification.failed";
 

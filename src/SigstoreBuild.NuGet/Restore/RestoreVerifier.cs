@@ -48,7 +48,7 @@ public sealed class RestoreVerificationResult
 }
 
 /// <summary>Inputs of one verification run.</summary>
-public sealed class RestoreVerificationOptions
+internal sealed class RestoreVerificationOptions
 {
     public required string AssetsFilePath { get; init; }
 
@@ -88,7 +88,7 @@ public sealed class RestoreVerificationOptions
 /// the signer against the lock. Never fails open (P-06): a package without policy, without bundle (unless explicitly
 /// allowed) or with a bundle that does not verify is an error in enforce mode.
 /// </summary>
-public sealed class RestoreVerifier(RestoreVerificationOptions options)
+internal sealed class RestoreVerifier(RestoreVerificationOptions options)
 {
     private readonly ConcurrentBag<RestoreDiagnostic> _diagnostics = [];
     private readonly object _lockGate = new();

@@ -35,10 +35,10 @@ public sealed record SignerIdentity(string Issuer, string Subject, IReadOnlyDict
 }
 
 /// <summary>A Fulcio certificate extension that a trust policy can pin, by its policy name.</summary>
-public sealed record SignerExtension(string Name, string Oid);
+internal sealed record SignerExtension(string Name, string Oid);
 
 /// <summary>The Fulcio extensions (fulcio docs/oid-info.md, 1.9-1.23) a policy may pin exactly.</summary>
-public static class SignerExtensions
+internal static class SignerExtensions
 {
     public static readonly SignerExtension BuildSignerUri = new("BuildSignerUri", "1.3.6.1.4.1.57264.1.9");
     public static readonly SignerExtension BuildSignerDigest = new("BuildSignerDigest", "1.3.6.1.4.1.57264.1.10");

@@ -57,7 +57,7 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
 }
 
 /// <summary>The bundle verified except for the signer, whom none of the acceptable identities names (SSB5105).</summary>
-public sealed class UntrustedSignerException(SignerIdentity signer, Exception inner)
+internal sealed class UntrustedSignerException(SignerIdentity signer, Exception inner)
     : SigstoreException(RestoreCodes.IdentityNotTrusted, $"it is signed by {signer}, which the policy does not trust ({inner.Message}). If this signer is legitimate, add it as a SigstoreTrustedIdentity.", inner)
 {
     public SignerIdentity Signer { get; } = signer;

@@ -162,7 +162,7 @@ public sealed class TrustedIdentity
 }
 
 /// <summary>A suppression, NuGetAudit-style: by code, by package ID pattern, or both.</summary>
-public sealed record Suppression(string? Code, PackageIdPattern? Packages)
+internal sealed record Suppression(string? Code, PackageIdPattern? Packages)
 {
     public bool Covers(string code, string? packageId) =>
         (Code is null || string.Equals(Code, code, StringComparison.OrdinalIgnoreCase))
@@ -173,7 +173,7 @@ public sealed record Suppression(string? Code, PackageIdPattern? Packages)
 /// <param name="Identities">The signers trusted for it (empty when only unsigned-allowed applies).</param>
 /// <param name="UnsignedAllowed">An explicit entry allows it without a signature (P-06: never a fallback).</param>
 /// <param name="Pattern">The most specific pattern that decided, or null when nothing matched.</param>
-public sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities, bool UnsignedAllowed, string? Pattern)
+internal sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities, bool UnsignedAllowed, string? Pattern)
 {
     public bool HasPolicy => Pattern is not null;
 }
@@ -183,7 +183,7 @@ public sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities, b
 /// and the mode. For a package, only the most specific matching pattern(s) count, so
 /// <c>UnsignedAllowed="*"</c> next to <c>TrustedIdentity="Contoso.*"</c> still requires Contoso packages to be signed.
 /// </summary>
-public sealed class TrustPolicy
+internal sealed class TrustPolicy
 {
     public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions)
     {

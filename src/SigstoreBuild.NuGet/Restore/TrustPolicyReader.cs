@@ -14,7 +14,7 @@ public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, stri
 /// Builds a <see cref="TrustPolicy"/> from MSBuild items (<c>SigstoreTrustedIdentity</c>, <c>SigstoreUnsignedAllowed</c>,
 /// <c>SigstoreVerifySuppress</c>) or from the equivalent JSON policy file.
 /// </summary>
-public static class TrustPolicyReader
+internal static class TrustPolicyReader
 {
     private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency", "UnsafeAllowUncorroboratedProvenance" };
 
