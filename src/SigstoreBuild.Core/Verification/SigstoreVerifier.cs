@@ -60,7 +60,7 @@ public sealed class SigstoreVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
-        var warnings = new List<string>();
+        var warnings = new List<VerificationWarning>();
 
         // The bundle may have been built in code rather than parsed: check its shape again (cheap).
         BundleShape.Validate(bundle);
@@ -166,7 +166,7 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(PolicyCodes.TlogThresholdNotMet, $"The bundle has verified entries in {distinctLogs} distinct transparency log(s); {_options.TransparencyLogThreshold} required. Sign with a client that logs the signature.");
             }
 
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: transparency log threshold not met; accepted because UnsafeSkipTransparencyLog is set.");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "transparency log threshold not met; accepted because UnsafeSkipTransparencyLog is set."));
         }
 
         // 4. Signed times: SET-verified integrated times and RFC 3161 timestamps over this signature, deduplicated.
@@ -224,7 +224,7 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(PolicyCodes.VerifiedTimeThresholdNotMet, $"The bundle has {timeSources.Count} distinct verified time source(s); {_options.VerifiedTimeThreshold} required. Add an RFC 3161 timestamp or a log entry with a SET.");
             }
 
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: verified-time threshold not met; the certificate is checked at the current time because UnsafeAllowCurrentTime is set.");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "verified-time threshold not met; the certificate is checked at the current time because UnsafeAllowCurrentTime is set."));
             if (times.Count == 0)
             {
                 times.Add(new VerifiedTime("current-time", "verifier clock", now));
@@ -250,7 +250,7 @@ public sealed class SigstoreVerifier
                     throw new VerificationException(CertificateCodes.SctThresholdNotMet, $"The certificate has verified SCTs from {sctLogs} distinct trusted CT log(s); {_options.CertificateTransparencyLogThreshold} required. The certificate was not logged by a CT log of this trusted root.");
                 }
 
-                warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: SCT threshold not met; accepted because UnsafeSkipCertificateTransparency is set.");
+                warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "SCT threshold not met; accepted because UnsafeSkipCertificateTransparency is set."));
             }
 
             ctLogs.AddRange(leaf.Scts.Select(s => LogName(s.Log)).Distinct(StringComparer.Ordinal));
@@ -280,7 +280,7 @@ public sealed class SigstoreVerifier
         };
     }
 
-    private static void CheckPolicyComplete(VerificationPolicy policy, List<string> warnings)
+    private static void CheckPolicyComplete(VerificationPolicy policy, List<VerificationWarning> warnings)
     {
         if (!policy.HasArtifact && policy.Digest is null)
         {
@@ -289,7 +289,7 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(PolicyCodes.MissingArtifact, "The policy names no artifact. Pass the artifact or its digest; UnsafeWithoutArtifact exists only for inspection.");
             }
 
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the artifact was not checked (UnsafeWithoutArtifact).");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "the artifact was not checked (UnsafeWithoutArtifact)."));
         }
 
         if (policy.ArtifactBytes is { Length: 0 })
@@ -309,7 +309,7 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(PolicyCodes.MissingIdentity, "The policy names no signer. Require a certificate identity (SAN and issuer) or a public key.");
             }
 
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the signer identity was not checked (UnsafeWithoutIdentity).");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "the signer identity was not checked (UnsafeWithoutIdentity)."));
         }
     }
 
@@ -346,7 +346,7 @@ public sealed class SigstoreVerifier
         return evidence;
     }
 
-    private static (HashAlgorithmName Algorithm, byte[] Digest, byte[]? Bytes) ResolveArtifactDigest(MessageSignature signature, VerificationPolicy policy, VerificationKey key, List<string> warnings)
+    private static (HashAlgorithmName Algorithm, byte[] Digest, byte[]? Bytes) ResolveArtifactDigest(MessageSignature signature, VerificationPolicy policy, VerificationKey key, List<VerificationWarning> warnings)
     {
         HashAlgorithmName? hintAlgorithm = signature.MessageDigest?.Algorithm switch
         {
@@ -393,7 +393,7 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(PolicyCodes.MissingArtifact, "The bundle carries no message digest and the policy names no artifact. Pass the artifact.");
             }
 
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the signature was checked over the bundle's own message digest.");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "the signature was checked over the bundle's own message digest."));
             return (hintAlgorithm!.Value, hint, null);
         }
 
@@ -430,7 +430,7 @@ public sealed class SigstoreVerifier
     }
 
     /// <summary>D-06: the predicate's claims must not contradict the certificate (only a certificate can corroborate them).</summary>
-    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, bool allowUncorroborated, List<string> warnings)
+    private static void CheckProvenance(InTotoStatement? statement, LeafEvidence? leaf, bool allowUncorroborated, List<VerificationWarning> warnings)
     {
         if (statement is null || leaf is null)
         {
@@ -445,11 +445,11 @@ public sealed class SigstoreVerifier
                 throw new VerificationException(AttestationCodes.ProvenanceNotCorroborated, $"Provenance consistency was required, but the certificate of '{leaf.Leaf.SubjectAlternativeName.Value}' has no build or source extensions (1.9, 1.12, 1.13, 1.21), as with an email identity, so nothing the provenance claims can be corroborated. Trust a CI identity whose certificate has them, or accept this signer's provenance uncorroborated with the UnsafeAllowUncorroboratedProvenance option (CLI: --unsafe-allow-uncorroborated-provenance).");
             }
 
-            warnings.Add($"{AttestationCodes.ProvenanceUncorroborated}: the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated; accepted because UnsafeAllowUncorroboratedProvenance is set.");
+            warnings.Add(new VerificationWarning(AttestationCodes.ProvenanceUncorroborated, "the certificate has no build or source extensions (1.9, 1.12, 1.13, 1.21), so nothing the provenance claims was corroborated; accepted because UnsafeAllowUncorroboratedProvenance is set."));
         }
     }
 
-    private static (byte[] Signature, VerifiedStatement Statement, string? ArtifactDigest, InTotoStatement Parsed) VerifyEnvelope(DsseEnvelope envelope, VerificationKey key, VerificationPolicy policy, List<string> warnings)
+    private static (byte[] Signature, VerifiedStatement Statement, string? ArtifactDigest, InTotoStatement Parsed) VerifyEnvelope(DsseEnvelope envelope, VerificationKey key, VerificationPolicy policy, List<VerificationWarning> warnings)
     {
         // Unsupported types are refused before the payload is used (D-02); one signature only, since only one is logged (D-03).
         if (!string.Equals(envelope.PayloadType, DssePae.InTotoPayloadType, StringComparison.Ordinal))
@@ -479,7 +479,7 @@ public sealed class SigstoreVerifier
     }
 
     /// <summary>The artifact must be an in-toto subject, matched by (algorithm, digest) only; names are never enough.</summary>
-    private static string? MatchSubject(InTotoStatement statement, VerificationPolicy policy, List<string> warnings)
+    private static string? MatchSubject(InTotoStatement statement, VerificationPolicy policy, List<VerificationWarning> warnings)
     {
         if (policy.Digest is not null)
         {
@@ -490,7 +490,7 @@ public sealed class SigstoreVerifier
 
         if (!policy.HasArtifact)
         {
-            warnings.Add($"{PolicyCodes.UnsafeOptionUsed}: the attestation subject was not matched to any artifact (UnsafeWithoutArtifact).");
+            warnings.Add(new VerificationWarning(PolicyCodes.UnsafeOptionUsed, "the attestation subject was not matched to any artifact (UnsafeWithoutArtifact)."));
             return null;
         }
 

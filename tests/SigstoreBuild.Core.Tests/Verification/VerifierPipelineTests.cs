@@ -147,7 +147,7 @@ public sealed class VerifierPipelineTests
     {
         var result = Pki.CreateVerifier().Verify(Signed().Bundle, VerificationPolicy.UnsafeWithoutArtifact().UnsafeWithoutIdentity());
         Assert.HasCount(3, result.Warnings);
-        Assert.IsTrue(result.Warnings.All(w => w.StartsWith(PolicyCodes.UnsafeOptionUsed, StringComparison.Ordinal)));
+        Assert.IsTrue(result.Warnings.All(w => w.Code == PolicyCodes.UnsafeOptionUsed));
     }
 
     [TestMethod]
