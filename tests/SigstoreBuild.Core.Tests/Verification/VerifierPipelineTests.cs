@@ -256,6 +256,20 @@ public sealed class VerifierPipelineTests
     }
 
     [TestMethod]
+    public void Warnings_AreCodedRecords_WrittenToJsonAsCodedStrings()
+    {
+        var (bundle, _) = Signed(s => s.EmbedSct = false);
+        var result = Pki.CreateVerifier(new VerifierOptions { UnsafeSkipCertificateTransparency = true }).Verify(bundle, ArtifactPolicy);
+        var warning = Assert.ContainsSingle(result.Warnings);
+        Assert.AreEqual(PolicyCodes.UnsafeOptionUsed, warning.Code);
+        StringAssert.Contains(warning.Message, nameof(VerifierOptions.UnsafeSkipCertificateTransparency));
+
+        // The CLI's JSON keeps its shape: one "SSBnnnn: message" string per warning.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(result.ToJson())!;
+        Assert.AreEqual($"{warning.Code}: {warning.Message}", Assert.ContainsSingle(json["warnings"]!.AsArray())!.GetValue<string>());
+    }
+
+    [TestMethod]
     public void ForgedSct_ThresholdNotMet()
     {
         var (bundle, _) = Signed(s => s.MutateSctSignedData = d => { d[2] ^= 1; return d; });
