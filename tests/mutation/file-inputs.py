@@ -10,7 +10,7 @@ muts = [
  ("src/SigstoreBuild.Core/IO/InputFile.cs", 'if (file.CanSeek && file.Length > kind.MaxBytes)', 'if (false)', CLI),
  ("src/SigstoreBuild.Core/IO/InputFile.cs", 'if (file.CanSeek && file.Length == 0 && file.ReadByte() >= 0)', 'if (false)', CLI),
  ("src/SigstoreBuild.Core/IO/InputFile.cs", '_limit = Math.Min(kind.MaxBytes, ExpectedLength ?? long.MaxValue);', '_limit = kind.MaxBytes;', CORE),
- ("src/SigstoreBuild.Core/Verification/SigstoreVerifier.cs", '(key.IsEd25519 && policy.ArtifactPath is not null)', 'false', CORE),
+ ("src/SigstoreBuild.Core/Verification/SigstoreVerifier.Signature.cs", '(key.IsEd25519 && policy.ArtifactPath is not null)', 'false', CORE),
  ("src/SigstoreBuild.Cli/Commands/VerifyRunner.cs", 'if (!Path.Exists(request.Subject))', 'if (!File.Exists(request.Subject))', CLI),
  ("src/SigstoreBuild.Core/Tuf/TufCache.cs", 'if (!Path.Exists(path))', 'if (!File.Exists(path))', CLI),
  ("src/SigstoreBuild.NuGet/Restore/SigstoreLockFile.cs", 'if (!Path.Exists(path))', 'if (!File.Exists(path))', CLI),

@@ -26,13 +26,11 @@ internal static class VerifyRunner
         return result;
     }
 
-    /// <summary>Warnings read "SSBnnnn: text"; prints each under its own code.</summary>
     public static void ReportWarnings(VerificationResult result, CliConsole console)
     {
         foreach (var warning in result.Warnings)
         {
-            var coded = warning.Length > 9 && warning.StartsWith("SSB", StringComparison.Ordinal) && warning[7] == ':';
-            console.Warning(coded ? warning[..7] : PolicyCodes.UnsafeOptionUsed, coded ? warning[8..].TrimStart() : warning);
+            console.Warning(warning.Code, warning.Message);
         }
     }
 

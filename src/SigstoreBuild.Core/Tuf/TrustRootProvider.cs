@@ -92,7 +92,7 @@ public sealed record TrustMaterialBytes
     /// <summary>The TUF state behind the bytes, when TUF was used.</summary>
     public TufTrustState? TufState { get; init; }
 
-    public IReadOnlyList<TufWarning> Warnings { get; init; } = [];
+    public IReadOnlyList<VerificationWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>Pluggable source of trust material (tests, the MSBuild task cache).</summary>
@@ -198,7 +198,7 @@ public sealed class TrustRootProvider : ITrustRootProvider
             SigningConfigJson = publicGood ? EmbeddedTrust.PublicGoodSigningConfig : EmbeddedTrust.StagingSigningConfig,
             Source = TrustMaterialSource.Embedded,
             Offline = true,
-            Warnings = [new TufWarning(TufCodes.OfflineTrustUsed, $"Offline: no usable TUF cache, so the {(publicGood ? "public-good" : "staging")} trust root embedded in this version of SigstoreBuild is used (valid until {root.Expires:u}).")],
+            Warnings = [new VerificationWarning(TufCodes.OfflineTrustUsed, $"Offline: no usable TUF cache, so the {(publicGood ? "public-good" : "staging")} trust root embedded in this version of SigstoreBuild is used (valid until {root.Expires:u}).")],
         };
     }
 

@@ -4,9 +4,6 @@ using SigstoreBuild.Http;
 
 namespace SigstoreBuild.Tuf;
 
-/// <summary>A coded warning; the CLI and MSBuild adapters print it, the library never logs.</summary>
-public sealed record TufWarning(string Code, string Message);
-
 /// <summary>What the client trusts after a refresh, or what a cache holds.</summary>
 public sealed record TufTrustState
 {
@@ -40,7 +37,7 @@ public sealed record TufTrustState
     /// <summary>Requests made during this refresh (a warm refresh with nothing new makes two: root N+1 and timestamp).</summary>
     public int Requests { get; init; }
 
-    public IReadOnlyList<TufWarning> Warnings { get; init; } = [];
+    public IReadOnlyList<VerificationWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -59,7 +56,7 @@ public sealed class TufClient : IDisposable
     private readonly HttpClient? _http;
     private readonly Uri _metadataUri;
     private readonly Uri _targetsUri;
-    private readonly List<TufWarning> _warnings = [];
+    private readonly List<VerificationWarning> _warnings = [];
     private byte[] _rootBytes;
     private TrustedMetadataSet? _trusted;
     private int _requests;
@@ -300,7 +297,7 @@ public sealed class TufClient : IDisposable
         set.UpdateTimestamp(timestamp);
         set.UpdateSnapshot(snapshot, fromCache: true);
         set.UpdateDelegatedTargets(targets, TufMetadata.TargetsType, TufMetadata.RootType);
-        _warnings.Add(new TufWarning(TufCodes.OfflineTrustUsed, $"Offline: using the cached TUF metadata in {_cache.Directory} (root v{set.Root.Version}, targets v{set.TopLevelTargets!.Version}) without contacting {_metadataUri}."));
+        _warnings.Add(new VerificationWarning(TufCodes.OfflineTrustUsed, $"Offline: using the cached TUF metadata in {_cache.Directory} (root v{set.Root.Version}, targets v{set.TopLevelTargets!.Version}) without contacting {_metadataUri}."));
         return set;
     }
 
@@ -317,7 +314,7 @@ public sealed class TufClient : IDisposable
         {
             if (version > start + Options.MaxRootRotations)
             {
-                _warnings.Add(new TufWarning(TufCodes.RootRotationCapReached, $"Stopped after {Options.MaxRootRotations} root rotations (now at version {trusted.Root.Version}); the mirror may publish more. Refresh again to continue."));
+                _warnings.Add(new VerificationWarning(TufCodes.RootRotationCapReached, $"Stopped after {Options.MaxRootRotations} root rotations (now at version {trusted.Root.Version}); the mirror may publish more. Refresh again to continue."));
                 break;
             }
 

@@ -156,28 +156,28 @@ public sealed class CertificateIdentity
 
     public override string ToString() => _exactSan is not null ? $"SAN '{_exactSan}', issuer '{Issuer}'" : $"SAN matching '{Pattern}', issuer '{Issuer}'";
 
-    /// <summary>How far the certificate got: 0 = SAN differs, 1 = issuer differs, 2 = an extension differs, 3 = match.</summary>
-    internal (int Stage, string? Detail) Match(string san, string issuer, IReadOnlyDictionary<string, string> extensions)
+    /// <summary>How far the certificate gets through this identity, checked in the order SAN, issuer, extensions.</summary>
+    internal IdentityMatch Match(string san, string issuer, IReadOnlyDictionary<string, string> extensions)
     {
         if (!MatchesSubjectAlternativeName(san))
         {
-            return (0, null);
+            return IdentityMatch.SubjectAlternativeNameDiffers;
         }
 
         if (!string.Equals(Issuer, issuer, StringComparison.Ordinal))
         {
-            return (1, null);
+            return IdentityMatch.IssuerDiffers;
         }
 
         foreach (var (oid, value) in _extensions)
         {
             if (!extensions.TryGetValue(oid, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
             {
-                return (2, $"{FulcioExtensions.NameOf(oid)} ({oid}) is '{actual ?? "(absent)"}', expected '{value}'");
+                return IdentityMatch.ExtensionDiffers($"{FulcioExtensions.NameOf(oid)} ({oid}) is '{actual ?? "(absent)"}', expected '{value}'");
             }
         }
 
-        return (3, null);
+        return IdentityMatch.Matches;
     }
 
     private bool MatchesPattern(string san)
@@ -191,4 +191,23 @@ public sealed class CertificateIdentity
             return false;
         }
     }
+}
+
+/// <summary>The first check of a <see cref="CertificateIdentity"/> a certificate fails, or <see cref="IdentityMatchOutcome.Matches"/>.</summary>
+internal sealed record IdentityMatch(IdentityMatchOutcome Outcome, string? Detail = null)
+{
+    public static readonly IdentityMatch SubjectAlternativeNameDiffers = new(IdentityMatchOutcome.SubjectAlternativeNameDiffers);
+    public static readonly IdentityMatch IssuerDiffers = new(IdentityMatchOutcome.IssuerDiffers);
+    public static readonly IdentityMatch Matches = new(IdentityMatchOutcome.Matches);
+
+    public static IdentityMatch ExtensionDiffers(string detail) => new(IdentityMatchOutcome.ExtensionDiffers, detail);
+}
+
+/// <summary>Ordered by how far the certificate got: a later value is a nearer miss, reported in preference.</summary>
+internal enum IdentityMatchOutcome
+{
+    SubjectAlternativeNameDiffers,
+    IssuerDiffers,
+    ExtensionDiffers,
+    Matches,
 }

@@ -35,7 +35,7 @@ public sealed class VerificationResult
     public Attestations.InTotoStatement? InTotoStatement { get; init; }
 
     /// <summary>Warnings (<c>SSB35xx</c>), e.g. an Unsafe option was used.</summary>
-    public required IReadOnlyList<string> Warnings { get; init; }
+    public required IReadOnlyList<Diagnostics.VerificationWarning> Warnings { get; init; }
 
     /// <summary>
     /// Log entries and RFC 3161 tokens the bundle repeated: each was counted once, so <see cref="LogEntries"/> and

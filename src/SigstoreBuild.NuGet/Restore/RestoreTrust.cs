@@ -13,7 +13,7 @@ namespace SigstoreBuild.NuGet.Restore;
 /// </summary>
 public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifier
 {
-    private readonly Lazy<(SigstorePackageSignatureVerifier Verifier, IReadOnlyList<TufWarning> Warnings)> _loaded;
+    private readonly Lazy<(SigstorePackageSignatureVerifier Verifier, IReadOnlyList<VerificationWarning> Warnings)> _loaded;
 
     public TrustRootPackageSignatureVerifier(ITrustRootProvider provider, TimeProvider? timeProvider = null)
     {
@@ -27,14 +27,14 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
     public bool IsLoaded => _loaded.IsValueCreated;
 
     /// <summary>Warnings of the trust source (e.g. offline with the embedded root); empty until loaded.</summary>
-    public IReadOnlyList<TufWarning> Warnings => _loaded.IsValueCreated ? _loaded.Value.Warnings : [];
+    public IReadOnlyList<VerificationWarning> Warnings => _loaded.IsValueCreated ? _loaded.Value.Warnings : [];
 
     public string TrustRootFingerprint => _loaded.Value.Verifier.TrustRootFingerprint;
 
     public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
         _loaded.Value.Verifier.Verify(package, bundleJson, acceptable);
 
-    private static (SigstorePackageSignatureVerifier, IReadOnlyList<TufWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
+    private static (SigstorePackageSignatureVerifier, IReadOnlyList<VerificationWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
     {
         TrustMaterialBytes material;
         TrustedRoot root;

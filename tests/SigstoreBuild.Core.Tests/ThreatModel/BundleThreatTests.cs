@@ -112,7 +112,7 @@ public sealed class BundleThreatTests
 
         // Without an artifact only the explicit Unsafe policy proceeds, with a warning, and only on the bundle's own digest.
         var unsafeResult = Expect.Verifies(twin, VerificationPolicy.UnsafeWithoutArtifact().RequireIdentity(twin.Policy().Identities[0]));
-        Assert.IsTrue(unsafeResult.Warnings.Any(w => w.StartsWith(PolicyCodes.UnsafeOptionUsed, StringComparison.Ordinal)));
+        Assert.IsTrue(unsafeResult.Warnings.Any(w => w.Code == PolicyCodes.UnsafeOptionUsed));
         var noHint = twin.Clone();
         noHint.Json["messageSignature"]!.AsObject().Remove("messageDigest");
         Expect.Rejects(PolicyCodes.MissingArtifact, noHint, VerificationPolicy.UnsafeWithoutArtifact().RequireIdentity(twin.Policy().Identities[0]));

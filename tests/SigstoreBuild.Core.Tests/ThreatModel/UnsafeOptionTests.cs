@@ -20,8 +20,8 @@ public sealed class UnsafeOptionTests
 
     private static readonly VerifierOptions Both = VerifierOptions.PublicGood with { UnsafeSkipTransparencyLog = true, UnsafeAllowCurrentTime = true };
 
-    private static string[] UnsafeWarnings(VerificationResult result) =>
-        result.Warnings.Where(w => w.StartsWith(PolicyCodes.UnsafeOptionUsed + ":", StringComparison.Ordinal)).ToArray();
+    private static VerificationWarning[] UnsafeWarnings(VerificationResult result) =>
+        result.Warnings.Where(w => w.Code == PolicyCodes.UnsafeOptionUsed).ToArray();
 
     // ---- UnsafeSkipTransparencyLog ----
 
@@ -33,7 +33,7 @@ public sealed class UnsafeOptionTests
 
         var result = Expect.Verifies(unlogged, verifier: Sigstore.Verifier(SkipLog));
         var warning = Assert.ContainsSingle(UnsafeWarnings(result));
-        StringAssert.Contains(warning, nameof(VerifierOptions.UnsafeSkipTransparencyLog));
+        StringAssert.Contains(warning.Message, nameof(VerifierOptions.UnsafeSkipTransparencyLog));
         Assert.AreEqual(result.Warnings.Count, UnsafeWarnings(result).Length);
         Assert.IsEmpty(result.LogEntries);
         Assert.AreEqual("timestamp-authority", Assert.ContainsSingle(result.VerifiedTimes).Source);
@@ -97,7 +97,7 @@ public sealed class UnsafeOptionTests
         Expect.Rejects(PolicyCodes.VerifiedTimeThresholdNotMet, bundle, verifier: Sigstore.Verifier(VerifierOptions.PublicGood with { VerifiedTimeThreshold = 2 }));
         var result = Expect.Verifies(bundle, verifier: Sigstore.Verifier(CurrentTime with { VerifiedTimeThreshold = 2 }));
         var warning = Assert.ContainsSingle(UnsafeWarnings(result));
-        StringAssert.Contains(warning, nameof(VerifierOptions.UnsafeAllowCurrentTime));
+        StringAssert.Contains(warning.Message, nameof(VerifierOptions.UnsafeAllowCurrentTime));
 
         // The verified time is kept; the clock is used only when there is no verified time at all.
         Assert.AreEqual("tlog", Assert.ContainsSingle(result.VerifiedTimes).Source);
@@ -165,8 +165,8 @@ public sealed class UnsafeOptionTests
 
         var result = Expect.Verifies(bundle, required.UnsafeAllowUncorroboratedProvenance());
         var warning = Assert.ContainsSingle(result.Warnings);
-        StringAssert.StartsWith(warning, AttestationCodes.ProvenanceUncorroborated + ":");
-        StringAssert.Contains(warning, nameof(VerificationPolicy.UnsafeAllowUncorroboratedProvenance));
+        Assert.AreEqual(AttestationCodes.ProvenanceUncorroborated, warning.Code);
+        StringAssert.Contains(warning.Message, nameof(VerificationPolicy.UnsafeAllowUncorroboratedProvenance));
 
         // The opt-out relaxes only the corroboration: a statement that is no SLSA provenance still fails.
         Assert.IsEmpty(Expect.Verifies(bundle, bundle.Policy().UnsafeAllowUncorroboratedProvenance()).Warnings, "not relied on without the check");

@@ -18,38 +18,38 @@ public sealed class PolicyTests
         [FulcioExtensions.RunnerEnvironment] = "github-hosted",
     };
 
-    private static int Stage(CertificateIdentity identity, string san = San, string issuer = Issuer) => identity.Match(san, issuer, Extensions).Stage;
+    private static IdentityMatchOutcome Stage(CertificateIdentity identity, string san = San, string issuer = Issuer) => identity.Match(san, issuer, Extensions).Outcome;
 
     [TestMethod]
     public void Exact_MatchesOnlyTheWholeString()
     {
-        Assert.AreEqual(3, Stage(CertificateIdentity.Exact(San, Issuer)));
-        Assert.AreEqual(0, Stage(CertificateIdentity.Exact(San[..^1], Issuer)));
-        Assert.AreEqual(0, Stage(CertificateIdentity.Exact(San.ToUpperInvariant(), Issuer)));
+        Assert.AreEqual(IdentityMatchOutcome.Matches, Stage(CertificateIdentity.Exact(San, Issuer)));
+        Assert.AreEqual(IdentityMatchOutcome.SubjectAlternativeNameDiffers, Stage(CertificateIdentity.Exact(San[..^1], Issuer)));
+        Assert.AreEqual(IdentityMatchOutcome.SubjectAlternativeNameDiffers, Stage(CertificateIdentity.Exact(San.ToUpperInvariant(), Issuer)));
     }
 
     [TestMethod]
     [DataRow("https://github.com/org/repo/.github/workflows/")] // P-01: a prefix must not match
     [DataRow("github.com/org/repo")] // a substring must not match
     [DataRow(".github/workflows/release.yml@refs/tags/v1.0.0")] // nor a suffix
-    public void Regex_IsFullyAnchored(string pattern) => Assert.AreEqual(0, Stage(CertificateIdentity.Regex(pattern, Issuer)));
+    public void Regex_IsFullyAnchored(string pattern) => Assert.AreEqual(IdentityMatchOutcome.SubjectAlternativeNameDiffers, Stage(CertificateIdentity.Regex(pattern, Issuer)));
 
     [TestMethod]
     public void Regex_AlternationStaysAnchored() =>
         // Without the (?:…) group, "^a|b$" would accept anything starting with "a".
-        Assert.AreEqual(0, Stage(CertificateIdentity.Regex("https://github.com/org/.*|nothing", Issuer), San + "/../evil"[..0] + "x\nhttps://evil"));
+        Assert.AreEqual(IdentityMatchOutcome.SubjectAlternativeNameDiffers, Stage(CertificateIdentity.Regex("https://github.com/org/.*|nothing", Issuer), San + "/../evil"[..0] + "x\nhttps://evil"));
 
     [TestMethod]
     public void Regex_FullMatchAccepted() =>
-        Assert.AreEqual(3, Stage(CertificateIdentity.Regex(@"https://github\.com/org/repo/\.github/workflows/release\.yml@refs/tags/v.*", Issuer)));
+        Assert.AreEqual(IdentityMatchOutcome.Matches, Stage(CertificateIdentity.Regex(@"https://github\.com/org/repo/\.github/workflows/release\.yml@refs/tags/v.*", Issuer)));
 
     [TestMethod]
     public void Regex_UnescapedDotIsTheCallersPattern_ButStillAnchored() =>
-        Assert.AreEqual(0, Stage(CertificateIdentity.Regex(@"https://github\.com/org/repo", Issuer)));
+        Assert.AreEqual(IdentityMatchOutcome.SubjectAlternativeNameDiffers, Stage(CertificateIdentity.Regex(@"https://github\.com/org/repo", Issuer)));
 
     [TestMethod]
     public void Regex_IssuerStaysExact() => // P-02
-        Assert.AreEqual(1, Stage(CertificateIdentity.Regex(".*", Issuer), issuer: Issuer + ".evil.test"));
+        Assert.AreEqual(IdentityMatchOutcome.IssuerDiffers, Stage(CertificateIdentity.Regex(".*", Issuer), issuer: Issuer + ".evil.test"));
 
     [TestMethod]
     public void Regex_Backreference_Refused()
@@ -62,23 +62,23 @@ public sealed class PolicyTests
     public void ExtensionPins_RepositoryAndOwnerIdentifiers() // P-03, P-04
     {
         var identity = CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryIdentifier("1234").WithSourceRepositoryOwnerIdentifier("5678");
-        Assert.AreEqual(3, Stage(identity));
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryIdentifier("9999")));
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryOwnerIdentifier("9999")));
+        Assert.AreEqual(IdentityMatchOutcome.Matches, Stage(identity));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryIdentifier("9999")));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryOwnerIdentifier("9999")));
     }
 
     [TestMethod]
     public void ExtensionPins_PullRequestContextRejected() // P-05
     {
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryRef("refs/heads/main")));
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithBuildTrigger("pull_request_target")));
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithRunnerEnvironment("self-hosted")));
-        Assert.AreEqual(3, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryRef("refs/tags/v1.0.0").WithBuildTrigger("push").WithRunnerEnvironment("github-hosted")));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryRef("refs/heads/main")));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithBuildTrigger("pull_request_target")));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithRunnerEnvironment("self-hosted")));
+        Assert.AreEqual(IdentityMatchOutcome.Matches, Stage(CertificateIdentity.Exact(San, Issuer).WithSourceRepositoryRef("refs/tags/v1.0.0").WithBuildTrigger("push").WithRunnerEnvironment("github-hosted")));
     }
 
     [TestMethod]
     public void ExtensionPin_AbsentExtension_Rejected() =>
-        Assert.AreEqual(2, Stage(CertificateIdentity.Exact(San, Issuer).WithDeploymentEnvironment("production")));
+        Assert.AreEqual(IdentityMatchOutcome.ExtensionDiffers, Stage(CertificateIdentity.Exact(San, Issuer).WithDeploymentEnvironment("production")));
 
     [TestMethod]
     public void ExtensionPin_IssuerNotPinnable() =>

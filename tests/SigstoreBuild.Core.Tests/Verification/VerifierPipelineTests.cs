@@ -147,7 +147,7 @@ public sealed class VerifierPipelineTests
     {
         var result = Pki.CreateVerifier().Verify(Signed().Bundle, VerificationPolicy.UnsafeWithoutArtifact().UnsafeWithoutIdentity());
         Assert.HasCount(3, result.Warnings);
-        Assert.IsTrue(result.Warnings.All(w => w.StartsWith(PolicyCodes.UnsafeOptionUsed, StringComparison.Ordinal)));
+        Assert.IsTrue(result.Warnings.All(w => w.Code == PolicyCodes.UnsafeOptionUsed));
     }
 
     [TestMethod]
@@ -253,6 +253,20 @@ public sealed class VerifierPipelineTests
         AssertCode(CertificateCodes.SctThresholdNotMet, () => Pki.CreateVerifier().Verify(bundle, ArtifactPolicy));
         var result = Pki.CreateVerifier(new VerifierOptions { UnsafeSkipCertificateTransparency = true }).Verify(bundle, ArtifactPolicy);
         Assert.HasCount(1, result.Warnings);
+    }
+
+    [TestMethod]
+    public void Warnings_AreCodedRecords_WrittenToJsonAsCodedStrings()
+    {
+        var (bundle, _) = Signed(s => s.EmbedSct = false);
+        var result = Pki.CreateVerifier(new VerifierOptions { UnsafeSkipCertificateTransparency = true }).Verify(bundle, ArtifactPolicy);
+        var warning = Assert.ContainsSingle(result.Warnings);
+        Assert.AreEqual(PolicyCodes.UnsafeOptionUsed, warning.Code);
+        StringAssert.Contains(warning.Message, nameof(VerifierOptions.UnsafeSkipCertificateTransparency));
+
+        // The CLI's JSON keeps its shape: one "SSBnnnn: message" string per warning.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(result.ToJson())!;
+        Assert.AreEqual($"{warning.Code}: {warning.Message}", Assert.ContainsSingle(json["warnings"]!.AsArray())!.GetValue<string>());
     }
 
     [TestMethod]
