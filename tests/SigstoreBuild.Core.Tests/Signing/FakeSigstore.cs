@@ -6,9 +6,12 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Org.BouncyCastle.Tsp;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Identity;
+using SigstoreBuild.LocalStack.Pki;
+using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
+using SigstoreBuild.LocalStack.Timestamping;
+using SigstoreBuild.LocalStack.Transparency;
 using SigstoreBuild.Rekor;
 using SigstoreBuild.Serialization;
 using SigstoreBuild.Signing;
@@ -32,6 +35,8 @@ internal sealed class FakeSigstore : IDisposable
     public const string Email = "alice@example.com";
 
     private readonly TestHttpServer _server;
+    private readonly TimestampAuthority _tsa;
+    private readonly TimestampAuthority _rogueTsa;
     private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _rekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -53,8 +58,8 @@ internal sealed class FakeSigstore : IDisposable
         _server = new TestHttpServer(HandleAsync);
         CaCert = SelfSigned(_caKey, "CN=fake-fulcio-root");
         RogueCaCert = SelfSigned(_rogueKey, "CN=rogue-root");
-        (TsaRoot, TsaLeaf, TsaLeafKey) = CreateTsa("CN=fake-tsa-root");
-        (_, RogueTsaLeaf, RogueTsaKey) = CreateTsa("CN=rogue-tsa-root");
+        _tsa = CreateTsa("CN=fake-tsa-root");
+        _rogueTsa = CreateTsa("CN=rogue-tsa-root");
     }
 
     public Uri BaseUrl => _server.BaseUrl;
@@ -63,15 +68,9 @@ internal sealed class FakeSigstore : IDisposable
 
     public X509Certificate2 RogueCaCert { get; }
 
-    public X509Certificate2 TsaRoot { get; }
+    public X509Certificate2 TsaRoot => _tsa.Root;
 
-    public X509Certificate2 TsaLeaf { get; }
-
-    public ECDsa TsaLeafKey { get; }
-
-    public X509Certificate2 RogueTsaLeaf { get; }
-
-    public ECDsa RogueTsaKey { get; }
+    public X509Certificate2 TsaLeaf => _tsa.SigningCertificate;
 
     public FulcioFault FulcioFault { get; set; }
 
@@ -170,25 +169,18 @@ internal sealed class FakeSigstore : IDisposable
         _server.Dispose();
     }
 
-    private static X509Certificate2 SelfSigned(ECDsa key, string name)
-    {
-        var req = new CertificateRequest(name, key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1));
-    }
+    private static X509Certificate2 SelfSigned(ECDsa key, string name) =>
+        CertificateAuthority.CreateRoot(name, key, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1));
 
-    private static (X509Certificate2 Root, X509Certificate2 Leaf, ECDsa LeafKey) CreateTsa(string rootName)
+    /// <summary>LocalStack's TSA with its certificate profile, under a root generated for this fake.</summary>
+    private static TimestampAuthority CreateTsa(string rootName)
     {
-        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var root = SelfSigned(rootKey, rootName);
-        var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest(rootName + "-leaf", leafKey, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.8")], true));
-        var leaf = req.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(8));
-        return (root, leaf, leafKey);
+        var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var now = DateTimeOffset.UtcNow;
+        var root = CertificateAuthority.CreateRoot(rootName, rootKey, now.AddDays(-2), now.AddYears(1));
+        var signing = TimestampAuthority.CreateSigningCertificate(rootName + "-leaf", signingKey, root, rootKey, now.AddDays(-1), now.AddYears(1));
+        return new TimestampAuthority(root, rootKey, signing, signingKey, TimeProvider.System);
     }
 
     private async Task HandleAsync(HttpListenerContext context)
@@ -320,7 +312,7 @@ internal sealed class FakeSigstore : IDisposable
             }
         }
 
-        var uuid = Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body));
+        var uuid = Convert.ToHexStringLower(MerkleTree.HashLeaf(body));
         var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + uuid };
         if (existed)
         {
@@ -342,7 +334,7 @@ internal sealed class FakeSigstore : IDisposable
         int index;
         lock (_gate)
         {
-            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(b)) == uuid);
+            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(MerkleTree.HashLeaf(b)) == uuid);
         }
 
         await (index < 0 ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(index)));
@@ -351,26 +343,7 @@ internal sealed class FakeSigstore : IDisposable
     private static byte[] CanonicalV1Body(byte[] posted)
     {
         var node = JsonNode.Parse(posted)!;
-        if ((string?)node["kind"] != "dsse")
-        {
-            return Encoding.UTF8.GetBytes(node.ToJsonString());
-        }
-
-        var proposed = node["spec"]!["proposedContent"]!;
-        var envelope = JsonNode.Parse((string)proposed["envelope"]!)!;
-        var payload = Convert.FromBase64String((string)envelope["payload"]!);
-        var body = new JsonObject
-        {
-            ["apiVersion"] = "0.0.1",
-            ["kind"] = "dsse",
-            ["spec"] = new JsonObject
-            {
-                ["envelopeHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((string)proposed["envelope"]!))) },
-                ["payloadHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(payload)) },
-                ["signatures"] = new JsonArray(new JsonObject { ["signature"] = (string)envelope["signatures"]![0]!["sig"]!, ["verifier"] = (string)proposed["verifiers"]![0]! }),
-            },
-        };
-        return Encoding.UTF8.GetBytes(body.ToJsonString());
+        return (string?)node["kind"] != "dsse" ? Encoding.UTF8.GetBytes(node.ToJsonString()) : RekorV1Log.Canonicalize(node).Body;
     }
 
     private byte[] V1Entry(int index)
@@ -398,9 +371,10 @@ internal sealed class FakeSigstore : IDisposable
             leaves[index] = body;
         }
 
-        var hashes = leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
-        var root = Root(hashes);
-        var path = Path(index, hashes);
+        var hashes = leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+        var tree = Tree(hashes);
+        var root = tree.RootHash();
+        var path = tree.InclusionProof(index, hashes.Count);
         if (RekorFault == RekorFault.BadProof)
         {
             path = [.. path, RandomNumberGenerator.GetBytes(32)];
@@ -414,7 +388,7 @@ internal sealed class FakeSigstore : IDisposable
         var checkpoint = Checkpoint(BaseUrl.Authority + " - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
         var response = new JsonObject
         {
-            [Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body))] = new JsonObject
+            [Convert.ToHexStringLower(MerkleTree.HashLeaf(body))] = new JsonObject
             {
                 ["body"] = Convert.ToBase64String(body),
                 ["integratedTime"] = integrated,
@@ -443,36 +417,8 @@ internal sealed class FakeSigstore : IDisposable
         var posted = await TestHttpServer.ReadBodyAsync(context.Request);
         RekorBodies.Enqueue(posted);
         var request = JsonNode.Parse(posted)!;
-        JsonObject spec;
-        string kind;
-        if (request["hashedRekordRequestV002"] is { } h)
-        {
-            kind = "hashedrekord";
-            spec = new JsonObject
-            {
-                ["hashedRekordV002"] = new JsonObject
-                {
-                    ["data"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = (string)h["digest"]! },
-                    ["signature"] = h["signature"]!.DeepClone(),
-                },
-            };
-        }
-        else
-        {
-            var d = request["dsseRequestV002"]!;
-            kind = "dsse";
-            var payload = Convert.FromBase64String((string)d["envelope"]!["payload"]!);
-            spec = new JsonObject
-            {
-                ["dsseV002"] = new JsonObject
-                {
-                    ["payloadHash"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = Convert.ToBase64String(SHA256.HashData(payload)) },
-                    ["signatures"] = new JsonArray(new JsonObject { ["content"] = (string)d["envelope"]!["signatures"]![0]!["sig"]!, ["verifier"] = d["verifiers"]![0]!.DeepClone() }),
-                },
-            };
-        }
-
-        var body = Encoding.UTF8.GetBytes(new JsonObject { ["apiVersion"] = "0.0.2", ["kind"] = kind, ["spec"] = spec }.ToJsonString());
+        var kind = request["hashedRekordRequestV002"] is null ? "dsse" : "hashedrekord";
+        var (body, _) = RekorV2Log.Canonicalize(request);
         List<byte[]> hashes;
         int index;
         lock (_gate)
@@ -484,10 +430,11 @@ internal sealed class FakeSigstore : IDisposable
                 index = _v2Leaves.Count - 1;
             }
 
-            hashes = _v2Leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
+            hashes = _v2Leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
         }
 
-        var root = Root(hashes);
+        var tree = Tree(hashes);
+        var root = tree.RootHash();
         var entry = new TransparencyLogEntry
         {
             LogIndex = index,
@@ -500,7 +447,7 @@ internal sealed class FakeSigstore : IDisposable
                 LogIndex = index,
                 RootHash = root,
                 TreeSize = hashes.Count,
-                Hashes = Path(index, hashes),
+                Hashes = tree.InclusionProof(index, hashes.Count),
                 Checkpoint = new Checkpoint { Envelope = Checkpoint(BaseUrl.Authority, hashes.Count, root, _rekorV2Key) },
             },
         };
@@ -518,69 +465,34 @@ internal sealed class FakeSigstore : IDisposable
             return;
         }
 
-        var request = new TimeStampRequest(posted);
-        if (TsaFault == TsaFault.WrongImprint)
-        {
-            request = new TimeStampRequestGenerator { }.Generate(TspAlgorithms.Sha256, SHA256.HashData("other data"u8.ToArray()), request.Nonce);
-        }
-
-        var (cert, key) = TsaFault == TsaFault.UntrustedTsa ? (RogueTsaLeaf, RogueTsaKey) : (TsaLeaf, TsaLeafKey);
-        var bcKey = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(key.ExportPkcs8PrivateKey());
-        var bcCert = new Org.BouncyCastle.X509.X509Certificate(cert.RawData);
-        var generator = new TimeStampTokenGenerator(bcKey, bcCert, TspAlgorithms.Sha256, "1.3.6.1.4.1.57264.2");
-        generator.SetCertificates(Org.BouncyCastle.Utilities.Collections.CollectionUtilities.CreateStore(new[] { bcCert }));
-        var genTime = DateTime.UtcNow.AddSeconds(-1);
+        var genTime = DateTimeOffset.UtcNow.AddSeconds(-1);
         if (Interlocked.Decrement(ref _tsaLateLeft) >= 0)
         {
-            genTime = DateTime.UtcNow.AddHours(1);
+            genTime = DateTimeOffset.UtcNow.AddHours(1);
         }
 
-        var response = new TimeStampResponseGenerator(generator, TspAlgorithms.Allowed).Generate(request, new Org.BouncyCastle.Math.BigInteger(64, new Random()), genTime);
-        await TestHttpServer.RespondAsync(context, 200, response.GetEncoded(), "application/timestamp-reply");
-    }
-
-    private static string Checkpoint(string origin, int size, byte[] root, ECDsa key)
-    {
-        var text = $"{origin}\n{size}\n{Convert.ToBase64String(root)}\n";
-        var sig = key.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        var hint = SHA256.HashData(key.ExportSubjectPublicKeyInfo()).AsSpan(0, 4).ToArray();
-        return text + "\n\u2014 " + origin.Split(' ')[0] + " " + Convert.ToBase64String([.. hint, .. sig]) + "\n";
-    }
-
-    private static byte[] HashChildren(byte[] left, byte[] right) => System.Security.Cryptography.SHA256.HashData([0x01, .. left, .. right]);
-
-    internal static byte[] Root(IReadOnlyList<byte[]> leaves)
-    {
-        if (leaves.Count == 1)
+        var options = new TimestampOptions
         {
-            return leaves[0];
-        }
-
-        var k = Split(leaves.Count);
-        return HashChildren(Root(leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList()));
+            GenTime = genTime,
+            ExtraCertificates = [],
+            ReplaceImprint = TsaFault == TsaFault.WrongImprint ? SHA256.HashData("other data"u8.ToArray()) : null,
+        };
+        var response = (TsaFault == TsaFault.UntrustedTsa ? _rogueTsa : _tsa).Respond(posted, options);
+        await TestHttpServer.RespondAsync(context, 200, response, "application/timestamp-reply");
     }
 
-    internal static List<byte[]> Path(int m, IReadOnlyList<byte[]> leaves)
+    /// <summary>The log's signed note, as LocalStack's logs sign theirs (the key may be the wrong one: a fault).</summary>
+    private static string Checkpoint(string origin, int size, byte[] root, ECDsa key) =>
+        NoteSigner.ForEcdsa(origin.Split(' ')[0], key).SignCheckpoint(origin, size, root);
+
+    private static MerkleTree Tree(IEnumerable<byte[]> leafHashes)
     {
-        if (leaves.Count == 1)
+        var tree = new MerkleTree();
+        foreach (var hash in leafHashes)
         {
-            return [];
+            tree.AppendLeafHash(hash);
         }
 
-        var k = Split(leaves.Count);
-        return m < k
-            ? [.. Path(m, leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList())]
-            : [.. Path(m - k, leaves.Skip(k).ToList()), Root(leaves.Take(k).ToList())];
-    }
-
-    private static int Split(int n)
-    {
-        var k = 1;
-        while (k * 2 < n)
-        {
-            k *= 2;
-        }
-
-        return k;
+        return tree;
     }
 }

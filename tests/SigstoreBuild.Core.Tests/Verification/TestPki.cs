@@ -1,10 +1,11 @@
-using System.Buffers.Binary;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.LocalStack.Pki;
+using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
 using SigstoreBuild.Verification.Timestamps;
@@ -79,12 +80,7 @@ internal sealed class TestPki
 
     public LeafSpec NewLeaf() => new(this);
 
-    public static byte[] Utf8StringValue(string value)
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
-        return writer.Encode();
-    }
+    public static byte[] Utf8StringValue(string value) => CertificateAuthority.DerUtf8String(value);
 
     /// <summary>SubjectAltName extension value with the given GeneralNames: (tag 1 email | 6 URI | 0 otherName 1.7).</summary>
     public static byte[] SanValue(params (int Tag, string Value)[] names)
@@ -201,35 +197,14 @@ internal sealed class TestPki
             return request;
         }
 
+        /// <summary>The SCT as LocalStack's CT log encodes it, with this test's extensions and signed-data knob.</summary>
         private byte[] Sct(byte[] tbs, byte[] issuerKeyHash)
         {
-            var extensions = SctExtensions ?? [];
             var timestamp = (ulong)SigningTime.ToUnixTimeMilliseconds();
-            using var signed = new MemoryStream();
-            signed.WriteByte(0); // v1
-            signed.WriteByte(0); // certificate_timestamp
-            WriteBigEndian(signed, timestamp, 8);
-            WriteBigEndian(signed, 1, 2); // precert_entry
-            signed.Write(issuerKeyHash);
-            WriteBigEndian(signed, (ulong)tbs.Length, 3);
-            signed.Write(tbs);
-            WriteBigEndian(signed, (ulong)extensions.Length, 2);
-            signed.Write(extensions);
-            var data = signed.ToArray();
+            var data = CtLog.SignedData(timestamp, issuerKeyHash, tbs, SctExtensions);
             data = MutateSctSignedData?.Invoke(data) ?? data;
             var signature = _pki.CtKey.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-
-            using var sct = new MemoryStream();
-            sct.WriteByte(0);
-            sct.Write(_pki.CtLogId);
-            WriteBigEndian(sct, timestamp, 8);
-            WriteBigEndian(sct, (ulong)extensions.Length, 2);
-            sct.Write(extensions);
-            sct.WriteByte(4); // sha256
-            sct.WriteByte(3); // ecdsa
-            WriteBigEndian(sct, (ulong)signature.Length, 2);
-            sct.Write(signature);
-            return sct.ToArray();
+            return CtLog.EncodeSct(_pki.CtLogId, timestamp, signature, SctExtensions);
         }
     }
 
@@ -292,31 +267,7 @@ internal sealed class TestPki
         return writer.Encode();
     }
 
-    public static byte[] SctListValue(IReadOnlyList<byte[]> scts)
-    {
-        using var list = new MemoryStream();
-        foreach (var sct in scts)
-        {
-            WriteBigEndian(list, (ulong)sct.Length, 2);
-            list.Write(sct);
-        }
-
-        var body = list.ToArray();
-        var tls = new byte[body.Length + 2];
-        BinaryPrimitives.WriteUInt16BigEndian(tls, (ushort)body.Length);
-        body.CopyTo(tls, 2);
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        writer.WriteOctetString(tls);
-        return writer.Encode();
-    }
-
-    private static void WriteBigEndian(Stream stream, ulong value, int bytes)
-    {
-        for (var i = bytes - 1; i >= 0; i--)
-        {
-            stream.WriteByte((byte)(value >> (8 * i)));
-        }
-    }
+    public static byte[] SctListValue(IReadOnlyList<byte[]> scts) => CtLog.EncodeSctListExtensionValue(scts);
 
     // ---- bundles and the substituted log/timestamp verifiers ----
 
