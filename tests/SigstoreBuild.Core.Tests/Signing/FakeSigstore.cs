@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Formats.Asn1;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -37,12 +36,11 @@ internal sealed class FakeSigstore : IDisposable
     private readonly TestHttpServer _server;
     private readonly TimestampAuthority _tsa;
     private readonly TimestampAuthority _rogueTsa;
-    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly CertificateAuthority _ca = CreateCa("CN=fake-fulcio");
+    private readonly CertificateAuthority _rogueCa = CreateCa("CN=rogue");
     private readonly ECDsa _rekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _rekorV2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherLogKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _ctKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly List<byte[]> _v1Leaves = [];
     private readonly List<byte[]> _v2Leaves = [];
     private readonly object _gate = new();
@@ -56,17 +54,13 @@ internal sealed class FakeSigstore : IDisposable
     public FakeSigstore()
     {
         _server = new TestHttpServer(HandleAsync);
-        CaCert = SelfSigned(_caKey, "CN=fake-fulcio-root");
-        RogueCaCert = SelfSigned(_rogueKey, "CN=rogue-root");
         _tsa = CreateTsa("CN=fake-tsa-root");
         _rogueTsa = CreateTsa("CN=rogue-tsa-root");
     }
 
     public Uri BaseUrl => _server.BaseUrl;
 
-    public X509Certificate2 CaCert { get; }
-
-    public X509Certificate2 RogueCaCert { get; }
+    public X509Certificate2 CaCert => _ca.Root;
 
     public X509Certificate2 TsaRoot => _tsa.Root;
 
@@ -124,8 +118,8 @@ internal sealed class FakeSigstore : IDisposable
         {
             MediaType = SigstoreBuild.Trust.TrustedRootDocument.MediaTypeV01,
             Tlogs = [Log(_rekorKey, BaseUrl.AbsoluteUri), Log(_rekorV2Key, BaseUrl.AbsoluteUri + "v2")],
-            Ctlogs = [Log(_ctKey, BaseUrl.AbsoluteUri + "ct")],
-            CertificateAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri, CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = CaCert.RawData }] }, ValidFor = start }],
+            Ctlogs = [Log(_ca.CtLog.Key, BaseUrl.AbsoluteUri + "ct")],
+            CertificateAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri, CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = _ca.Intermediate.RawData }, new X509CertificateBytes { RawBytes = _ca.Root.RawData }] }, ValidFor = start }],
             TimestampAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri + "tsa", CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = TsaLeaf.RawData }, new X509CertificateBytes { RawBytes = TsaRoot.RawData }] }, ValidFor = start }],
         };
     }
@@ -169,8 +163,18 @@ internal sealed class FakeSigstore : IDisposable
         _server.Dispose();
     }
 
-    private static X509Certificate2 SelfSigned(ECDsa key, string name) =>
-        CertificateAuthority.CreateRoot(name, key, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1));
+    /// <summary>LocalStack's Fulcio CA (root, intermediate, CT log) under keys generated for this fake.</summary>
+    private static CertificateAuthority CreateCa(string name)
+    {
+        var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var now = DateTimeOffset.UtcNow;
+        var root = CertificateAuthority.CreateRoot(name + " root", rootKey, now.AddDays(-2), now.AddYears(1));
+        var intermediate = CertificateAuthority.CreateIntermediate(name + " intermediate", intermediateKey, root, rootKey, root.NotBefore, root.NotAfter,
+            [CertificateAuthority.CodeSigningEku]);
+        var ctLog = new CtLog(ECDsa.Create(ECCurve.NamedCurves.nistP256), TimeProvider.System);
+        return new CertificateAuthority(root, rootKey, intermediate, intermediateKey, ctLog, TimeProvider.System);
+    }
 
     /// <summary>LocalStack's TSA with its certificate profile, under a root generated for this fake.</summary>
     private static TimestampAuthority CreateTsa(string rootName)
@@ -254,33 +258,28 @@ internal sealed class FakeSigstore : IDisposable
             }
         }
 
+        // LocalStack's CA issues the leaf (its certificate profile, a genuine embedded SCT); each fault bends one input.
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest(new X500DistinguishedName(string.Empty), FulcioFault == FulcioFault.WrongKey ? other : key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddEmailAddress(FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
-        req.CertificateExtensions.Add(san.Build(true));
-        var issuerWriter = new AsnWriter(AsnEncodingRules.DER);
-        issuerWriter.WriteCharacterString(UniversalTagNumber.UTF8String, FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer);
-        req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.57264.1.8", issuerWriter.Encode(), false));
-        if (FulcioFault != FulcioFault.NoSct)
-        {
-            var sct = new AsnWriter(AsnEncodingRules.DER);
-            sct.WriteOctetString(RandomNumberGenerator.GetBytes(120));
-            req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.11129.2.4.2", sct.Encode(), false));
-        }
-
-        var (issuerCert, issuerKey) = FulcioFault == FulcioFault.RogueCa ? (RogueCaCert, _rogueKey) : (CaCert, _caKey);
+        var identity = FulcioIdentity.ForEmail(
+            FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer,
+            FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
         var now = DateTimeOffset.UtcNow;
-        var leaf = req.Create(issuerCert.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddSeconds(-5), now + CertificateLifetime, RandomNumberGenerator.GetBytes(16));
+        var issued = (FulcioFault == FulcioFault.RogueCa ? _rogueCa : _ca).IssueLeaf(
+            (FulcioFault == FulcioFault.WrongKey ? other : key).ExportSubjectPublicKeyInfo(),
+            identity,
+            leaf =>
+            {
+                leaf.NotBefore = now.AddSeconds(-5);
+                leaf.NotAfter = now + CertificateLifetime;
+                leaf.EmbedSct = FulcioFault != FulcioFault.NoSct;
+            });
         var response = new JsonObject
         {
             ["signedCertificateEmbeddedSct"] = new JsonObject
             {
                 ["chain"] = new JsonObject
                 {
-                    ["certificates"] = new JsonArray(PemEncoding.WriteString("CERTIFICATE", leaf.RawData), PemEncoding.WriteString("CERTIFICATE", issuerCert.RawData)),
+                    ["certificates"] = new JsonArray(issued.Chain.Select(c => (JsonNode)PemEncoding.WriteString("CERTIFICATE", c.RawData)).ToArray()),
                 },
             },
         };
@@ -383,8 +382,7 @@ internal sealed class FakeSigstore : IDisposable
         var logKey = RekorFault == RekorFault.UntrustedLog ? _otherLogKey : _rekorKey;
         var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
         var integrated = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var entry = new TransparencyLogEntry { CanonicalizedBody = body, IntegratedTime = integrated, LogId = new LogId { KeyId = logId }, LogIndex = 1000 + index };
-        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(SigstoreBuild.Verification.Tlog.TransparencyLogVerifier.SignedEntryTimestampPayload(entry), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(RekorV1Log.SetPayload(body, integrated, logId, 1000 + index), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         var checkpoint = Checkpoint(BaseUrl.Authority + " - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
         var response = new JsonObject
         {

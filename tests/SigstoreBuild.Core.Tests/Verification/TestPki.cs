@@ -14,9 +14,9 @@ using SigstoreBuild.Verification.Tlog;
 namespace SigstoreBuild.Tests.Verification;
 
 /// <summary>
-/// A throw-away Fulcio-like PKI generated at run time: a P-384 root and intermediate, a P-256 CT log, and a leaf
-/// builder whose extensions each test can bend. Leaves get an RFC 6962 embedded SCT built independently of the code
-/// under test. Log entries and timestamps are faked (<see cref="CreateVerifier"/>) so the rest of the pipeline runs alone.
+/// A throw-away Fulcio-like PKI generated at run time: LocalStack's root and intermediate profile (P-384), a P-256 CT
+/// log, and a leaf builder whose extensions each test can bend. Leaves get an RFC 6962 embedded SCT encoded by
+/// LocalStack's <see cref="CtLog"/> (independently of the code under test). Log entries and timestamps are faked (<see cref="CreateVerifier"/>) so the rest of the pipeline runs alone.
 /// </summary>
 internal sealed class TestPki
 {
@@ -27,17 +27,11 @@ internal sealed class TestPki
     public TestPki()
     {
         RootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var rootRequest = new CertificateRequest("O=sigstore.test, CN=test-root", RootKey, HashAlgorithmName.SHA384);
-        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
-        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        Root = rootRequest.CreateSelfSigned(SigningTime.AddYears(-2), SigningTime.AddYears(8));
-
+        Root = CertificateAuthority.CreateRoot("O=sigstore.test, CN=test-root", RootKey, SigningTime.AddYears(-2), SigningTime.AddYears(8))
+            .CopyWithPrivateKey(RootKey);
         IntermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var intermediateRequest = new CertificateRequest("O=sigstore.test, CN=test-intermediate", IntermediateKey, HashAlgorithmName.SHA384);
-        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        intermediateRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
-        Intermediate = intermediateRequest.Create(Root, SigningTime.AddYears(-1), SigningTime.AddYears(4), [1, 2, 3, 4]).CopyWithPrivateKey(IntermediateKey);
+        Intermediate = CertificateAuthority.CreateIntermediate("O=sigstore.test, CN=test-intermediate", IntermediateKey, Root, RootKey,
+            SigningTime.AddYears(-1), SigningTime.AddYears(4), [CertificateAuthority.CodeSigningEku]).CopyWithPrivateKey(IntermediateKey);
 
         CtKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         CtLogId = SHA256.HashData(CtKey.ExportSubjectPublicKeyInfo());
