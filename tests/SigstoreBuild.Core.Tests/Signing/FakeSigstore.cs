@@ -12,7 +12,6 @@ using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
 using SigstoreBuild.LocalStack.Timestamping;
 using SigstoreBuild.LocalStack.Transparency;
 using SigstoreBuild.Rekor;
-using SigstoreBuild.Serialization;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Trust;
 
@@ -42,7 +41,8 @@ internal sealed class FakeSigstore : IDisposable
     private readonly ECDsa _rekorV2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherLogKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly List<byte[]> _v1Leaves = [];
-    private readonly List<byte[]> _v2Leaves = [];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ssb-fake-" + Guid.NewGuid().ToString("N"));
+    private readonly RekorV2Log _rekorV2;
     private readonly object _gate = new();
     private int _fulcioFailuresLeft;
     private int _rekorFailuresLeft;
@@ -54,6 +54,7 @@ internal sealed class FakeSigstore : IDisposable
     public FakeSigstore()
     {
         _server = new TestHttpServer(HandleAsync);
+        _rekorV2 = new RekorV2Log(new LocalStack.Transparency.TransparencyLog(_directory, NoteSigner.ForEcdsa(BaseUrl.Authority, _rekorV2Key), BaseUrl.Authority, TimeProvider.System));
         _tsa = CreateTsa("CN=fake-tsa-root");
         _rogueTsa = CreateTsa("CN=rogue-tsa-root");
     }
@@ -82,7 +83,7 @@ internal sealed class FakeSigstore : IDisposable
 
     public int V1EntryCount { get { lock (_gate) { return _v1Leaves.Count; } } }
 
-    public int V2EntryCount { get { lock (_gate) { return _v2Leaves.Count; } } }
+    public int V2EntryCount => (int)_rekorV2.Log.Size;
 
     /// <summary>The next N Fulcio calls answer 503.</summary>
     public void FailFulcio(int times) => _fulcioFailuresLeft = times;
@@ -161,6 +162,15 @@ internal sealed class FakeSigstore : IDisposable
     public void Dispose()
     {
         _server.Dispose();
+        _rekorV2.Log.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a temp directory
+        }
     }
 
     /// <summary>LocalStack's Fulcio CA (root, intermediate, CT log) under keys generated for this fake.</summary>
@@ -414,43 +424,9 @@ internal sealed class FakeSigstore : IDisposable
         Interlocked.Increment(ref RekorRequests);
         var posted = await TestHttpServer.ReadBodyAsync(context.Request);
         RekorBodies.Enqueue(posted);
-        var request = JsonNode.Parse(posted)!;
-        var kind = request["hashedRekordRequestV002"] is null ? "dsse" : "hashedrekord";
-        var (body, _) = RekorV2Log.Canonicalize(request);
-        List<byte[]> hashes;
-        int index;
-        lock (_gate)
-        {
-            index = _v2Leaves.FindIndex(b => b.AsSpan().SequenceEqual(body));
-            if (index < 0)
-            {
-                _v2Leaves.Add(body);
-                index = _v2Leaves.Count - 1;
-            }
-
-            hashes = _v2Leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
-        }
-
-        var tree = Tree(hashes);
-        var root = tree.RootHash();
-        var entry = new TransparencyLogEntry
-        {
-            LogIndex = index,
-            LogId = new LogId { KeyId = SHA256.HashData(_rekorV2Key.ExportSubjectPublicKeyInfo()) },
-            KindVersion = new KindVersion { Kind = kind, Version = "0.0.2" },
-            IntegratedTime = 0,
-            CanonicalizedBody = body,
-            InclusionProof = new InclusionProof
-            {
-                LogIndex = index,
-                RootHash = root,
-                TreeSize = hashes.Count,
-                Hashes = tree.InclusionProof(index, hashes.Count),
-                Checkpoint = new Checkpoint { Envelope = Checkpoint(BaseUrl.Authority, hashes.Count, root, _rekorV2Key) },
-            },
-        };
-        var json = JsonSerializer.SerializeToUtf8Bytes(entry, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<TransparencyLogEntry>)SigstoreJson.Strict.GetTypeInfo(typeof(TransparencyLogEntry)));
-        await TestHttpServer.RespondAsync(context, 201, json);
+        // Rekor v2 is LocalStack's own log: its request validation, entry bodies, proofs and signed checkpoints.
+        var (record, _) = _rekorV2.Append(JsonNode.Parse(posted));
+        await TestHttpServer.RespondAsync(context, 201, Encoding.UTF8.GetBytes(_rekorV2.ToTransparencyLogEntry(record).ToJsonString()));
     }
 
     private async Task TsaAsync(HttpListenerContext context)
