@@ -349,11 +349,8 @@ internal sealed class FakeSigstore : IDisposable
         await (index < 0 ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(index)));
     }
 
-    private static byte[] CanonicalV1Body(byte[] posted)
-    {
-        var node = JsonNode.Parse(posted)!;
-        return (string?)node["kind"] != "dsse" ? Encoding.UTF8.GetBytes(node.ToJsonString()) : RekorV1Log.Canonicalize(node).Body;
-    }
+    /// <summary>The entry body as Rekor v1 canonicalizes it (LocalStack's validation and canonical JSON).</summary>
+    private static byte[] CanonicalV1Body(byte[] posted) => RekorV1Log.Canonicalize(JsonNode.Parse(posted)).Body;
 
     private byte[] V1Entry(int index)
     {
