@@ -203,7 +203,10 @@ internal sealed class TestPki
     }
 
     /// <summary>Re-signs a certificate after rewriting its TBS (for encodings the BCL refuses to produce).</summary>
-    public byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs)
+    public byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs) => Resign(der, rewriteTbs, IntermediateKey);
+
+    /// <summary>Re-signs a certificate with <paramref name="issuerKey"/> after rewriting its TBS.</summary>
+    public static byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs, ECDsa issuerKey)
     {
         var certificate = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
         var tbs = rewriteTbs(certificate.ReadEncodedValue().ToArray());
@@ -213,7 +216,7 @@ internal sealed class TestPki
         {
             writer.WriteEncodedValue(tbs);
             writer.WriteEncodedValue(algorithm);
-            writer.WriteBitString(IntermediateKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
+            writer.WriteBitString(issuerKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
         }
 
         return writer.Encode();
