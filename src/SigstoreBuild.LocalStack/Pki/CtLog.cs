@@ -51,9 +51,10 @@ public sealed class CtLog
         return EncodeSct(LogId, timestamp, signature);
     }
 
-    /// <summary>The digitally-signed struct of RFC 6962 §3.2 for a precert_entry.</summary>
-    public static byte[] SignedData(ulong timestamp, byte[] issuerKeyHash, byte[] tbsWithoutPoison)
+    /// <summary>The digitally-signed struct of RFC 6962 §3.2 for a precert_entry (tests may pass CtExtensions).</summary>
+    public static byte[] SignedData(ulong timestamp, byte[] issuerKeyHash, byte[] tbsWithoutPoison, byte[]? extensions = null)
     {
+        extensions ??= [];
         using var stream = new MemoryStream();
         stream.WriteByte(0); // sct_version v1
         stream.WriteByte(0); // signature_type certificate_timestamp
@@ -67,21 +68,24 @@ public sealed class CtLog
         stream.WriteByte((byte)(tbsWithoutPoison.Length >> 8));
         stream.WriteByte((byte)tbsWithoutPoison.Length);
         stream.Write(tbsWithoutPoison);
-        stream.WriteByte(0);
-        stream.WriteByte(0); // no extensions
+        stream.WriteByte((byte)(extensions.Length >> 8));
+        stream.WriteByte((byte)extensions.Length); // CtExtensions
+        stream.Write(extensions);
         return stream.ToArray();
     }
 
-    public static byte[] EncodeSct(byte[] logId, ulong timestamp, byte[] signature)
+    public static byte[] EncodeSct(byte[] logId, ulong timestamp, byte[] signature, byte[]? extensions = null)
     {
+        extensions ??= [];
         using var stream = new MemoryStream();
         stream.WriteByte(0); // v1
         stream.Write(logId);
         Span<byte> u64 = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(u64, timestamp);
         stream.Write(u64);
-        stream.WriteByte(0);
-        stream.WriteByte(0); // extensions length
+        stream.WriteByte((byte)(extensions.Length >> 8));
+        stream.WriteByte((byte)extensions.Length); // CtExtensions
+        stream.Write(extensions);
         stream.WriteByte(4); // hash sha256
         stream.WriteByte(3); // signature ecdsa
         stream.WriteByte((byte)(signature.Length >> 8));

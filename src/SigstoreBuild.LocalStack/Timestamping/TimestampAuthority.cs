@@ -57,12 +57,12 @@ public sealed class TimestampAuthority
     }
 
     public static X509Certificate2 CreateSigningCertificate(string subject, ECDsa key, X509Certificate2 issuer, ECDsa issuerKey,
-        DateTimeOffset notBefore, DateTimeOffset notAfter, bool criticalEku = true)
+        DateTimeOffset notBefore, DateTimeOffset notAfter, bool criticalEku = true, string extendedKeyUsage = TimeStampingEku)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA384);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(TimeStampingEku)], criticalEku));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(extendedKeyUsage)], criticalEku));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         using var certificate = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), notBefore, notAfter,

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
-using System.Formats.Asn1;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Org.BouncyCastle.Tsp;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Identity;
+using SigstoreBuild.LocalStack.Pki;
+using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
+using SigstoreBuild.LocalStack.Timestamping;
+using SigstoreBuild.LocalStack.Transparency;
 using SigstoreBuild.Rekor;
-using SigstoreBuild.Serialization;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Trust;
 
@@ -32,14 +33,16 @@ internal sealed class FakeSigstore : IDisposable
     public const string Email = "alice@example.com";
 
     private readonly TestHttpServer _server;
-    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly TimestampAuthority _tsa;
+    private readonly TimestampAuthority _rogueTsa;
+    private readonly CertificateAuthority _ca = CreateCa("CN=fake-fulcio");
+    private readonly CertificateAuthority _rogueCa = CreateCa("CN=rogue");
     private readonly ECDsa _rekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _rekorV2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherLogKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _ctKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly List<byte[]> _v1Leaves = [];
-    private readonly List<byte[]> _v2Leaves = [];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ssb-fake-" + Guid.NewGuid().ToString("N"));
+    private readonly RekorV2Log _rekorV2;
     private readonly object _gate = new();
     private int _fulcioFailuresLeft;
     private int _rekorFailuresLeft;
@@ -51,27 +54,18 @@ internal sealed class FakeSigstore : IDisposable
     public FakeSigstore()
     {
         _server = new TestHttpServer(HandleAsync);
-        CaCert = SelfSigned(_caKey, "CN=fake-fulcio-root");
-        RogueCaCert = SelfSigned(_rogueKey, "CN=rogue-root");
-        (TsaRoot, TsaLeaf, TsaLeafKey) = CreateTsa("CN=fake-tsa-root");
-        (_, RogueTsaLeaf, RogueTsaKey) = CreateTsa("CN=rogue-tsa-root");
+        _rekorV2 = new RekorV2Log(new LocalStack.Transparency.TransparencyLog(_directory, NoteSigner.ForEcdsa(BaseUrl.Authority, _rekorV2Key), BaseUrl.Authority, TimeProvider.System));
+        _tsa = CreateTsa("CN=fake-tsa-root");
+        _rogueTsa = CreateTsa("CN=rogue-tsa-root");
     }
 
     public Uri BaseUrl => _server.BaseUrl;
 
-    public X509Certificate2 CaCert { get; }
+    public X509Certificate2 CaCert => _ca.Root;
 
-    public X509Certificate2 RogueCaCert { get; }
+    public X509Certificate2 TsaRoot => _tsa.Root;
 
-    public X509Certificate2 TsaRoot { get; }
-
-    public X509Certificate2 TsaLeaf { get; }
-
-    public ECDsa TsaLeafKey { get; }
-
-    public X509Certificate2 RogueTsaLeaf { get; }
-
-    public ECDsa RogueTsaKey { get; }
+    public X509Certificate2 TsaLeaf => _tsa.SigningCertificate;
 
     public FulcioFault FulcioFault { get; set; }
 
@@ -89,7 +83,7 @@ internal sealed class FakeSigstore : IDisposable
 
     public int V1EntryCount { get { lock (_gate) { return _v1Leaves.Count; } } }
 
-    public int V2EntryCount { get { lock (_gate) { return _v2Leaves.Count; } } }
+    public int V2EntryCount => (int)_rekorV2.Log.Size;
 
     /// <summary>The next N Fulcio calls answer 503.</summary>
     public void FailFulcio(int times) => _fulcioFailuresLeft = times;
@@ -125,8 +119,8 @@ internal sealed class FakeSigstore : IDisposable
         {
             MediaType = SigstoreBuild.Trust.TrustedRootDocument.MediaTypeV01,
             Tlogs = [Log(_rekorKey, BaseUrl.AbsoluteUri), Log(_rekorV2Key, BaseUrl.AbsoluteUri + "v2")],
-            Ctlogs = [Log(_ctKey, BaseUrl.AbsoluteUri + "ct")],
-            CertificateAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri, CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = CaCert.RawData }] }, ValidFor = start }],
+            Ctlogs = [Log(_ca.CtLog.Key, BaseUrl.AbsoluteUri + "ct")],
+            CertificateAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri, CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = _ca.Intermediate.RawData }, new X509CertificateBytes { RawBytes = _ca.Root.RawData }] }, ValidFor = start }],
             TimestampAuthorities = [new CertificateAuthorityDocument { Uri = BaseUrl.AbsoluteUri + "tsa", CertChain = new X509CertificateChain { Certificates = [new X509CertificateBytes { RawBytes = TsaLeaf.RawData }, new X509CertificateBytes { RawBytes = TsaRoot.RawData }] }, ValidFor = start }],
         };
     }
@@ -168,27 +162,39 @@ internal sealed class FakeSigstore : IDisposable
     public void Dispose()
     {
         _server.Dispose();
+        _rekorV2.Log.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a temp directory
+        }
     }
 
-    private static X509Certificate2 SelfSigned(ECDsa key, string name)
+    /// <summary>LocalStack's Fulcio CA (root, intermediate, CT log) under keys generated for this fake.</summary>
+    private static CertificateAuthority CreateCa(string name)
     {
-        var req = new CertificateRequest(name, key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1));
+        var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var now = DateTimeOffset.UtcNow;
+        var root = CertificateAuthority.CreateRoot(name + " root", rootKey, now.AddDays(-2), now.AddYears(1));
+        var intermediate = CertificateAuthority.CreateIntermediate(name + " intermediate", intermediateKey, root, rootKey, root.NotBefore, root.NotAfter,
+            [CertificateAuthority.CodeSigningEku]);
+        var ctLog = new CtLog(ECDsa.Create(ECCurve.NamedCurves.nistP256), TimeProvider.System);
+        return new CertificateAuthority(root, rootKey, intermediate, intermediateKey, ctLog, TimeProvider.System);
     }
 
-    private static (X509Certificate2 Root, X509Certificate2 Leaf, ECDsa LeafKey) CreateTsa(string rootName)
+    /// <summary>LocalStack's TSA with its certificate profile, under a root generated for this fake.</summary>
+    private static TimestampAuthority CreateTsa(string rootName)
     {
-        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var root = SelfSigned(rootKey, rootName);
-        var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest(rootName + "-leaf", leafKey, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.8")], true));
-        var leaf = req.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(8));
-        return (root, leaf, leafKey);
+        var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var now = DateTimeOffset.UtcNow;
+        var root = CertificateAuthority.CreateRoot(rootName, rootKey, now.AddDays(-2), now.AddYears(1));
+        var signing = TimestampAuthority.CreateSigningCertificate(rootName + "-leaf", signingKey, root, rootKey, now.AddDays(-1), now.AddYears(1));
+        return new TimestampAuthority(root, rootKey, signing, signingKey, TimeProvider.System);
     }
 
     private async Task HandleAsync(HttpListenerContext context)
@@ -262,33 +268,28 @@ internal sealed class FakeSigstore : IDisposable
             }
         }
 
+        // LocalStack's CA issues the leaf (its certificate profile, a genuine embedded SCT); each fault bends one input.
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest(new X500DistinguishedName(string.Empty), FulcioFault == FulcioFault.WrongKey ? other : key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddEmailAddress(FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
-        req.CertificateExtensions.Add(san.Build(true));
-        var issuerWriter = new AsnWriter(AsnEncodingRules.DER);
-        issuerWriter.WriteCharacterString(UniversalTagNumber.UTF8String, FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer);
-        req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.57264.1.8", issuerWriter.Encode(), false));
-        if (FulcioFault != FulcioFault.NoSct)
-        {
-            var sct = new AsnWriter(AsnEncodingRules.DER);
-            sct.WriteOctetString(RandomNumberGenerator.GetBytes(120));
-            req.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.11129.2.4.2", sct.Encode(), false));
-        }
-
-        var (issuerCert, issuerKey) = FulcioFault == FulcioFault.RogueCa ? (RogueCaCert, _rogueKey) : (CaCert, _caKey);
+        var identity = FulcioIdentity.ForEmail(
+            FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer,
+            FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
         var now = DateTimeOffset.UtcNow;
-        var leaf = req.Create(issuerCert.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddSeconds(-5), now + CertificateLifetime, RandomNumberGenerator.GetBytes(16));
+        var issued = (FulcioFault == FulcioFault.RogueCa ? _rogueCa : _ca).IssueLeaf(
+            (FulcioFault == FulcioFault.WrongKey ? other : key).ExportSubjectPublicKeyInfo(),
+            identity,
+            leaf =>
+            {
+                leaf.NotBefore = now.AddSeconds(-5);
+                leaf.NotAfter = now + CertificateLifetime;
+                leaf.EmbedSct = FulcioFault != FulcioFault.NoSct;
+            });
         var response = new JsonObject
         {
             ["signedCertificateEmbeddedSct"] = new JsonObject
             {
                 ["chain"] = new JsonObject
                 {
-                    ["certificates"] = new JsonArray(PemEncoding.WriteString("CERTIFICATE", leaf.RawData), PemEncoding.WriteString("CERTIFICATE", issuerCert.RawData)),
+                    ["certificates"] = new JsonArray(issued.Chain.Select(c => (JsonNode)PemEncoding.WriteString("CERTIFICATE", c.RawData)).ToArray()),
                 },
             },
         };
@@ -320,7 +321,7 @@ internal sealed class FakeSigstore : IDisposable
             }
         }
 
-        var uuid = Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body));
+        var uuid = Convert.ToHexStringLower(MerkleTree.HashLeaf(body));
         var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + uuid };
         if (existed)
         {
@@ -342,36 +343,14 @@ internal sealed class FakeSigstore : IDisposable
         int index;
         lock (_gate)
         {
-            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(b)) == uuid);
+            index = _v1Leaves.FindIndex(b => Convert.ToHexStringLower(MerkleTree.HashLeaf(b)) == uuid);
         }
 
         await (index < 0 ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(index)));
     }
 
-    private static byte[] CanonicalV1Body(byte[] posted)
-    {
-        var node = JsonNode.Parse(posted)!;
-        if ((string?)node["kind"] != "dsse")
-        {
-            return Encoding.UTF8.GetBytes(node.ToJsonString());
-        }
-
-        var proposed = node["spec"]!["proposedContent"]!;
-        var envelope = JsonNode.Parse((string)proposed["envelope"]!)!;
-        var payload = Convert.FromBase64String((string)envelope["payload"]!);
-        var body = new JsonObject
-        {
-            ["apiVersion"] = "0.0.1",
-            ["kind"] = "dsse",
-            ["spec"] = new JsonObject
-            {
-                ["envelopeHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((string)proposed["envelope"]!))) },
-                ["payloadHash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(SHA256.HashData(payload)) },
-                ["signatures"] = new JsonArray(new JsonObject { ["signature"] = (string)envelope["signatures"]![0]!["sig"]!, ["verifier"] = (string)proposed["verifiers"]![0]! }),
-            },
-        };
-        return Encoding.UTF8.GetBytes(body.ToJsonString());
-    }
+    /// <summary>The entry body as Rekor v1 canonicalizes it (LocalStack's validation and canonical JSON).</summary>
+    private static byte[] CanonicalV1Body(byte[] posted) => RekorV1Log.Canonicalize(JsonNode.Parse(posted)).Body;
 
     private byte[] V1Entry(int index)
     {
@@ -398,9 +377,10 @@ internal sealed class FakeSigstore : IDisposable
             leaves[index] = body;
         }
 
-        var hashes = leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
-        var root = Root(hashes);
-        var path = Path(index, hashes);
+        var hashes = leaves.Select(l => MerkleTree.HashLeaf(l)).ToList();
+        var tree = Tree(hashes);
+        var root = tree.RootHash();
+        var path = tree.InclusionProof(index, hashes.Count);
         if (RekorFault == RekorFault.BadProof)
         {
             path = [.. path, RandomNumberGenerator.GetBytes(32)];
@@ -409,12 +389,11 @@ internal sealed class FakeSigstore : IDisposable
         var logKey = RekorFault == RekorFault.UntrustedLog ? _otherLogKey : _rekorKey;
         var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
         var integrated = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var entry = new TransparencyLogEntry { CanonicalizedBody = body, IntegratedTime = integrated, LogId = new LogId { KeyId = logId }, LogIndex = 1000 + index };
-        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(SigstoreBuild.Verification.Tlog.TransparencyLogVerifier.SignedEntryTimestampPayload(entry), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var set = (RekorFault == RekorFault.BadSet ? _otherLogKey : logKey).SignData(RekorV1Log.SetPayload(body, integrated, logId, 1000 + index), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         var checkpoint = Checkpoint(BaseUrl.Authority + " - 1", hashes.Count, root, RekorFault == RekorFault.WrongCheckpointKey ? _otherLogKey : logKey);
         var response = new JsonObject
         {
-            [Convert.ToHexStringLower(SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(body))] = new JsonObject
+            [Convert.ToHexStringLower(MerkleTree.HashLeaf(body))] = new JsonObject
             {
                 ["body"] = Convert.ToBase64String(body),
                 ["integratedTime"] = integrated,
@@ -442,70 +421,9 @@ internal sealed class FakeSigstore : IDisposable
         Interlocked.Increment(ref RekorRequests);
         var posted = await TestHttpServer.ReadBodyAsync(context.Request);
         RekorBodies.Enqueue(posted);
-        var request = JsonNode.Parse(posted)!;
-        JsonObject spec;
-        string kind;
-        if (request["hashedRekordRequestV002"] is { } h)
-        {
-            kind = "hashedrekord";
-            spec = new JsonObject
-            {
-                ["hashedRekordV002"] = new JsonObject
-                {
-                    ["data"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = (string)h["digest"]! },
-                    ["signature"] = h["signature"]!.DeepClone(),
-                },
-            };
-        }
-        else
-        {
-            var d = request["dsseRequestV002"]!;
-            kind = "dsse";
-            var payload = Convert.FromBase64String((string)d["envelope"]!["payload"]!);
-            spec = new JsonObject
-            {
-                ["dsseV002"] = new JsonObject
-                {
-                    ["payloadHash"] = new JsonObject { ["algorithm"] = "SHA2_256", ["digest"] = Convert.ToBase64String(SHA256.HashData(payload)) },
-                    ["signatures"] = new JsonArray(new JsonObject { ["content"] = (string)d["envelope"]!["signatures"]![0]!["sig"]!, ["verifier"] = d["verifiers"]![0]!.DeepClone() }),
-                },
-            };
-        }
-
-        var body = Encoding.UTF8.GetBytes(new JsonObject { ["apiVersion"] = "0.0.2", ["kind"] = kind, ["spec"] = spec }.ToJsonString());
-        List<byte[]> hashes;
-        int index;
-        lock (_gate)
-        {
-            index = _v2Leaves.FindIndex(b => b.AsSpan().SequenceEqual(body));
-            if (index < 0)
-            {
-                _v2Leaves.Add(body);
-                index = _v2Leaves.Count - 1;
-            }
-
-            hashes = _v2Leaves.Select(l => SigstoreBuild.Verification.Tlog.MerkleProof.HashLeaf(l)).ToList();
-        }
-
-        var root = Root(hashes);
-        var entry = new TransparencyLogEntry
-        {
-            LogIndex = index,
-            LogId = new LogId { KeyId = SHA256.HashData(_rekorV2Key.ExportSubjectPublicKeyInfo()) },
-            KindVersion = new KindVersion { Kind = kind, Version = "0.0.2" },
-            IntegratedTime = 0,
-            CanonicalizedBody = body,
-            InclusionProof = new InclusionProof
-            {
-                LogIndex = index,
-                RootHash = root,
-                TreeSize = hashes.Count,
-                Hashes = Path(index, hashes),
-                Checkpoint = new Checkpoint { Envelope = Checkpoint(BaseUrl.Authority, hashes.Count, root, _rekorV2Key) },
-            },
-        };
-        var json = JsonSerializer.SerializeToUtf8Bytes(entry, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<TransparencyLogEntry>)SigstoreJson.Strict.GetTypeInfo(typeof(TransparencyLogEntry)));
-        await TestHttpServer.RespondAsync(context, 201, json);
+        // Rekor v2 is LocalStack's own log: its request validation, entry bodies, proofs and signed checkpoints.
+        var (record, _) = _rekorV2.Append(JsonNode.Parse(posted));
+        await TestHttpServer.RespondAsync(context, 201, Encoding.UTF8.GetBytes(_rekorV2.ToTransparencyLogEntry(record).ToJsonString()));
     }
 
     private async Task TsaAsync(HttpListenerContext context)
@@ -518,69 +436,34 @@ internal sealed class FakeSigstore : IDisposable
             return;
         }
 
-        var request = new TimeStampRequest(posted);
-        if (TsaFault == TsaFault.WrongImprint)
-        {
-            request = new TimeStampRequestGenerator { }.Generate(TspAlgorithms.Sha256, SHA256.HashData("other data"u8.ToArray()), request.Nonce);
-        }
-
-        var (cert, key) = TsaFault == TsaFault.UntrustedTsa ? (RogueTsaLeaf, RogueTsaKey) : (TsaLeaf, TsaLeafKey);
-        var bcKey = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(key.ExportPkcs8PrivateKey());
-        var bcCert = new Org.BouncyCastle.X509.X509Certificate(cert.RawData);
-        var generator = new TimeStampTokenGenerator(bcKey, bcCert, TspAlgorithms.Sha256, "1.3.6.1.4.1.57264.2");
-        generator.SetCertificates(Org.BouncyCastle.Utilities.Collections.CollectionUtilities.CreateStore(new[] { bcCert }));
-        var genTime = DateTime.UtcNow.AddSeconds(-1);
+        var genTime = DateTimeOffset.UtcNow.AddSeconds(-1);
         if (Interlocked.Decrement(ref _tsaLateLeft) >= 0)
         {
-            genTime = DateTime.UtcNow.AddHours(1);
+            genTime = DateTimeOffset.UtcNow.AddHours(1);
         }
 
-        var response = new TimeStampResponseGenerator(generator, TspAlgorithms.Allowed).Generate(request, new Org.BouncyCastle.Math.BigInteger(64, new Random()), genTime);
-        await TestHttpServer.RespondAsync(context, 200, response.GetEncoded(), "application/timestamp-reply");
-    }
-
-    private static string Checkpoint(string origin, int size, byte[] root, ECDsa key)
-    {
-        var text = $"{origin}\n{size}\n{Convert.ToBase64String(root)}\n";
-        var sig = key.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        var hint = SHA256.HashData(key.ExportSubjectPublicKeyInfo()).AsSpan(0, 4).ToArray();
-        return text + "\n\u2014 " + origin.Split(' ')[0] + " " + Convert.ToBase64String([.. hint, .. sig]) + "\n";
-    }
-
-    private static byte[] HashChildren(byte[] left, byte[] right) => System.Security.Cryptography.SHA256.HashData([0x01, .. left, .. right]);
-
-    internal static byte[] Root(IReadOnlyList<byte[]> leaves)
-    {
-        if (leaves.Count == 1)
+        var options = new TimestampOptions
         {
-            return leaves[0];
-        }
-
-        var k = Split(leaves.Count);
-        return HashChildren(Root(leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList()));
+            GenTime = genTime,
+            ExtraCertificates = [],
+            ReplaceImprint = TsaFault == TsaFault.WrongImprint ? SHA256.HashData("other data"u8.ToArray()) : null,
+        };
+        var response = (TsaFault == TsaFault.UntrustedTsa ? _rogueTsa : _tsa).Respond(posted, options);
+        await TestHttpServer.RespondAsync(context, 200, response, "application/timestamp-reply");
     }
 
-    internal static List<byte[]> Path(int m, IReadOnlyList<byte[]> leaves)
+    /// <summary>The log's signed note, as LocalStack's logs sign theirs (the key may be the wrong one: a fault).</summary>
+    private static string Checkpoint(string origin, int size, byte[] root, ECDsa key) =>
+        NoteSigner.ForEcdsa(origin.Split(' ')[0], key).SignCheckpoint(origin, size, root);
+
+    private static MerkleTree Tree(IEnumerable<byte[]> leafHashes)
     {
-        if (leaves.Count == 1)
+        var tree = new MerkleTree();
+        foreach (var hash in leafHashes)
         {
-            return [];
+            tree.AppendLeafHash(hash);
         }
 
-        var k = Split(leaves.Count);
-        return m < k
-            ? [.. Path(m, leaves.Take(k).ToList()), Root(leaves.Skip(k).ToList())]
-            : [.. Path(m - k, leaves.Skip(k).ToList()), Root(leaves.Take(k).ToList())];
-    }
-
-    private static int Split(int n)
-    {
-        var k = 1;
-        while (k * 2 < n)
-        {
-            k *= 2;
-        }
-
-        return k;
+        return tree;
     }
 }

@@ -190,12 +190,12 @@ public sealed class CaChainTests
         var intermediateDer = request.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey), Now.AddMonths(-6), Now.AddMonths(6), [1, 2, 3]).RawData;
         if (spec.IntermediateAppended is { } appended)
         {
-            intermediateDer = Resign(intermediateDer, tbs => TestPki.AppendExtension(tbs, appended.Oid, appended.Value), rootKey);
+            intermediateDer = TestPki.Resign(intermediateDer, tbs => TestPki.AppendExtension(tbs, appended.Oid, appended.Value), rootKey);
         }
 
         if (spec.CorruptIntermediateSignature)
         {
-            intermediateDer = Resign(intermediateDer, tbs => tbs, ECDsa.Create(ECCurve.NamedCurves.nistP384));
+            intermediateDer = TestPki.Resign(intermediateDer, tbs => tbs, ECDsa.Create(ECCurve.NamedCurves.nistP384));
         }
 
         var intermediate = X509CertificateLoader.LoadCertificate(intermediateDer);
@@ -255,21 +255,5 @@ public sealed class CaChainTests
         }
 
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, false));
-    }
-
-    private static byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs, ECDsa issuerKey)
-    {
-        var certificate = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
-        var tbs = rewriteTbs(certificate.ReadEncodedValue().ToArray());
-        var algorithm = certificate.ReadEncodedValue().ToArray();
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            writer.WriteEncodedValue(tbs);
-            writer.WriteEncodedValue(algorithm);
-            writer.WriteBitString(issuerKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
-        }
-
-        return writer.Encode();
     }
 }

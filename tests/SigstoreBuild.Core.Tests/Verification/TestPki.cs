@@ -1,10 +1,11 @@
-using System.Buffers.Binary;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.LocalStack.Pki;
+using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
 using SigstoreBuild.Verification.Timestamps;
@@ -13,9 +14,9 @@ using SigstoreBuild.Verification.Tlog;
 namespace SigstoreBuild.Tests.Verification;
 
 /// <summary>
-/// A throw-away Fulcio-like PKI generated at run time: a P-384 root and intermediate, a P-256 CT log, and a leaf
-/// builder whose extensions each test can bend. Leaves get an RFC 6962 embedded SCT built independently of the code
-/// under test. Log entries and timestamps are faked (<see cref="CreateVerifier"/>) so the rest of the pipeline runs alone.
+/// A throw-away Fulcio-like PKI generated at run time: LocalStack's root and intermediate profile (P-384), a P-256 CT
+/// log, and a leaf builder whose extensions each test can bend. Leaves get an RFC 6962 embedded SCT encoded by
+/// LocalStack's <see cref="CtLog"/> (independently of the code under test). Log entries and timestamps are faked (<see cref="CreateVerifier"/>) so the rest of the pipeline runs alone.
 /// </summary>
 internal sealed class TestPki
 {
@@ -26,17 +27,11 @@ internal sealed class TestPki
     public TestPki()
     {
         RootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var rootRequest = new CertificateRequest("O=sigstore.test, CN=test-root", RootKey, HashAlgorithmName.SHA384);
-        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
-        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        Root = rootRequest.CreateSelfSigned(SigningTime.AddYears(-2), SigningTime.AddYears(8));
-
+        Root = CertificateAuthority.CreateRoot("O=sigstore.test, CN=test-root", RootKey, SigningTime.AddYears(-2), SigningTime.AddYears(8))
+            .CopyWithPrivateKey(RootKey);
         IntermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var intermediateRequest = new CertificateRequest("O=sigstore.test, CN=test-intermediate", IntermediateKey, HashAlgorithmName.SHA384);
-        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        intermediateRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
-        Intermediate = intermediateRequest.Create(Root, SigningTime.AddYears(-1), SigningTime.AddYears(4), [1, 2, 3, 4]).CopyWithPrivateKey(IntermediateKey);
+        Intermediate = CertificateAuthority.CreateIntermediate("O=sigstore.test, CN=test-intermediate", IntermediateKey, Root, RootKey,
+            SigningTime.AddYears(-1), SigningTime.AddYears(4), [CertificateAuthority.CodeSigningEku]).CopyWithPrivateKey(IntermediateKey);
 
         CtKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         CtLogId = SHA256.HashData(CtKey.ExportSubjectPublicKeyInfo());
@@ -79,12 +74,7 @@ internal sealed class TestPki
 
     public LeafSpec NewLeaf() => new(this);
 
-    public static byte[] Utf8StringValue(string value)
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
-        return writer.Encode();
-    }
+    public static byte[] Utf8StringValue(string value) => CertificateAuthority.DerUtf8String(value);
 
     /// <summary>SubjectAltName extension value with the given GeneralNames: (tag 1 email | 6 URI | 0 otherName 1.7).</summary>
     public static byte[] SanValue(params (int Tag, string Value)[] names)
@@ -201,40 +191,22 @@ internal sealed class TestPki
             return request;
         }
 
+        /// <summary>The SCT as LocalStack's CT log encodes it, with this test's extensions and signed-data knob.</summary>
         private byte[] Sct(byte[] tbs, byte[] issuerKeyHash)
         {
-            var extensions = SctExtensions ?? [];
             var timestamp = (ulong)SigningTime.ToUnixTimeMilliseconds();
-            using var signed = new MemoryStream();
-            signed.WriteByte(0); // v1
-            signed.WriteByte(0); // certificate_timestamp
-            WriteBigEndian(signed, timestamp, 8);
-            WriteBigEndian(signed, 1, 2); // precert_entry
-            signed.Write(issuerKeyHash);
-            WriteBigEndian(signed, (ulong)tbs.Length, 3);
-            signed.Write(tbs);
-            WriteBigEndian(signed, (ulong)extensions.Length, 2);
-            signed.Write(extensions);
-            var data = signed.ToArray();
+            var data = CtLog.SignedData(timestamp, issuerKeyHash, tbs, SctExtensions);
             data = MutateSctSignedData?.Invoke(data) ?? data;
             var signature = _pki.CtKey.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-
-            using var sct = new MemoryStream();
-            sct.WriteByte(0);
-            sct.Write(_pki.CtLogId);
-            WriteBigEndian(sct, timestamp, 8);
-            WriteBigEndian(sct, (ulong)extensions.Length, 2);
-            sct.Write(extensions);
-            sct.WriteByte(4); // sha256
-            sct.WriteByte(3); // ecdsa
-            WriteBigEndian(sct, (ulong)signature.Length, 2);
-            sct.Write(signature);
-            return sct.ToArray();
+            return CtLog.EncodeSct(_pki.CtLogId, timestamp, signature, SctExtensions);
         }
     }
 
     /// <summary>Re-signs a certificate after rewriting its TBS (for encodings the BCL refuses to produce).</summary>
-    public byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs)
+    public byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs) => Resign(der, rewriteTbs, IntermediateKey);
+
+    /// <summary>Re-signs a certificate with <paramref name="issuerKey"/> after rewriting its TBS.</summary>
+    public static byte[] Resign(byte[] der, Func<byte[], byte[]> rewriteTbs, ECDsa issuerKey)
     {
         var certificate = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
         var tbs = rewriteTbs(certificate.ReadEncodedValue().ToArray());
@@ -244,7 +216,7 @@ internal sealed class TestPki
         {
             writer.WriteEncodedValue(tbs);
             writer.WriteEncodedValue(algorithm);
-            writer.WriteBitString(IntermediateKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
+            writer.WriteBitString(issuerKey.SignData(tbs, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
         }
 
         return writer.Encode();
@@ -292,31 +264,7 @@ internal sealed class TestPki
         return writer.Encode();
     }
 
-    public static byte[] SctListValue(IReadOnlyList<byte[]> scts)
-    {
-        using var list = new MemoryStream();
-        foreach (var sct in scts)
-        {
-            WriteBigEndian(list, (ulong)sct.Length, 2);
-            list.Write(sct);
-        }
-
-        var body = list.ToArray();
-        var tls = new byte[body.Length + 2];
-        BinaryPrimitives.WriteUInt16BigEndian(tls, (ushort)body.Length);
-        body.CopyTo(tls, 2);
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        writer.WriteOctetString(tls);
-        return writer.Encode();
-    }
-
-    private static void WriteBigEndian(Stream stream, ulong value, int bytes)
-    {
-        for (var i = bytes - 1; i >= 0; i--)
-        {
-            stream.WriteByte((byte)(value >> (8 * i)));
-        }
-    }
+    public static byte[] SctListValue(IReadOnlyList<byte[]> scts) => CtLog.EncodeSctListExtensionValue(scts);
 
     // ---- bundles and the substituted log/timestamp verifiers ----
 

@@ -12,11 +12,17 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Utilities.Collections;
 using Org.BouncyCastle.X509;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.LocalStack.Timestamping;
 using SigstoreBuild.Trust;
+using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
 
 namespace SigstoreBuild.Tests.Verification.Timestamps;
 
-/// <summary>A timestamp authority made in the test (root CA + TSA leaf, keys generated at run time) issuing RFC 3161 tokens.</summary>
+/// <summary>
+/// A timestamp authority made in the test: LocalStack's TSA certificate profile (root + signing leaf, keys generated at
+/// run time), and a hand-built RFC 3161 token whose every part a test can forge (no ESS attribute, another imprint
+/// algorithm, another signer, missing or extra certificates), which LocalStack's well-behaved TSA never produces.
+/// </summary>
 internal sealed class TestTsa : IDisposable
 {
     public const string Sha256 = "2.16.840.1.101.3.4.2.1";
@@ -26,17 +32,10 @@ internal sealed class TestTsa : IDisposable
         var from = notBefore ?? DateTimeOffset.UtcNow.AddYears(-1);
         var to = notAfter ?? DateTimeOffset.UtcNow.AddYears(1);
         RootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var rootRequest = new CertificateRequest($"CN={name} Root", RootKey, HashAlgorithmName.SHA384);
-        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        Root = rootRequest.CreateSelfSigned(from.AddDays(-1), to.AddDays(1));
-
+        Root = CertificateAuthority.CreateRoot($"CN={name} Root", RootKey, from.AddDays(-1), to.AddDays(1));
         LeafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var leafRequest = new CertificateRequest($"CN={name} Leaf", LeafKey, HashAlgorithmName.SHA256);
-        leafRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(timeStampingEku ? "1.3.6.1.5.5.7.3.8" : "1.3.6.1.5.5.7.3.3")], true));
-        Leaf = leafRequest.Create(Root, from, to, RandomNumberGenerator.GetBytes(8)).CopyWithPrivateKey(LeafKey);
+        Leaf = TimestampAuthority.CreateSigningCertificate($"CN={name} Leaf", LeafKey, Root, RootKey, from, to,
+            extendedKeyUsage: timeStampingEku ? TimestampAuthority.TimeStampingEku : CertificateAuthority.CodeSigningEku);
     }
 
     public ECDsa RootKey { get; }
