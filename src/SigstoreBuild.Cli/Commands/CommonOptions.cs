@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Tuf;
 using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
@@ -58,11 +59,11 @@ internal sealed class TrustOptions
         });
     }
 
-    public TrustSelection Read(System.CommandLine.ParseResult parse, bool staging, string? trustedRootPath) => new()
+    public TrustSettings Read(System.CommandLine.ParseResult parse, bool staging, string? trustedRootPath) => new()
     {
-        Staging = staging,
+        Instance = staging ? "staging" : null,
         TrustedRootPath = trustedRootPath,
-        TufMirror = parse.GetValue(_mirror),
+        TufUrl = parse.GetValue(_mirror),
         TufRootPath = parse.GetValue(_root)?.FullName,
         CacheDirectory = parse.GetValue(_cacheDir)?.FullName,
         Offline = parse.GetValue(_offline),
@@ -99,23 +100,6 @@ internal sealed class ProvenanceOptions
 
     public (bool Required, bool AllowUncorroborated) Read(System.CommandLine.ParseResult parse) =>
         (parse.GetValue(_required), parse.GetValue(_unsafeUncorroborated));
-}
-
-internal sealed record TrustSelection
-{
-    public bool Staging { get; init; }
-
-    public string? TrustedRootPath { get; init; }
-
-    public string? SigningConfigPath { get; init; }
-
-    public string? TufMirror { get; init; }
-
-    public string? TufRootPath { get; init; }
-
-    public string? CacheDirectory { get; init; }
-
-    public bool Offline { get; init; }
 }
 
 /// <summary>Exact-match pins on Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.x), keyed by OID.</summary>
@@ -186,5 +170,5 @@ internal sealed record VerifyRequest
 
     public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
 
-    public required TrustSelection Trust { get; init; }
+    public required TrustSettings Trust { get; init; }
 }

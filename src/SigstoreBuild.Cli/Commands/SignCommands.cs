@@ -36,9 +36,9 @@ internal static class SignCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var selection = new TrustSelection
+            var selection = new TrustSettings
             {
-                Staging = parse.GetValue(staging),
+                Instance = parse.GetValue(staging) ? "staging" : null,
                 TrustedRootPath = parse.GetValue(trustedRoot)?.FullName,
                 SigningConfigPath = parse.GetValue(signingConfig)?.FullName,
             };
@@ -190,13 +190,8 @@ internal static class SignCommands
         };
     }
 
-    private static SigningSession CreateSession(TrustSelection selection, IdentityOptions identityOptions, int? rekorVersion, CliConsole console)
+    private static SigningSession CreateSession(TrustSettings selection, IdentityOptions identityOptions, int? rekorVersion, CliConsole console)
     {
-        if (selection.SigningConfigPath is not null && selection.TrustedRootPath is null)
-        {
-            throw new SigstoreException(SetupCodes.InvalidArgument, "--signing-config needs --trusted-root (the trust material of the same instance).");
-        }
-
         var log = new ConsoleSigningLog(console);
         var trust = new TrustRootSigningTrustProvider(new TrustRootProvider(TrustResolver.ToConfiguration(selection)));
         var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Log = log });

@@ -6,18 +6,9 @@ namespace SigstoreBuild.Cli.Commands;
 /// <summary>The CLI's trust options through Core's <see cref="TrustSettings"/>; offline mode is explicit and reported.</summary>
 internal static class TrustResolver
 {
-    public static TrustConfiguration ToConfiguration(TrustSelection selection) => new TrustSettings
-    {
-        Instance = selection.Staging ? "staging" : null,
-        TrustedRootPath = selection.TrustedRootPath,
-        SigningConfigPath = selection.SigningConfigPath,
-        TufUrl = selection.TufMirror,
-        TufRootPath = selection.TufRootPath,
-        CacheDirectory = selection.CacheDirectory,
-        Offline = selection.Offline,
-    }.ToConfiguration(TrustSettingNames.CommandLine);
+    public static TrustConfiguration ToConfiguration(TrustSettings settings) => settings.ToConfiguration(TrustSettingNames.CommandLine);
 
-    public static async Task<TrustMaterialBytes> GetAsync(TrustSelection selection, CliConsole console, CancellationToken cancellationToken)
+    public static async Task<TrustMaterialBytes> GetAsync(TrustSettings selection, CliConsole console, CancellationToken cancellationToken)
     {
         var material = await new TrustRootProvider(ToConfiguration(selection)).GetAsync(cancellationToken).ConfigureAwait(false);
         foreach (var warning in material.Warnings)
