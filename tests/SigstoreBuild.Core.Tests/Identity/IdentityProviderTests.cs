@@ -19,7 +19,7 @@ public sealed class IdentityProviderTests
         Environment = new DictionaryEnvironment(env),
         Log = log ?? new CapturingLog(),
         RetryPolicy = SigningTestSupport.FastRetries,
-        ProcessRunner = runner ?? new FakeRunner(0, FakeSigstore.MakeToken()),
+        ProcessRunner = runner ?? new FakeRunner(0, TestSigstore.Http.MakeToken()),
         Browser = browser ?? new FakeBrowser(_ => Task.CompletedTask),
     };
 
@@ -113,7 +113,7 @@ public sealed class IdentityProviderTests
     [TestMethod]
     public async Task GitHubActions_RequestsSigstoreAudienceWithRequestToken()
     {
-        var token = FakeSigstore.MakeToken();
+        var token = TestSigstore.Http.MakeToken();
         string? query = null, auth = null;
         using var server = new TestHttpServer(async ctx =>
         {
@@ -130,7 +130,7 @@ public sealed class IdentityProviderTests
         };
         var log = new CapturingLog();
         var result = await IdentityTokenProviders.Create(new IdentityOptions(), Context(env, log)).GetTokenAsync(TestContext.CancellationToken);
-        Assert.AreEqual(FakeSigstore.Email, result.Email);
+        Assert.AreEqual(TestSigstore.Http.Email, result.Email);
         Assert.AreEqual("?api-version=2.0&audience=sigstore", query);
         Assert.AreEqual("bearer request-token-secret", auth);
         Assert.IsFalse(log.AllText.Contains("request-token-secret", StringComparison.Ordinal));
@@ -148,7 +148,7 @@ public sealed class IdentityProviderTests
     [TestMethod]
     public async Task AzurePipelines_PostsWithAccessToken()
     {
-        var token = FakeSigstore.MakeToken();
+        var token = TestSigstore.Http.MakeToken();
         string? method = null, auth = null;
         using var server = new TestHttpServer(async ctx =>
         {
@@ -166,7 +166,7 @@ public sealed class IdentityProviderTests
     [TestMethod]
     public async Task Buildkite_And_CircleCi_AskTheAgentForSigstoreAudience()
     {
-        var runner = new FakeRunner(0, FakeSigstore.MakeToken() + "\n");
+        var runner = new FakeRunner(0, TestSigstore.Http.MakeToken() + "\n");
         await CliTokenProvider.Buildkite(Context([], runner: runner)).GetTokenAsync(TestContext.CancellationToken);
         Assert.AreEqual("buildkite-agent oidc request-token --audience sigstore", runner.LastCommand);
         await CliTokenProvider.CircleCi(Context([], runner: runner)).GetTokenAsync(TestContext.CancellationToken);
@@ -186,9 +186,9 @@ public sealed class IdentityProviderTests
     public async Task TokenFile_IsReadAtCallTime()
     {
         using var dir = new TempDirectory();
-        var path = dir.File("token", FakeSigstore.MakeToken() + "\n");
+        var path = dir.File("token", TestSigstore.Http.MakeToken() + "\n");
         var token = await IdentityTokenProviders.Create(new IdentityOptions { TokenFile = path }, Context([])).GetTokenAsync(TestContext.CancellationToken);
-        Assert.AreEqual(FakeSigstore.Issuer, token.Issuer);
+        Assert.AreEqual(TestSigstore.Http.Issuer, token.Issuer);
         var missing = await ThrowsAsync(() => ExplicitTokenProvider.FromFile(dir.File("nope")).GetTokenAsync(TestContext.CancellationToken));
         Assert.AreEqual(IdentityCodes.TokenFileUnreadable, missing.Code);
     }
@@ -196,11 +196,11 @@ public sealed class IdentityProviderTests
     [TestMethod]
     public void Token_ClaimsParsed_AndToStringRedacts()
     {
-        var raw = FakeSigstore.MakeToken(secret: "SENTINELxTOKENxSECRET");
+        var raw = TestSigstore.Http.MakeToken(secret: "SENTINELxTOKENxSECRET");
         var token = IdentityToken.Parse(raw);
-        Assert.AreEqual(FakeSigstore.Issuer, token.Issuer);
+        Assert.AreEqual(TestSigstore.Http.Issuer, token.Issuer);
         Assert.AreEqual("subject-123", token.Subject);
-        Assert.AreEqual(FakeSigstore.Email, token.Email);
+        Assert.AreEqual(TestSigstore.Http.Email, token.Email);
         CollectionAssert.AreEqual(new[] { "sigstore" }, token.Audiences.ToArray());
         Assert.IsNotNull(token.ExpiresAt);
         Assert.IsFalse(token.ToString().Contains("SENTINEL", StringComparison.Ordinal));
@@ -221,8 +221,8 @@ public sealed class IdentityProviderTests
     [TestMethod]
     public void EmailIssuers_UseEmailChallenge_OthersUseSub()
     {
-        Assert.AreEqual("alice@example.com", IdentityToken.Parse(FakeSigstore.MakeToken(issuer: "https://oauth2.sigstore.dev/auth")).ProofOfPossessionChallenge);
-        Assert.AreEqual("subject-123", IdentityToken.Parse(FakeSigstore.MakeToken(issuer: "https://token.actions.githubusercontent.com")).ProofOfPossessionChallenge);
+        Assert.AreEqual("alice@example.com", IdentityToken.Parse(TestSigstore.Http.MakeToken(issuer: "https://oauth2.sigstore.dev/auth")).ProofOfPossessionChallenge);
+        Assert.AreEqual("subject-123", IdentityToken.Parse(TestSigstore.Http.MakeToken(issuer: "https://token.actions.githubusercontent.com")).ProofOfPossessionChallenge);
     }
 
     [TestMethod]
@@ -238,7 +238,7 @@ public sealed class IdentityProviderTests
         var browser = new FakeBrowser(async url => await FollowRedirectAsync(url, tamperState: false));
         var provider = new InteractiveBrowserTokenProvider(Context([], browser: browser), new OAuthOptions { Issuer = idp.Issuer, LoginTimeout = TimeSpan.FromSeconds(30) });
         var token = await provider.GetTokenAsync(TestContext.CancellationToken);
-        Assert.AreEqual(FakeSigstore.Email, token.Email);
+        Assert.AreEqual(TestSigstore.Http.Email, token.Email);
         Assert.IsTrue(idp.PkceVerified, "the token endpoint saw a verifier matching the S256 challenge");
         StringAssert.StartsWith(idp.RedirectUri, "http://127.0.0.1:");
     }
@@ -269,7 +269,7 @@ public sealed class IdentityProviderTests
         string? prompt = null;
         var provider = new DeviceCodeTokenProvider(Context([]), new OAuthOptions { Issuer = idp.Issuer, Prompt = p => prompt = p });
         var token = await provider.GetTokenAsync(TestContext.CancellationToken);
-        Assert.AreEqual(FakeSigstore.Email, token.Email);
+        Assert.AreEqual(TestSigstore.Http.Email, token.Email);
         Assert.AreEqual(3, idp.TokenRequests);
         StringAssert.Contains(prompt, "WDJB-MJHT");
     }
@@ -395,7 +395,7 @@ public sealed class IdentityProviderTests
                     return;
                 }
 
-                await TestHttpServer.RespondAsync(ctx, 200, Encoding.UTF8.GetBytes(new JsonObject { ["id_token"] = FakeSigstore.MakeToken(), ["token_type"] = "Bearer" }.ToJsonString()));
+                await TestHttpServer.RespondAsync(ctx, 200, Encoding.UTF8.GetBytes(new JsonObject { ["id_token"] = TestSigstore.Http.MakeToken(), ["token_type"] = "Bearer" }.ToJsonString()));
             }
             else
             {

@@ -4,6 +4,7 @@ using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Identity;
+using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.Signing;
 
 namespace SigstoreBuild.Tests.Signing;
@@ -13,9 +14,9 @@ public sealed class SigningSessionTests
 {
     public TestContext TestContext { get; set; } = null!;
 
-    private static SigningSession Session(FakeSigstore fake, IBundleVerifier verifier, SigningOptions options, IIdentityTokenProvider? identity = null, int rekorVersion = 1, bool withTsa = true) =>
+    private static SigningSession Session(TestSigstore.Http fake, IBundleVerifier verifier, SigningOptions options, IIdentityTokenProvider? identity = null, int rekorVersion = 1, bool withTsa = true) =>
         new(new StaticSigningTrustProvider(fake.Trust with { SigningConfig = fake.SigningConfig(rekorVersion, withTsa) }),
-            identity ?? ExplicitTokenProvider.FromToken(FakeSigstore.MakeToken()), verifier, options);
+            identity ?? ExplicitTokenProvider.FromToken(TestSigstore.Http.MakeToken()), verifier, options);
 
     private static async Task<SigstoreException> FailsAsync(Func<Task> action)
     {
@@ -35,7 +36,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task TwentyFilesInOneSession_OneFulcioRequest_AllBundlesVerifiedAndWritten()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var verifier = new RecordingVerifier();
         using var session = Session(fake, verifier, SigningTestSupport.Options());
@@ -71,14 +72,14 @@ public sealed class SigningSessionTests
 
         Assert.AreEqual(1, certs.Count, "one certificate for the whole batch");
         var call = verifier.Calls.First().Request;
-        Assert.AreEqual(FakeSigstore.Email, call.ExpectedSubjectAlternativeName);
-        Assert.AreEqual(FakeSigstore.Issuer, call.ExpectedIssuer);
+        Assert.AreEqual(TestSigstore.Http.Email, call.ExpectedSubjectAlternativeName);
+        Assert.AreEqual(TestSigstore.Http.Issuer, call.ExpectedIssuer);
     }
 
     [TestMethod]
     public async Task RekorV2_WithTimestamp_ProducesV2Entry()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), rekorVersion: 2);
         var result = await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
@@ -92,7 +93,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task RekorV2_WithoutTimestampAuthority_IsRefused()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), rekorVersion: 2, withTsa: false);
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
@@ -105,7 +106,7 @@ public sealed class SigningSessionTests
     [DataRow(2)]
     public async Task Attest_SignsInTotoStatementAsDsse(int rekorVersion)
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var verifier = new RecordingVerifier();
         using var session = Session(fake, verifier, SigningTestSupport.Options(), rekorVersion: rekorVersion);
@@ -120,7 +121,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task CsrStyle_IsAcceptedByFulcio()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options() with { FulcioRequestStyle = SigstoreBuild.Fulcio.FulcioRequestStyle.CertificateSigningRequest });
         await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
@@ -131,9 +132,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F01_FulcioDown_FailsAfterBoundedRetries_NoFiles()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.FailFulcio(100);
+        fake.Faults.Enqueue(SigstoreService.Fulcio, FaultKind.ServiceUnavailable, 100);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.FulcioUnavailable, ex.Code);
@@ -146,9 +147,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F01_FulcioTransient503_IsRetried()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.FailFulcio(2);
+        fake.Faults.Enqueue(SigstoreService.Fulcio, FaultKind.ServiceUnavailable, 2);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
         Assert.AreEqual(3, fake.FulcioRequests);
@@ -158,11 +159,11 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F01_ConnectionRefused_IsCodedFulcioError()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var config = fake.SigningConfig();
         config.CaUrls![0].Url = $"http://127.0.0.1:{TestHttpServer.FreePort()}";
-        using var session = new SigningSession(new StaticSigningTrustProvider(fake.Trust with { SigningConfig = config }), ExplicitTokenProvider.FromToken(FakeSigstore.MakeToken()), new RecordingVerifier(), SigningTestSupport.Options());
+        using var session = new SigningSession(new StaticSigningTrustProvider(fake.Trust with { SigningConfig = config }), ExplicitTokenProvider.FromToken(TestSigstore.Http.MakeToken()), new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.FulcioUnavailable, ex.Code);
         Assert.AreEqual(0, dir.Bundles.Length);
@@ -171,10 +172,10 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task NonHttpsServiceUrl_IsRefused()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         var config = fake.SigningConfig();
         config.CaUrls![0].Url = "http://fulcio.example";
-        using var session = new SigningSession(new StaticSigningTrustProvider(fake.Trust with { SigningConfig = config }), ExplicitTokenProvider.FromToken(FakeSigstore.MakeToken()), new RecordingVerifier(), SigningTestSupport.Options());
+        using var session = new SigningSession(new StaticSigningTrustProvider(fake.Trust with { SigningConfig = config }), ExplicitTokenProvider.FromToken(TestSigstore.Http.MakeToken()), new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignDigestAsync(new byte[32], TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.InsecureServiceUrl, ex.Code);
     }
@@ -188,7 +189,7 @@ public sealed class SigningSessionTests
     [DataRow(FulcioFault.WrongIssuer)]
     public async Task F02_BadFulcioCertificate_IsRejectedBeforeSigning(FulcioFault fault)
     {
-        using var fake = new FakeSigstore { FulcioFault = fault };
+        using var fake = new TestSigstore.Http { FulcioFault = fault };
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
@@ -202,10 +203,10 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F03_Fulcio401_RequestsFreshTokenOnce()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         fake.UnauthorizedFulcio(1);
-        var provider = new CountingTokenProvider(_ => FakeSigstore.MakeToken());
+        var provider = new CountingTokenProvider(_ => TestSigstore.Http.MakeToken());
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), provider);
         await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
         Assert.AreEqual(2, provider.Calls);
@@ -217,10 +218,10 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F03_Fulcio401Twice_FailsWithTokenRejected()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         fake.UnauthorizedFulcio(2);
-        var provider = new CountingTokenProvider(_ => FakeSigstore.MakeToken());
+        var provider = new CountingTokenProvider(_ => TestSigstore.Http.MakeToken());
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), provider);
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(IdentityCodes.TokenRejected, ex.Code);
@@ -230,16 +231,16 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F03_ExpiredToken_IsRefreshedJustInTime_ThenFailsClearly()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        var refreshing = new CountingTokenProvider(n => FakeSigstore.MakeToken(expires: n == 1 ? DateTimeOffset.UtcNow.AddMinutes(-1) : null));
+        var refreshing = new CountingTokenProvider(n => TestSigstore.Http.MakeToken(expires: n == 1 ? DateTimeOffset.UtcNow.AddMinutes(-1) : null));
         using (var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), refreshing))
         {
             await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
             Assert.AreEqual(2, refreshing.Calls);
         }
 
-        var stale = new CountingTokenProvider(_ => FakeSigstore.MakeToken(expires: DateTimeOffset.UtcNow.AddMinutes(-1)), canRefresh: false);
+        var stale = new CountingTokenProvider(_ => TestSigstore.Http.MakeToken(expires: DateTimeOffset.UtcNow.AddMinutes(-1)), canRefresh: false);
         using var session2 = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), stale);
         var ex = await FailsAsync(() => session2.SignFileAsync(dir.File("b.bin", "x"), dir.File("b.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(IdentityCodes.TokenExpired, ex.Code);
@@ -250,9 +251,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F04_RekorCommitsThenFails_RetryResubmitsIdenticalEntryAndUsesExisting()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.CommitThenFailRekor(1);
+        fake.Faults.Enqueue(SigstoreService.RekorV1, FaultKind.CommitThenServiceUnavailable, 1);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var result = await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
         Assert.AreEqual(1, fake.V1EntryCount, "one log entry, no orphan");
@@ -272,7 +273,7 @@ public sealed class SigningSessionTests
     [DataRow(RekorFault.BadSet)]
     public async Task F05_BadLogEntry_FailsWithoutBundle(RekorFault fault)
     {
-        using var fake = new FakeSigstore { RekorFault = fault };
+        using var fake = new TestSigstore.Http { RekorFault = fault };
         using var dir = new TempDirectory();
         var verifier = new RecordingVerifier();
         using var session = Session(fake, verifier, SigningTestSupport.Options());
@@ -289,7 +290,7 @@ public sealed class SigningSessionTests
     [DataRow(TsaFault.UntrustedTsa, SigningCodes.TsaResponseInvalid)]
     public async Task F06_BadTimestamp_FailsBeforeLogging(TsaFault fault, string code)
     {
-        using var fake = new FakeSigstore { TsaFault = fault };
+        using var fake = new TestSigstore.Http { TsaFault = fault };
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
@@ -303,9 +304,9 @@ public sealed class SigningSessionTests
     [DataRow(2)]
     public async Task F06_TsaDown_FailsAfterRetries(int rekorVersion)
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.FailTsa(100);
+        fake.Faults.Enqueue(SigstoreService.Tsa, FaultKind.ServiceUnavailable, 100);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(), rekorVersion: rekorVersion);
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.TsaUnavailable, ex.Code);
@@ -317,9 +318,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F07_RateLimitedRekor_HonoursRetryAfterAndSucceeds()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.RateLimitRekor(3);
+        fake.Faults.Enqueue(SigstoreService.RekorV1, FaultKind.TooManyRequests, 3, retryAfter: TimeSpan.Zero);
         var log = new CapturingLog();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(log));
         var requests = Enumerable.Range(0, 5).Select(i => new SigningRequest(dir.File($"a{i}", $"{i}"), dir.File($"a{i}.sigstore.json"))).ToList();
@@ -332,7 +333,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F07_BatchIsAllOrNothing()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var requests = Enumerable.Range(0, 4).Select(i => new SigningRequest(dir.File($"a{i}", $"{i}"), dir.File($"a{i}.sigstore.json"))).ToList();
@@ -347,7 +348,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F08_ClockSkew_WarnsButSigns()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var log = new CapturingLog();
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(log, new OffsetTimeProvider(TimeSpan.FromMinutes(-10))));
@@ -360,9 +361,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F09_CertificateOutlived_RestartsOnceWithNewKey()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.LateTsa(1);
+        fake.Faults.Enqueue(SigstoreService.Tsa, FaultKind.GenTimeOutsideValidity, 1);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
         var result = await session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken);
         Assert.AreEqual(2, fake.FulcioRequests, "a fresh certificate (and key) after the first expired");
@@ -373,9 +374,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F09_CertificateOutlivedTwice_Fails()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        fake.LateTsa(10);
+        fake.Faults.Enqueue(SigstoreService.Tsa, FaultKind.GenTimeOutsideValidity, 10);
         var verifier = new RecordingVerifier();
         using var session = Session(fake, verifier, SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
@@ -389,7 +390,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F10_WriteFailure_LeavesNoBundleAndNoTempFile()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var bundlePath = dir.File("a.sigstore.json");
         Directory.CreateDirectory(bundlePath); // the rename onto it must fail
@@ -403,7 +404,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F10_ExistingBundleIsReplacedAtomically()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var bundlePath = dir.File("a.sigstore.json", "stale");
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options());
@@ -416,7 +417,7 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F11_FinalVerifyRejects_NothingWritten()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
         var previous = dir.File("a.sigstore.json", "previous good state");
         using var session = Session(fake, new RecordingVerifier { RejectWithCode = "SSB3101" }, SigningTestSupport.Options());
@@ -431,9 +432,9 @@ public sealed class SigningSessionTests
     [TestMethod]
     public async Task F12_TrustRootRefreshFails_NothingSignedNoTokenFetched()
     {
-        using var fake = new FakeSigstore();
+        using var fake = new TestSigstore.Http();
         using var dir = new TempDirectory();
-        var provider = new CountingTokenProvider(_ => FakeSigstore.MakeToken());
+        var provider = new CountingTokenProvider(_ => TestSigstore.Http.MakeToken());
         using var session = new SigningSession(new ThrowingTrustProvider(), provider, new RecordingVerifier(), SigningTestSupport.Options());
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.TrustRootUnavailable, ex.Code);
@@ -447,10 +448,10 @@ public sealed class SigningSessionTests
     public async Task SentinelToken_NeverAppearsInLogsOrExceptions()
     {
         const string Secret = "SENTINELxTOKENxSECRET";
-        using var fake = new FakeSigstore { FulcioFault = FulcioFault.EchoTokenIn400 };
+        using var fake = new TestSigstore.Http { FulcioFault = FulcioFault.EchoTokenIn400 };
         using var dir = new TempDirectory();
         var log = new CapturingLog();
-        var token = FakeSigstore.MakeToken(secret: Secret);
+        var token = TestSigstore.Http.MakeToken(secret: Secret);
         using var session = Session(fake, new RecordingVerifier(), SigningTestSupport.Options(log), ExplicitTokenProvider.FromToken(token));
         var ex = await FailsAsync(() => session.SignFileAsync(dir.File("a.bin", "x"), dir.File("a.sigstore.json"), TestContext.CancellationToken));
         Assert.AreEqual(SigningCodes.FulcioRejected, ex.Code);

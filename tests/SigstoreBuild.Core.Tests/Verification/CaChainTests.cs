@@ -190,12 +190,12 @@ public sealed class CaChainTests
         var intermediateDer = request.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey), Now.AddMonths(-6), Now.AddMonths(6), [1, 2, 3]).RawData;
         if (spec.IntermediateAppended is { } appended)
         {
-            intermediateDer = TestPki.Resign(intermediateDer, tbs => TestPki.AppendExtension(tbs, appended.Oid, appended.Value), rootKey);
+            intermediateDer = TestSigstore.Pki.Resign(intermediateDer, tbs => TestSigstore.Pki.AppendExtension(tbs, appended.Oid, appended.Value), rootKey);
         }
 
         if (spec.CorruptIntermediateSignature)
         {
-            intermediateDer = TestPki.Resign(intermediateDer, tbs => tbs, ECDsa.Create(ECCurve.NamedCurves.nistP384));
+            intermediateDer = TestSigstore.Pki.Resign(intermediateDer, tbs => tbs, ECDsa.Create(ECCurve.NamedCurves.nistP384));
         }
 
         var intermediate = X509CertificateLoader.LoadCertificate(intermediateDer);

@@ -9,15 +9,15 @@ namespace SigstoreBuild.Tests.Verification;
 [TestClass]
 public sealed class CertificateProfileTests
 {
-    private static readonly TestPki Pki = new();
+    private static readonly TestSigstore.Pki Pki = new();
 
     [TestMethod]
     public void WellFormedLeaf_ParsesIdentityAndExtensions()
     {
         var leaf = FulcioLeaf.Parse(Pki.NewLeaf().Issue());
         Assert.AreEqual(SubjectAlternativeNameKind.Uri, leaf.SubjectAlternativeName.Kind);
-        Assert.AreEqual(TestPki.San, leaf.SubjectAlternativeName.Value);
-        Assert.AreEqual(TestPki.Issuer, leaf.Issuer);
+        Assert.AreEqual(TestSigstore.Pki.San, leaf.SubjectAlternativeName.Value);
+        Assert.AreEqual(TestSigstore.Pki.Issuer, leaf.Issuer);
         Assert.AreEqual("1234", leaf.Extensions[FulcioExtensions.SourceRepositoryIdentifier]);
     }
 
@@ -40,7 +40,7 @@ public sealed class CertificateProfileTests
     public void NonCaBasicConstraints_Accepted()
     {
         var spec = Pki.NewLeaf().Replace("2.5.29.19", new X509BasicConstraintsExtension(false, false, 0, true));
-        Assert.AreEqual(TestPki.San, FulcioLeaf.Parse(spec.Issue()).SubjectAlternativeName.Value);
+        Assert.AreEqual(TestSigstore.Pki.San, FulcioLeaf.Parse(spec.Issue()).SubjectAlternativeName.Value);
     }
 
     [TestMethod]
@@ -50,28 +50,28 @@ public sealed class CertificateProfileTests
     [TestMethod]
     public void DuplicatedExtension_Rejected()
     {
-        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs => TestPki.AppendExtension(tbs, FulcioExtensions.SourceRepositoryIdentifier, TestPki.Utf8StringValue("9999")));
+        var der = Pki.Resign(Pki.NewLeaf().Issue(), tbs => TestSigstore.Pki.AppendExtension(tbs, FulcioExtensions.SourceRepositoryIdentifier, TestSigstore.Pki.Utf8StringValue("9999")));
         var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));
         Assert.AreEqual(CertificateCodes.DuplicateExtension, ex.Code);
     }
 
     [TestMethod]
     public void TwoSans_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
-        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((6, TestPki.San), (1, "a@example.com")), true)));
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestSigstore.Pki.SanValue((6, TestSigstore.Pki.San), (1, "a@example.com")), true)));
 
     [TestMethod]
     public void NoSan_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName, s => s.Replace("2.5.29.17", null));
 
     [TestMethod]
     public void DnsSan_Rejected() => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
-        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((2, "example.com")), true)));
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestSigstore.Pki.SanValue((2, "example.com")), true)));
 
     [TestMethod]
     [DataRow(1, "someone@example.com", SubjectAlternativeNameKind.Email)]
     [DataRow(0, "user!example.com", SubjectAlternativeNameKind.OtherName)]
     public void EmailAndOtherNameSans_Accepted(int tag, string value, SubjectAlternativeNameKind kind)
     {
-        var spec = Pki.NewLeaf().Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((tag, value)), true));
+        var spec = Pki.NewLeaf().Replace("2.5.29.17", new X509Extension("2.5.29.17", TestSigstore.Pki.SanValue((tag, value)), true));
         var san = FulcioLeaf.Parse(spec.Issue()).SubjectAlternativeName;
         Assert.AreEqual(kind, san.Kind);
         Assert.AreEqual(value, san.Value);
@@ -93,8 +93,8 @@ public sealed class CertificateProfileTests
     [TestMethod]
     public void AgreeingLegacyIssuer_Accepted()
     {
-        var spec = Pki.NewLeaf().Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, System.Text.Encoding.UTF8.GetBytes(TestPki.Issuer), false));
-        Assert.AreEqual(TestPki.Issuer, FulcioLeaf.Parse(spec.Issue()).Issuer);
+        var spec = Pki.NewLeaf().Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, System.Text.Encoding.UTF8.GetBytes(TestSigstore.Pki.Issuer), false));
+        Assert.AreEqual(TestSigstore.Pki.Issuer, FulcioLeaf.Parse(spec.Issue()).Issuer);
     }
 
     [TestMethod]
@@ -102,7 +102,7 @@ public sealed class CertificateProfileTests
 
     [TestMethod]
     public void IssuerNotUtf8String_Rejected() => AssertRejected(CertificateCodes.InvalidExtensionEncoding,
-        s => s.Replace(FulcioExtensions.Issuer, new X509Extension(FulcioExtensions.Issuer, System.Text.Encoding.UTF8.GetBytes(TestPki.Issuer), false)));
+        s => s.Replace(FulcioExtensions.Issuer, new X509Extension(FulcioExtensions.Issuer, System.Text.Encoding.UTF8.GetBytes(TestSigstore.Pki.Issuer), false)));
 
     [TestMethod]
     public void GarbageDer_Rejected()
@@ -145,7 +145,7 @@ public sealed class CertificateProfileTests
     [DataRow(1)]
     [DataRow(0)]
     public void EmptySanValue_Rejected(int tag) => AssertRejected(CertificateCodes.InvalidSubjectAlternativeName,
-        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestPki.SanValue((tag, string.Empty)), true)));
+        s => s.Replace("2.5.29.17", new X509Extension("2.5.29.17", TestSigstore.Pki.SanValue((tag, string.Empty)), true)));
 
     [TestMethod]
     public void OtherNameSanOfAnotherType_Rejected()
@@ -200,14 +200,14 @@ public sealed class CertificateProfileTests
     public void LegacyIssuerNotUtf8_Rejected() => AssertRejected(CertificateCodes.InvalidExtensionEncoding,
         s => s.Replace(FulcioExtensions.Issuer, null).Replace(FulcioExtensions.IssuerV1, new X509Extension(FulcioExtensions.IssuerV1, [0x68, 0x74, 0xC3, 0x28], false)));
 
-    private static void AssertRejected(string code, Action<TestPki.LeafSpec> mutate)
+    private static void AssertRejected(string code, Action<TestSigstore.Pki.LeafSpec> mutate)
     {
         var spec = Pki.NewLeaf();
         mutate(spec);
         AssertRejected(code, spec);
     }
 
-    private static void AssertRejected(string code, TestPki.LeafSpec spec)
+    private static void AssertRejected(string code, TestSigstore.Pki.LeafSpec spec)
     {
         var der = spec.Issue();
         var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioLeaf.Parse(der));

@@ -10,7 +10,7 @@ namespace SigstoreBuild.Tests.Verification;
 [TestClass]
 public sealed class ChainTests
 {
-    private static readonly TestPki Pki = new();
+    private static readonly TestSigstore.Pki Pki = new();
 
     [TestMethod]
     public void LeafFromTrustedIntermediate_FindsIssuer_AndIsValidAtSigningTime()
@@ -18,13 +18,13 @@ public sealed class ChainTests
         var leaf = ParsedCertificate.Parse(Pki.NewLeaf().Issue());
         var issuers = new FulcioAuthorities(Pki.Trust).FindIssuers(leaf);
         Assert.HasCount(1, issuers);
-        FulcioAuthorities.CheckValidAt(leaf, issuers, TestPki.SigningTime, "test");
+        FulcioAuthorities.CheckValidAt(leaf, issuers, TestSigstore.Pki.SigningTime, "test");
     }
 
     [TestMethod]
     public void LeafFromOtherCaWithSameName_Untrusted()
     {
-        var other = new TestPki(); // same subject names, different keys: name match alone must not be enough
+        var other = new TestSigstore.Pki(); // same subject names, different keys: name match alone must not be enough
         var leaf = ParsedCertificate.Parse(other.NewLeaf().Issue());
         var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).FindIssuers(leaf));
         Assert.AreEqual(CertificateCodes.Untrusted, ex.Code);
@@ -35,7 +35,7 @@ public sealed class ChainTests
     {
         var leaf = ParsedCertificate.Parse(Pki.NewLeaf().Issue());
         var issuers = new FulcioAuthorities(Pki.Trust).FindIssuers(leaf);
-        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioAuthorities.CheckValidAt(leaf, issuers, TestPki.SigningTime.AddMinutes(6), "test"));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioAuthorities.CheckValidAt(leaf, issuers, TestSigstore.Pki.SigningTime.AddMinutes(6), "test"));
         Assert.AreEqual(CertificateCodes.NotValidAtTime, ex.Code);
     }
 
@@ -51,10 +51,10 @@ public sealed class ChainTests
     [TestMethod]
     public void TimeOutsideCaValidFor_Rejected()
     {
-        var trust = TrustedRoot.Parse(Encoding.UTF8.GetBytes(Pki.TrustedRootJson(caEnd: TestPki.SigningTime.AddMinutes(-1))));
+        var trust = TrustedRoot.Parse(Encoding.UTF8.GetBytes(Pki.TrustedRootJson(caEnd: TestSigstore.Pki.SigningTime.AddMinutes(-1))));
         var leaf = ParsedCertificate.Parse(Pki.NewLeaf().Issue());
         var issuers = new FulcioAuthorities(trust).FindIssuers(leaf);
-        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioAuthorities.CheckValidAt(leaf, issuers, TestPki.SigningTime, "test"));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => FulcioAuthorities.CheckValidAt(leaf, issuers, TestSigstore.Pki.SigningTime, "test"));
         Assert.AreEqual(CertificateCodes.AuthorityNotValidAtTime, ex.Code);
     }
 
@@ -68,7 +68,7 @@ public sealed class ChainTests
     [TestMethod]
     public void BundleChainWithUnknownIntermediate_Rejected()
     {
-        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.NewLeaf().Issue(), new TestPki().Intermediate.RawData]));
+        var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(Pki.Trust).CheckBundleChain([Pki.NewLeaf().Issue(), new TestSigstore.Pki().Intermediate.RawData]));
         Assert.AreEqual(CertificateCodes.UntrustedChainCertificate, ex.Code);
     }
 
@@ -83,12 +83,12 @@ public sealed class ChainTests
         var request = new CertificateRequest("O=sigstore.test, CN=test-intermediate", key, HashAlgorithmName.SHA384);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        var notCa = request.Create(Pki.Root, TestPki.SigningTime.AddYears(-1), TestPki.SigningTime.AddYears(1), [9]).CopyWithPrivateKey(key);
-        var json = Pki.TrustedRootJson().Replace(Convert.ToBase64String(Pki.Intermediate.RawData), Convert.ToBase64String(notCa.RawData), StringComparison.Ordinal);
+        var notCa = request.Create(Pki.Root, TestSigstore.Pki.SigningTime.AddYears(-1), TestSigstore.Pki.SigningTime.AddYears(1), [9]).CopyWithPrivateKey(key);
+        var json = Pki.TrustedRootJson(caChain: [notCa, Pki.Root]);
         var trust = TrustedRoot.Parse(Encoding.UTF8.GetBytes(json));
 
         var leafRequest = new CertificateRequest(new X500DistinguishedName(string.Empty), ECDsa.Create(), HashAlgorithmName.SHA384);
-        var leaf = ParsedCertificate.Parse(leafRequest.Create(notCa.SubjectName, X509SignatureGenerator.CreateForECDsa(key), TestPki.SigningTime.AddMinutes(-5), TestPki.SigningTime.AddMinutes(5), [7]).RawData);
+        var leaf = ParsedCertificate.Parse(leafRequest.Create(notCa.SubjectName, X509SignatureGenerator.CreateForECDsa(key), TestSigstore.Pki.SigningTime.AddMinutes(-5), TestSigstore.Pki.SigningTime.AddMinutes(5), [7]).RawData);
         var ex = Assert.ThrowsExactly<VerificationException>(() => new FulcioAuthorities(trust).FindIssuers(leaf));
         Assert.AreEqual(CertificateCodes.InvalidAuthorityChain, ex.Code);
     }

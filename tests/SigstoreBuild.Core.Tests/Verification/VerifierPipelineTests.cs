@@ -7,21 +7,21 @@ using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Tests.Verification;
 
-/// <summary>The whole verifier over test-PKI bundles, with log entries and timestamps substituted (see <see cref="TestPki"/>).</summary>
+/// <summary>The whole verifier over test-PKI bundles, with log entries and timestamps substituted (see <see cref="TestSigstore.Pki"/>).</summary>
 [TestClass]
 public sealed class VerifierPipelineTests
 {
-    private static readonly TestPki Pki = new();
-    private static readonly CertificateIdentity Identity = CertificateIdentity.Exact(TestPki.San, TestPki.Issuer);
+    private static readonly TestSigstore.Pki Pki = new();
+    private static readonly CertificateIdentity Identity = CertificateIdentity.Exact(TestSigstore.Pki.San, TestSigstore.Pki.Issuer);
 
-    private static (Bundle Bundle, TestPki.LeafSpec Spec) Signed(Action<TestPki.LeafSpec>? change = null, string version = "0.0.1")
+    private static (Bundle Bundle, TestSigstore.Pki.LeafSpec Spec) Signed(Action<TestSigstore.Pki.LeafSpec>? change = null, string version = "0.0.1")
     {
         var spec = Pki.NewLeaf();
         change?.Invoke(spec);
         return (Pki.MessageBundle(spec.Issue(), spec.Key, version: version), spec);
     }
 
-    private static VerificationPolicy ArtifactPolicy => VerificationPolicy.ForArtifact(TestPki.Artifact).RequireIdentity(Identity);
+    private static VerificationPolicy ArtifactPolicy => VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).RequireIdentity(Identity);
 
     private static void AssertCode(string code, Action action)
     {
@@ -35,16 +35,16 @@ public sealed class VerifierPipelineTests
         var seen = new List<SigstoreBuild.Verification.SignedContent>();
         var (bundle, spec) = Signed();
         var result = Pki.CreateVerifier(seen: seen).Verify(bundle, ArtifactPolicy);
-        Assert.AreEqual(TestPki.San, result.Identity!.SubjectAlternativeName);
-        Assert.AreEqual(TestPki.Issuer, result.Identity.Issuer);
+        Assert.AreEqual(TestSigstore.Pki.San, result.Identity!.SubjectAlternativeName);
+        Assert.AreEqual(TestSigstore.Pki.Issuer, result.Identity.Issuer);
         Assert.AreEqual("1234", result.Identity.Extensions["sourceRepositoryIdentifier"]);
         Assert.HasCount(1, result.VerifiedTimes);
         Assert.HasCount(1, result.LogEntries);
         Assert.AreEqual("https://ct.test", result.CertificateTransparencyLogs.Single());
-        Assert.AreEqual("sha256:" + Convert.ToHexStringLower(SHA256.HashData(TestPki.Artifact)), result.ArtifactDigest);
+        Assert.AreEqual("sha256:" + Convert.ToHexStringLower(SHA256.HashData(TestSigstore.Pki.Artifact)), result.ArtifactDigest);
 
         // The log verifier is bound to the computed digest, the signature and the certificate.
-        Assert.IsTrue(seen[0].ArtifactDigest!.AsSpan().SequenceEqual(SHA256.HashData(TestPki.Artifact)));
+        Assert.IsTrue(seen[0].ArtifactDigest!.AsSpan().SequenceEqual(SHA256.HashData(TestSigstore.Pki.Artifact)));
         Assert.IsTrue(seen[0].Signature.AsSpan().SequenceEqual(bundle.MessageSignature!.Signature));
         Assert.IsNotNull(seen[0].SignerCertificate);
         StringAssert.Contains(result.ToJson(), "\"subjectAlternativeName\"");
@@ -54,7 +54,7 @@ public sealed class VerifierPipelineTests
     public void DigestPolicy_Verifies()
     {
         var (bundle, _) = Signed();
-        var policy = VerificationPolicy.ForDigest("sha256:" + Convert.ToHexString(SHA256.HashData(TestPki.Artifact))).RequireIdentity(Identity);
+        var policy = VerificationPolicy.ForDigest("sha256:" + Convert.ToHexString(SHA256.HashData(TestSigstore.Pki.Artifact))).RequireIdentity(Identity);
         Assert.IsNotNull(Pki.CreateVerifier().Verify(bundle, policy).Identity);
     }
 
@@ -62,7 +62,7 @@ public sealed class VerifierPipelineTests
     public void StreamPolicy_Verifies()
     {
         var (bundle, _) = Signed();
-        using var stream = new MemoryStream(TestPki.Artifact);
+        using var stream = new MemoryStream(TestSigstore.Pki.Artifact);
         Assert.IsNotNull(Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(stream).RequireIdentity(Identity)).Identity);
     }
 
@@ -73,7 +73,7 @@ public sealed class VerifierPipelineTests
         var path = Path.GetTempFileName();
         try
         {
-            File.WriteAllBytes(path, TestPki.Artifact);
+            File.WriteAllBytes(path, TestSigstore.Pki.Artifact);
             Assert.IsNotNull(Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)).Identity);
             File.AppendAllText(path, "!");
             AssertCode(PolicyCodes.ArtifactDigestMismatch, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)));
@@ -92,7 +92,7 @@ public sealed class VerifierPipelineTests
         var path = Path.GetTempFileName();
         try
         {
-            File.WriteAllBytes(path, TestPki.Artifact);
+            File.WriteAllBytes(path, TestSigstore.Pki.Artifact);
             Assert.IsNotNull(Pki.CreateVerifier().Verify(Dsse(), VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)).Statement);
             File.WriteAllText(path, "other");
             AssertCode(AttestationCodes.SubjectMismatch, () => Pki.CreateVerifier().Verify(Dsse(), VerificationPolicy.ForArtifactFile(path).RequireIdentity(Identity)));
@@ -122,7 +122,7 @@ public sealed class VerifierPipelineTests
     public void TamperedSignature_Rejected()
     {
         var (bundle, _) = Signed();
-        bundle.MessageSignature!.Signature = Pki.NewLeaf().Key.SignHash(SHA256.HashData(TestPki.Artifact), DSASignatureFormat.Rfc3279DerSequence);
+        bundle.MessageSignature!.Signature = Pki.NewLeaf().Key.SignHash(SHA256.HashData(TestSigstore.Pki.Artifact), DSASignatureFormat.Rfc3279DerSequence);
         AssertCode(KeyCodes.InvalidSignature, () => Pki.CreateVerifier().Verify(bundle, ArtifactPolicy));
     }
 
@@ -140,7 +140,7 @@ public sealed class VerifierPipelineTests
     }
 
     [TestMethod]
-    public void NoIdentity_NoDefault() => AssertCode(PolicyCodes.MissingIdentity, () => Pki.CreateVerifier().Verify(Signed().Bundle, VerificationPolicy.ForArtifact(TestPki.Artifact)));
+    public void NoIdentity_NoDefault() => AssertCode(PolicyCodes.MissingIdentity, () => Pki.CreateVerifier().Verify(Signed().Bundle, VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact)));
 
     [TestMethod]
     public void UnsafeOptions_WarnEachTime()
@@ -164,7 +164,7 @@ public sealed class VerifierPipelineTests
     {
         var (bundle, spec) = Signed();
         var key = VerificationKey.FromSubjectPublicKeyInfo(spec.Key.ExportSubjectPublicKeyInfo());
-        AssertCode(PolicyCodes.KeyPolicyCertificateBundle, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestPki.Artifact).WithKey(key)));
+        AssertCode(PolicyCodes.KeyPolicyCertificateBundle, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).WithKey(key)));
     }
 
     [TestMethod]
@@ -174,12 +174,12 @@ public sealed class VerifierPipelineTests
         bundle.VerificationMaterial!.Certificate = null;
         bundle.VerificationMaterial.PublicKey = new PublicKeyIdentifier { Hint = "x" };
         var right = VerificationKey.FromSubjectPublicKeyInfo(spec.Key.ExportSubjectPublicKeyInfo());
-        var result = Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestPki.Artifact).WithKey(right));
+        var result = Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).WithKey(right));
         Assert.IsNull(result.Identity);
         Assert.IsNotNull(result.KeySha256);
 
         var wrong = VerificationKey.FromSubjectPublicKeyInfo(ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportSubjectPublicKeyInfo());
-        AssertCode(KeyCodes.InvalidSignature, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestPki.Artifact).WithKey(wrong)));
+        AssertCode(KeyCodes.InvalidSignature, () => Pki.CreateVerifier().Verify(bundle, VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).WithKey(wrong)));
     }
 
     [TestMethod]
@@ -209,7 +209,7 @@ public sealed class VerifierPipelineTests
     public void RekorV2WithTimestamp_Verifies()
     {
         var (bundle, _) = Signed(version: "0.0.2");
-        Pki.AddTimestamp(bundle, TestPki.SigningTime);
+        Pki.AddTimestamp(bundle, TestSigstore.Pki.SigningTime);
         var result = Pki.CreateVerifier().Verify(bundle, ArtifactPolicy);
         Assert.AreEqual("timestamp-authority", result.VerifiedTimes.Single().Source);
     }
@@ -218,8 +218,8 @@ public sealed class VerifierPipelineTests
     public void TwoTimestampsFromOneTsa_CountOnce() // S-05
     {
         var (bundle, _) = Signed(version: "0.0.2");
-        Pki.AddTimestamp(bundle, TestPki.SigningTime);
-        Pki.AddTimestamp(bundle, TestPki.SigningTime.AddSeconds(1));
+        Pki.AddTimestamp(bundle, TestSigstore.Pki.SigningTime);
+        Pki.AddTimestamp(bundle, TestSigstore.Pki.SigningTime.AddSeconds(1));
         AssertCode(PolicyCodes.VerifiedTimeThresholdNotMet, () => Pki.CreateVerifier(new VerifierOptions { VerifiedTimeThreshold = 2 }).Verify(bundle, ArtifactPolicy));
     }
 
@@ -227,14 +227,14 @@ public sealed class VerifierPipelineTests
     public void BackdatedTimestamp_CertificateCheckedAtEveryTime() // S-05
     {
         var (bundle, _) = Signed();
-        Pki.AddTimestamp(bundle, TestPki.SigningTime.AddHours(-1));
+        Pki.AddTimestamp(bundle, TestSigstore.Pki.SigningTime.AddHours(-1));
         AssertCode(CertificateCodes.NotValidAtTime, () => Pki.CreateVerifier().Verify(bundle, ArtifactPolicy));
     }
 
     [TestMethod]
     public void IntegratedTimeOutsideCertificate_Rejected() // T-05
     {
-        var (bundle, _) = Signed(s => { s.NotBefore = TestPki.SigningTime.AddMinutes(-30); s.NotAfter = TestPki.SigningTime.AddMinutes(-20); });
+        var (bundle, _) = Signed(s => { s.NotBefore = TestSigstore.Pki.SigningTime.AddMinutes(-30); s.NotAfter = TestSigstore.Pki.SigningTime.AddMinutes(-20); });
         AssertCode(CertificateCodes.NotValidAtTime, () => Pki.CreateVerifier().Verify(bundle, ArtifactPolicy));
     }
 
@@ -242,7 +242,7 @@ public sealed class VerifierPipelineTests
     public void VerifiedTimeInFuture_Rejected()
     {
         var (bundle, _) = Signed();
-        var verifier = new SigstoreVerifier(Pki.Trust, VerifierOptions.PublicGood, new FixedTime(TestPki.SigningTime.AddHours(-1)), TestPki.FakeLog(), (_, _, _) => throw new InvalidOperationException());
+        var verifier = new SigstoreVerifier(Pki.Trust, VerifierOptions.PublicGood, new FixedTime(TestSigstore.Pki.SigningTime.AddHours(-1)), TestSigstore.Pki.FakeLog(), (_, _, _) => throw new InvalidOperationException());
         AssertCode(PolicyCodes.TimeInFuture, () => verifier.Verify(bundle, ArtifactPolicy));
     }
 
@@ -279,7 +279,7 @@ public sealed class VerifierPipelineTests
     [TestMethod]
     public void LeafFromAnotherInstance_Untrusted() // B-05
     {
-        var other = new TestPki();
+        var other = new TestSigstore.Pki();
         var spec = other.NewLeaf();
         AssertCode(CertificateCodes.Untrusted, () => Pki.CreateVerifier().Verify(Pki.MessageBundle(spec.Issue(), spec.Key), ArtifactPolicy));
     }
@@ -295,21 +295,21 @@ public sealed class VerifierPipelineTests
     public void WrongSan_Rejected()
     {
         AssertCode(PolicyCodes.SubjectAlternativeNameMismatch, () => Pki.CreateVerifier().Verify(Signed().Bundle,
-            VerificationPolicy.ForArtifact(TestPki.Artifact).RequireIdentity(CertificateIdentity.Exact(TestPki.San + "x", TestPki.Issuer))));
+            VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Pki.San + "x", TestSigstore.Pki.Issuer))));
     }
 
     [TestMethod]
     public void WrongIssuer_Rejected() // P-02
     {
         AssertCode(PolicyCodes.IssuerMismatch, () => Pki.CreateVerifier().Verify(Signed().Bundle,
-            VerificationPolicy.ForArtifact(TestPki.Artifact).RequireIdentity(CertificateIdentity.Exact(TestPki.San, "https://token.test/"))));
+            VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).RequireIdentity(CertificateIdentity.Exact(TestSigstore.Pki.San, "https://token.test/"))));
     }
 
     [TestMethod]
     public void AnyOfIdentities_SecondMatches()
     {
-        var policy = VerificationPolicy.ForArtifact(TestPki.Artifact).RequireIdentity(
-            CertificateIdentity.Exact("someone@example.com", TestPki.Issuer), Identity);
+        var policy = VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).RequireIdentity(
+            CertificateIdentity.Exact("someone@example.com", TestSigstore.Pki.Issuer), Identity);
         Assert.IsNotNull(Pki.CreateVerifier().Verify(Signed().Bundle, policy));
     }
 
@@ -342,12 +342,12 @@ public sealed class VerifierPipelineTests
 
     // ---- DSSE (D rows) ----
 
-    private static VerificationPolicy DssePolicy => VerificationPolicy.ForArtifact(TestPki.Artifact).RequireIdentity(Identity);
+    private static VerificationPolicy DssePolicy => VerificationPolicy.ForArtifact(TestSigstore.Pki.Artifact).RequireIdentity(Identity);
 
     private static Bundle Dsse(string? statement = null, string payloadType = SigstoreBuild.Attestations.DssePae.InTotoPayloadType, int signatures = 1)
     {
         var spec = Pki.NewLeaf();
-        return Pki.DsseBundle(spec.Issue(), spec.Key, statement ?? TestPki.Statement(TestPki.Artifact), payloadType, signatures);
+        return Pki.DsseBundle(spec.Issue(), spec.Key, statement ?? TestSigstore.Pki.Statement(TestSigstore.Pki.Artifact), payloadType, signatures);
     }
 
     [TestMethod]
@@ -358,13 +358,13 @@ public sealed class VerifierPipelineTests
         var result = Pki.CreateVerifier(seen: seen).Verify(bundle, DssePolicy.RequirePredicateType("https://slsa.dev/provenance/v1"));
         Assert.AreEqual("https://slsa.dev/provenance/v1", result.Statement!.PredicateType);
         Assert.AreSame(bundle.DsseEnvelope, seen[0].Envelope);
-        var byDigest = VerificationPolicy.ForDigest("sha256:" + Convert.ToHexStringLower(SHA256.HashData(TestPki.Artifact))).RequireIdentity(Identity);
+        var byDigest = VerificationPolicy.ForDigest("sha256:" + Convert.ToHexStringLower(SHA256.HashData(TestSigstore.Pki.Artifact))).RequireIdentity(Identity);
         Assert.IsNotNull(Pki.CreateVerifier().Verify(bundle, byDigest).Statement);
     }
 
     [TestMethod]
     public void Dsse_SubjectMismatch_Rejected() => // D-04
-        AssertCode(AttestationCodes.SubjectMismatch, () => Pki.CreateVerifier().Verify(Dsse(TestPki.Statement("other"u8.ToArray())), DssePolicy));
+        AssertCode(AttestationCodes.SubjectMismatch, () => Pki.CreateVerifier().Verify(Dsse(TestSigstore.Pki.Statement("other"u8.ToArray())), DssePolicy));
 
     [TestMethod]
     public void Dsse_PredicateTypeMismatch_Rejected() => // D-05
@@ -382,12 +382,12 @@ public sealed class VerifierPipelineTests
     public void Dsse_SignatureOverRawPayload_Rejected() // D-02
     {
         var spec = Pki.NewLeaf();
-        var bundle = Pki.DsseBundle(spec.Issue(), spec.Key, TestPki.Statement(TestPki.Artifact));
+        var bundle = Pki.DsseBundle(spec.Issue(), spec.Key, TestSigstore.Pki.Statement(TestSigstore.Pki.Artifact));
         bundle.DsseEnvelope!.Signatures![0].Sig = spec.Key.SignData(bundle.DsseEnvelope.Payload!, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         AssertCode(KeyCodes.InvalidSignature, () => Pki.CreateVerifier().Verify(bundle, DssePolicy));
     }
 
     [TestMethod]
     public void Dsse_UnknownStatementType_Rejected() =>
-        AssertCode(AttestationCodes.UnsupportedStatementType, () => Pki.CreateVerifier().Verify(Dsse(TestPki.Statement(TestPki.Artifact, type: "https://in-toto.io/Statement/v2")), DssePolicy));
+        AssertCode(AttestationCodes.UnsupportedStatementType, () => Pki.CreateVerifier().Verify(Dsse(TestSigstore.Pki.Statement(TestSigstore.Pki.Artifact, type: "https://in-toto.io/Statement/v2")), DssePolicy));
 }
