@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Identity;
+using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Faults;
 using SigstoreBuild.LocalStack.Pki;
 using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
@@ -28,8 +29,8 @@ public enum TsaFault { None, WrongImprint, UntrustedTsa }
 internal sealed partial class TestSigstore
 {
     /// <summary>
-    /// Fulcio, Rekor v1/v2 and TSA on one 127.0.0.1 server, answered in-process by LocalStack's CA, logs and TSA under keys
-    /// generated at run time. Transport faults are queued per request on <see cref="Faults"/>; the fault properties bend
+    /// A fresh <see cref="TestSigstore"/> served on 127.0.0.1: Fulcio, Rekor v1/v2 and TSA answered in-process by its
+    /// LocalStack CA, logs and TSA. Transport faults are queued per request on <see cref="Faults"/>; the fault properties bend
     /// every response to inject the faults of the threat model (F-01..F-12).
     /// </summary>
     internal sealed class Http : IDisposable
@@ -40,25 +41,26 @@ internal sealed partial class TestSigstore
         private const long GlobalIndexOffset = 1000;
 
         private readonly TestHttpServer _server;
-        private readonly TimestampAuthority _tsa = HttpTsa("fake-tsa");
-        private readonly TimestampAuthority _rogueTsa = HttpTsa("rogue-tsa");
-        private readonly CertificateAuthority _ca = HttpCa("CN=fake-fulcio");
-        private readonly CertificateAuthority _rogueCa = HttpCa("CN=rogue");
-        private readonly ECDsa _rekorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        private readonly ECDsa _rekorV2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        private readonly TestSigstore _instance;
+
+        // What the faults sign with: a CA, a TSA and a log key the trusted root does not name.
+        private readonly CertificateAuthority _rogueCa = NewCa("CN=rogue root", "CN=rogue intermediate", DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1),
+            DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddYears(1), TimeProvider.System);
+        private readonly TimestampAuthority _rogueTsa = NewTsa("rogue-tsa", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), TimeProvider.System);
         private readonly ECDsa _otherLogKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "ssb-fake-" + Guid.NewGuid().ToString("N"));
-        private readonly RekorV1Log _rekorV1;
-        private readonly RekorV2Log _rekorV2;
         private int _unauthorizedLeft;
 
         public Http()
         {
             _server = new TestHttpServer(HandleAsync);
-            var origin = BaseUrl.Authority;
-            _rekorV1 = new RekorV1Log(new LocalStack.Transparency.TransparencyLog(Path.Combine(_directory, "v1"), NoteSigner.ForEcdsa(origin, _rekorKey), origin + " - 1", TimeProvider.System), _rekorKey, 1);
-            _rekorV2 = new RekorV2Log(new LocalStack.Transparency.TransparencyLog(Path.Combine(_directory, "v2"), NoteSigner.ForEcdsa(origin, _rekorV2Key), origin, TimeProvider.System));
+            _instance = new TestSigstore(BaseUrl.AbsoluteUri);
         }
+
+        private LocalSigstoreServices Services => _instance.Services;
+
+        private RekorV1Log RekorV1 => Services.RekorV1;
+
+        private RekorV2Log RekorV2 => Services.RekorV2;
 
         public Uri BaseUrl => _server.BaseUrl;
 
@@ -82,24 +84,14 @@ internal sealed partial class TestSigstore
         public readonly ConcurrentQueue<byte[]> RekorBodies = new();
         public readonly ConcurrentQueue<string> FulcioAuthorizations = new();
 
-        public int V1EntryCount => (int)_rekorV1.Log.Size;
+        public int V1EntryCount => (int)RekorV1.Log.Size;
 
-        public int V2EntryCount => (int)_rekorV2.Log.Size;
+        public int V2EntryCount => (int)RekorV2.Log.Size;
 
         /// <summary>The next N Fulcio calls answer 401 (no <see cref="FaultKind"/> says that).</summary>
         public void UnauthorizedFulcio(int times) => _unauthorizedLeft = times;
 
-        public SigningTrust Trust => new(TrustedRoot.FromDocument(TrustedRootDocument()), SigningConfig());
-
-        public TrustedRootDocument TrustedRootDocument()
-        {
-            var start = DateTimeOffset.UtcNow.AddDays(-1);
-            return TrustedRootFrom(
-                tlogs: [LogPart(BaseUrl.AbsoluteUri, _rekorKey.ExportSubjectPublicKeyInfo(), start), LogPart(BaseUrl.AbsoluteUri + "v2", _rekorV2Key.ExportSubjectPublicKeyInfo(), start)],
-                ctlogs: [LogPart(BaseUrl.AbsoluteUri + "ct", _ca.CtLog.PublicKeySpki, start)],
-                certificateAuthorities: [AuthorityPart(BaseUrl.AbsoluteUri, [_ca.Intermediate, _ca.Root], start)],
-                timestampAuthorities: [AuthorityPart(BaseUrl.AbsoluteUri + "tsa", _tsa.Chain, start)]);
-        }
+        public SigningTrust Trust => new(_instance.Trust, SigningConfig());
 
         public SigningConfigDocument SigningConfig(int rekorVersion = 1, bool withTsa = true)
         {
@@ -138,25 +130,8 @@ internal sealed partial class TestSigstore
         public void Dispose()
         {
             _server.Dispose();
-            _rekorV1.Log.Dispose();
-            _rekorV2.Log.Dispose();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // best effort: a temp directory
-            }
+            _instance.Dispose();
         }
-
-        private static CertificateAuthority HttpCa(string name)
-        {
-            var now = DateTimeOffset.UtcNow;
-            return NewCa(name + " root", name + " intermediate", now.AddDays(-2), now.AddYears(1), now.AddDays(-2), now.AddYears(1), TimeProvider.System);
-        }
-
-        private static TimestampAuthority HttpTsa(string name) => NewTsa(name, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), TimeProvider.System);
 
         private async Task HandleAsync(HttpListenerContext context)
         {
@@ -234,7 +209,7 @@ internal sealed partial class TestSigstore
                 FulcioFault == FulcioFault.WrongIssuer ? "https://evil.example" : token.Issuer,
                 FulcioFault == FulcioFault.WrongSan ? "mallory@example.com" : token.Email ?? token.Subject);
             var now = DateTimeOffset.UtcNow;
-            var issued = (FulcioFault == FulcioFault.RogueCa ? _rogueCa : _ca).IssueLeaf(
+            var issued = (FulcioFault == FulcioFault.RogueCa ? _rogueCa : Services.Ca).IssueLeaf(
                 (FulcioFault == FulcioFault.WrongKey ? other : key).ExportSubjectPublicKeyInfo(),
                 identity,
                 leaf =>
@@ -268,8 +243,8 @@ internal sealed partial class TestSigstore
 
             // Rekor v1 is LocalStack's own log: its validation, canonical bodies, proofs, SETs and signed checkpoints.
             var (body, artifactDigest) = RekorV1Log.Canonicalize(JsonNode.Parse(posted));
-            var (record, existed) = _rekorV1.Log.Append(RekorFault == RekorFault.BadBody ? WithWrongDigest(body) : body, artifactDigest);
-            var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + _rekorV1.Uuid(record) };
+            var (record, existed) = RekorV1.Log.Append(RekorFault == RekorFault.BadBody ? WithWrongDigest(body) : body, artifactDigest);
+            var location = new Dictionary<string, string> { ["Location"] = "/api/v1/log/entries/" + RekorV1.Uuid(record) };
             if (existed)
             {
                 await TestHttpServer.RespondAsync(context, 409, "{\"message\":\"entry already exists\"}"u8.ToArray(), headers: location);
@@ -288,7 +263,7 @@ internal sealed partial class TestSigstore
         private async Task RekorV1GetAsync(HttpListenerContext context, string uuid)
         {
             // A v1 UUID is the tree ID (16 hex digits) then the leaf hash.
-            var record = uuid.Length >= 64 ? _rekorV1.Log.FindByLeafHash(Convert.FromHexString(uuid[^64..])) : null;
+            var record = uuid.Length >= 64 ? RekorV1.Log.FindByLeafHash(Convert.FromHexString(uuid[^64..])) : null;
             await (record is null ? TestHttpServer.RespondAsync(context, 404) : TestHttpServer.RespondAsync(context, 200, V1Entry(record)));
         }
 
@@ -312,19 +287,19 @@ internal sealed partial class TestSigstore
         {
             // Like a sharded Rekor, the global log index is not the tree index (the proof's); the SET covers the global one.
             var global = record with { Index = record.Index + GlobalIndexOffset };
-            var entry = _rekorV1.ToLogEntry(record);
+            var entry = RekorV1.ToLogEntry(record);
             entry["logIndex"] = global.Index;
-            entry["verification"]!["signedEntryTimestamp"] = Convert.ToBase64String(_rekorV1.SignEntryTimestamp(global));
+            entry["verification"]!["signedEntryTimestamp"] = Convert.ToBase64String(RekorV1.SignEntryTimestamp(global));
             switch (RekorFault)
             {
                 case RekorFault.BadProof:
-                    Corruptions.ApplyToRekorV1(FaultKind.CorruptInclusionProof, entry, _rekorV1.Log);
+                    Corruptions.ApplyToRekorV1(FaultKind.CorruptInclusionProof, entry, RekorV1.Log);
                     break;
                 case RekorFault.WrongCheckpointKey:
-                    Corruptions.ApplyToRekorV1(FaultKind.UntrustedCheckpointKey, entry, _rekorV1.Log);
+                    Corruptions.ApplyToRekorV1(FaultKind.UntrustedCheckpointKey, entry, RekorV1.Log);
                     break;
                 case RekorFault.BadSet:
-                    Corruptions.ApplyToRekorV1(FaultKind.CorruptSignedEntryTimestamp, entry, _rekorV1.Log);
+                    Corruptions.ApplyToRekorV1(FaultKind.CorruptSignedEntryTimestamp, entry, RekorV1.Log);
                     break;
                 case RekorFault.UntrustedLog:
                     // The whole entry as a log the trusted root does not name would sign it.
@@ -333,12 +308,12 @@ internal sealed partial class TestSigstore
                     entry["logID"] = Convert.ToHexStringLower(logId);
                     entry["verification"]!["signedEntryTimestamp"] = Convert.ToBase64String(_otherLogKey.SignData(
                         RekorV1Log.SetPayload(global.Body, global.IntegratedTime, logId, global.Index), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
-                    proof["checkpoint"] = NoteSigner.ForEcdsa(BaseUrl.Authority, _otherLogKey).SignCheckpoint(_rekorV1.Log.Origin,
+                    proof["checkpoint"] = NoteSigner.ForEcdsa(BaseUrl.Authority, _otherLogKey).SignCheckpoint(RekorV1.Log.Origin,
                         proof["treeSize"]!.GetValue<long>(), Convert.FromHexString(proof["rootHash"]!.GetValue<string>()));
                     break;
             }
 
-            return Encoding.UTF8.GetBytes(new JsonObject { [_rekorV1.Uuid(record)] = entry }.ToJsonString());
+            return Encoding.UTF8.GetBytes(new JsonObject { [RekorV1.Uuid(record)] = entry }.ToJsonString());
         }
 
         private async Task RekorV2PostAsync(HttpListenerContext context)
@@ -351,8 +326,8 @@ internal sealed partial class TestSigstore
                 return;
             }
 
-            var (record, _) = _rekorV2.Append(JsonNode.Parse(posted));
-            await TestHttpServer.RespondAsync(context, 201, Encoding.UTF8.GetBytes(_rekorV2.ToTransparencyLogEntry(record).ToJsonString()));
+            var (record, _) = RekorV2.Append(JsonNode.Parse(posted));
+            await TestHttpServer.RespondAsync(context, 201, Encoding.UTF8.GetBytes(RekorV2.ToTransparencyLogEntry(record).ToJsonString()));
         }
 
         private async Task TsaAsync(HttpListenerContext context)
@@ -371,7 +346,7 @@ internal sealed partial class TestSigstore
                 ExtraCertificates = [],
                 ReplaceImprint = TsaFault == TsaFault.WrongImprint ? SHA256.HashData("other data"u8.ToArray()) : null,
             };
-            var response = (TsaFault == TsaFault.UntrustedTsa ? _rogueTsa : _tsa).Respond(posted, options);
+            var response = (TsaFault == TsaFault.UntrustedTsa ? _rogueTsa : Services.Tsa).Respond(posted, options);
             await TestHttpServer.RespondAsync(context, 200, response, "application/timestamp-reply");
         }
 
