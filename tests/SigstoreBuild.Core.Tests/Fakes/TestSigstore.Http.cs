@@ -29,7 +29,7 @@ public enum TsaFault { None, WrongImprint, UntrustedTsa }
 internal sealed partial class TestSigstore
 {
     /// <summary>
-    /// A fresh <see cref="TestSigstore"/> served on 127.0.0.1: Fulcio, Rekor v1/v2 and TSA answered in-process by its
+    /// A <see cref="TestSigstore"/> with empty logs (under the shared instance's keys) served on 127.0.0.1: Fulcio, Rekor v1/v2 and TSA answered in-process by its
     /// LocalStack CA, logs and TSA. Transport faults are queued per request on <see cref="Faults"/>; the fault properties bend
     /// every response to inject the faults of the threat model (F-01..F-12).
     /// </summary>
@@ -53,7 +53,7 @@ internal sealed partial class TestSigstore
         public Http()
         {
             _server = new TestHttpServer(HandleAsync);
-            _instance = new TestSigstore(BaseUrl.AbsoluteUri);
+            _instance = new TestSigstore(BaseUrl.AbsoluteUri, keysOf: Shared);
         }
 
         private LocalSigstoreServices Services => _instance.Services;

@@ -31,9 +31,19 @@ internal sealed partial class TestSigstore : IDisposable
 
     private readonly string _directory;
 
-    private TestSigstore(string baseUrl)
+    private TestSigstore(string baseUrl, TestSigstore? keysOf = null)
     {
         _directory = Path.Combine(Path.GetTempPath(), "ssb-threats-" + Guid.NewGuid().ToString("N"));
+        if (keysOf is not null)
+        {
+            // LocalStack reuses the keys it finds in the data directory: an instance with its own logs, opened in milliseconds.
+            var keys = Directory.CreateDirectory(Path.Combine(_directory, "keys")).FullName;
+            foreach (var file in Directory.GetFiles(Path.Combine(keysOf.Services.DataDirectory, "keys")))
+            {
+                File.Copy(file, Path.Combine(keys, Path.GetFileName(file)));
+            }
+        }
+
         BaseUrl = baseUrl;
         Services = LocalSigstoreServices.Open(_directory, baseUrl, TimeProvider.System);
         Trust = TrustedRoot.Parse(Encoding.UTF8.GetBytes(TrustedRootJson().ToJsonString()));
