@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SigstoreBuild.Bundles;
 using SigstoreBuild.Identity;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Faults;
@@ -13,7 +12,6 @@ using SigstoreBuild.LocalStack.Pki;
 using CertificateAuthority = SigstoreBuild.LocalStack.Pki.CertificateAuthority;
 using SigstoreBuild.LocalStack.Timestamping;
 using SigstoreBuild.LocalStack.Transparency;
-using SigstoreBuild.Rekor;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Tests.Signing;
 using SigstoreBuild.Trust;
@@ -29,9 +27,9 @@ public enum TsaFault { None, WrongImprint, UntrustedTsa }
 internal sealed partial class TestSigstore
 {
     /// <summary>
-    /// A <see cref="TestSigstore"/> with empty logs (under the shared instance's keys) served on 127.0.0.1: Fulcio, Rekor v1/v2 and TSA answered in-process by its
-    /// LocalStack CA, logs and TSA. Transport faults are queued per request on <see cref="Faults"/>; the fault properties bend
-    /// every response to inject the faults of the threat model (F-01..F-12).
+    /// A <see cref="TestSigstore"/> with empty logs (under the shared instance's keys) served on 127.0.0.1: Fulcio,
+    /// Rekor v1/v2 and TSA answered in-process by its LocalStack CA, logs and TSA. Transport faults are queued per request
+    /// on <see cref="Faults"/>; the fault properties bend every response (the threat model's F-01..F-12).
     /// </summary>
     internal sealed class Http : IDisposable
     {

@@ -149,7 +149,7 @@ internal sealed partial class TestSigstore
                     return precert.RawData;
                 }
 
-                var tbs = new AsnReader(precert.RawData, AsnEncodingRules.DER).ReadSequence().ReadEncodedValue().ToArray();
+                var tbs = X509Der.GetTbsCertificate(precert.RawData);
                 var issuerKeyHash = SHA256.HashData(_pki.Intermediate.PublicKey.ExportSubjectPublicKeyInfo());
                 var list = new List<byte[]>();
                 for (var i = 0; i < SctCount; i++)

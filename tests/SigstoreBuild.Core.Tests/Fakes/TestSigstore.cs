@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Bundles;
-using SigstoreBuild.Diagnostics;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.LocalStack.Pki;
 using SigstoreBuild.LocalStack.Timestamping;
