@@ -90,10 +90,11 @@ public sealed class DsseEnvelope
     public string? PayloadType { get; set; }
 
     [JsonConverter(typeof(BoundedListConverter<DsseSignature>))]
-    public List<DsseSignature>? Signatures { get; set; }
+    [JsonInclude]
+    internal List<DsseSignature>? Signatures { get; set; }
 }
 
-public sealed class DsseSignature
+internal sealed class DsseSignature
 {
     public byte[]? Sig { get; set; }
     public string? Keyid { get; set; }
@@ -144,10 +145,11 @@ public sealed class InclusionProof
     [JsonConverter(typeof(BoundedListConverter<byte[]>))]
     public List<byte[]>? Hashes { get; set; }
 
-    public Checkpoint? Checkpoint { get; set; }
+    [JsonInclude]
+    internal Checkpoint? Checkpoint { get; set; }
 }
 
-public sealed class Checkpoint
+internal sealed class Checkpoint
 {
     /// <summary>The C2SP signed note, verbatim.</summary>
     public string? Envelope { get; set; }

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB341x-SSB344x: DSSE envelopes and in-toto statements.</summary>
-public static class AttestationCodes
+internal static class AttestationCodes
 {
     public const string UnsupportedPayloadType = "SSB3410";
     public const string SignatureCount = "SSB3411";

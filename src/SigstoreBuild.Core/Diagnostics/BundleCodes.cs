@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB30xx: a bundle that cannot be read or has the wrong shape. Raised before any cryptography.</summary>
-public static class BundleCodes
+internal static class BundleCodes
 {
     public const string Malformed = "SSB3000";
     public const string TooLarge = "SSB3001";

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB31xx: the signing certificate, its path to a trusted Fulcio CA and its embedded SCTs.</summary>
-public static class CertificateCodes
+internal static class CertificateCodes
 {
     public const string Malformed = "SSB3100";
     public const string Untrusted = "SSB3101";

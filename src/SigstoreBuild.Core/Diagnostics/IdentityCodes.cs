@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB1xxx: identity tokens and OIDC providers. SSB10xx-14xx errors, SSB15xx-19xx warnings.</summary>
-public static class IdentityCodes
+internal static class IdentityCodes
 {
     public const string NoTokenInCi = "SSB1000";
     public const string NoProvider = "SSB1001";

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB345x-SSB349x: the caller's policy (artifact, identity, key, thresholds) is not met. SSB355x: policy warnings.</summary>
-public static class PolicyCodes
+internal static class PolicyCodes
 {
     public const string MissingArtifact = "SSB3450";
     public const string MissingIdentity = "SSB3451";

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB2xxx: signing services (Fulcio, Rekor, TSA) and the signing pipeline. SSB20xx-24xx errors, SSB25xx-29xx warnings.</summary>
-public static class SigningCodes
+internal static class SigningCodes
 {
     public const string FulcioUnavailable = "SSB2000";
     public const string FulcioRejected = "SSB2001";

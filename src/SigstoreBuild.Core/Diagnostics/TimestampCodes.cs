@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB33xx: RFC 3161 signed timestamps that cannot be trusted or do not cover the bundle's signature.</summary>
-public static class TimestampCodes
+internal static class TimestampCodes
 {
     public const string MalformedTimestamp = "SSB3300";
     public const string UnsupportedHashAlgorithm = "SSB3301";

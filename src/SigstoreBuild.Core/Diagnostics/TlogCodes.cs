@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>SSB32xx: transparency log entries (Rekor v1 and v2) that cannot be trusted or do not match the bundle.</summary>
-public static class TlogCodes
+internal static class TlogCodes
 {
     public const string UnknownLog = "SSB3200";
     public const string UnsupportedEntryKind = "SSB3201";

@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Diagnostics;
 
 /// <summary>Trust root and TUF diagnostic codes (SSB4xxx). Each has a line in docs/diagnostics/tuf.md.</summary>
-public static class TufCodes
+internal static class TufCodes
 {
     /// <summary>Metadata is not valid JSON, lacks a field, has a wrong type or wrong <c>_type</c>.</summary>
     public const string InvalidMetadata = "SSB4001";

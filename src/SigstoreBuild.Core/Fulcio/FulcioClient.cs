@@ -11,7 +11,7 @@ using SigstoreBuild.Signing.Transport;
 namespace SigstoreBuild.Fulcio;
 
 /// <summary>How the signer proves possession of its key to Fulcio.</summary>
-public enum FulcioRequestStyle
+internal enum FulcioRequestStyle
 {
     /// <summary><c>publicKeyRequest</c>: the PEM key and a signature over the token's identity (sigstore-go, sigstore-js).</summary>
     PublicKey,

@@ -4,7 +4,7 @@ namespace SigstoreBuild.Http;
 /// Timeouts, retry bounds and test seams for every HTTP call the library makes (TUF mirror, Fulcio, Rekor, TSA).
 /// Immutable; derive variants with <c>with { ... }</c>.
 /// </summary>
-public sealed record SigstoreHttpOptions
+internal sealed record SigstoreHttpOptions
 {
     public static SigstoreHttpOptions Default { get; } = new();
 

@@ -4,7 +4,7 @@ using SigstoreBuild.Diagnostics;
 namespace SigstoreBuild.Identity;
 
 /// <summary>Microsoft Entra ID settings, for private Sigstore instances whose Fulcio trusts an Entra tenant.</summary>
-public sealed record EntraIdOptions
+internal sealed record EntraIdOptions
 {
     /// <summary>e.g. <c>https://login.microsoftonline.com/{tenant}/v2.0</c>.</summary>
     public required string Authority { get; init; }

@@ -23,12 +23,12 @@ internal sealed class DictionaryEnvironment(IReadOnlyDictionary<string, string> 
 }
 
 /// <summary>Runs a CI helper tool (buildkite-agent, circleci) and captures its output.</summary>
-public interface IProcessRunner
+internal interface IProcessRunner
 {
     Task<ProcessRunResult> RunAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken);
 }
 
-public sealed record ProcessRunResult(int ExitCode, string StandardOutput, string StandardError);
+internal sealed record ProcessRunResult(int ExitCode, string StandardOutput, string StandardError);
 
 internal sealed class ProcessRunner : IProcessRunner
 {
@@ -56,7 +56,7 @@ internal sealed class ProcessRunner : IProcessRunner
 }
 
 /// <summary>Opens the user's browser at a login URL.</summary>
-public interface IBrowserLauncher
+internal interface IBrowserLauncher
 {
     Task OpenAsync(Uri url, CancellationToken cancellationToken);
 }

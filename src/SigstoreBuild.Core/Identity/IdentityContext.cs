@@ -12,11 +12,11 @@ public sealed class IdentityContext
 
     public ISigningLog Log { get; init; } = NullSigningLog.Instance;
 
-    public IProcessRunner ProcessRunner { get; init; } = Identity.ProcessRunner.Instance;
+    internal IProcessRunner ProcessRunner { get; init; } = Identity.ProcessRunner.Instance;
 
-    public IBrowserLauncher Browser { get; init; } = new SystemBrowserLauncher();
+    internal IBrowserLauncher Browser { get; init; } = new SystemBrowserLauncher();
 
-    public RetryPolicy RetryPolicy { get; init; } = RetryPolicy.Default;
+    internal RetryPolicy RetryPolicy { get; init; } = RetryPolicy.Default;
 
     /// <summary>Shared HTTP client; one is created when not given.</summary>
     public HttpClient? HttpClient { get; init; }

@@ -33,9 +33,9 @@ public sealed record IdentityOptions
     /// <summary>Prefer the device-code flow to the browser when interactive.</summary>
     public bool PreferDeviceCode { get; init; }
 
-    public OAuthOptions OAuth { get; init; } = OAuthOptions.PublicGood;
+    internal OAuthOptions OAuth { get; init; } = OAuthOptions.PublicGood;
 
-    public EntraIdOptions? EntraId { get; init; }
+    internal EntraIdOptions? EntraId { get; init; }
 
     /// <summary>
     /// Sign even in GitHub <c>pull_request_target</c>/<c>workflow_run</c> workflows (threat model X-03). Unsafe: warns each use.

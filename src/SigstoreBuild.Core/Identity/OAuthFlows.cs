@@ -10,7 +10,7 @@ using SigstoreBuild.Signing.Transport;
 namespace SigstoreBuild.Identity;
 
 /// <summary>OAuth settings for the interactive flows; <see cref="PublicGood"/> is Sigstore's public Dex.</summary>
-public sealed record OAuthOptions
+internal sealed record OAuthOptions
 {
     public static readonly OAuthOptions PublicGood = new();
 

@@ -10,12 +10,12 @@ public sealed record SigningOptions
 
     public ISigningLog Log { get; init; } = NullSigningLog.Instance;
 
-    public RetryPolicy RetryPolicy { get; init; } = RetryPolicy.Default;
+    internal RetryPolicy RetryPolicy { get; init; } = RetryPolicy.Default;
 
     /// <summary>Concurrent artifacts (log and TSA submissions) per session.</summary>
     public int MaxParallelism { get; init; } = 4;
 
-    public FulcioRequestStyle FulcioRequestStyle { get; init; } = FulcioRequestStyle.PublicKey;
+    internal FulcioRequestStyle FulcioRequestStyle { get; init; } = FulcioRequestStyle.PublicKey;
 
     /// <summary>Warn (SSB2500) when service times and the local clock differ by more than this (threat model F-08).</summary>
     public TimeSpan ClockSkewWarningThreshold { get; init; } = TimeSpan.FromMinutes(2);

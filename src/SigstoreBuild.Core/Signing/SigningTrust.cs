@@ -4,7 +4,18 @@ using SigstoreBuild.Trust;
 namespace SigstoreBuild.Signing;
 
 /// <summary>The trust material and services a signing session uses.</summary>
-public sealed record SigningTrust(TrustedRoot TrustedRoot, SigningConfigDocument SigningConfig);
+public sealed record SigningTrust
+{
+    internal SigningTrust(TrustedRoot trustedRoot, SigningConfigDocument signingConfig)
+    {
+        TrustedRoot = trustedRoot;
+        SigningConfig = signingConfig;
+    }
+
+    public TrustedRoot TrustedRoot { get; internal init; }
+
+    internal SigningConfigDocument SigningConfig { get; init; }
+}
 
 /// <summary>
 /// Supplies fresh trust material at signing time (from TUF, or explicit files). Throwing makes signing stop before any

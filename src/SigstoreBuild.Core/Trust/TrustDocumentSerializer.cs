@@ -15,7 +15,7 @@ public static class TrustDocumentSerializer
 
     internal static readonly InputKind SigningConfigFile = new("signing config", MaxBytes, "Check that it is the signing_config.json (v0.2) of the Sigstore instance.") { Code = TufCodes.InvalidTrustFile };
 
-    public static TrustedRootDocument ParseTrustedRoot(ReadOnlySpan<byte> utf8Json)
+    internal static TrustedRootDocument ParseTrustedRoot(ReadOnlySpan<byte> utf8Json)
     {
         var doc = Parse<TrustedRootDocument>(utf8Json, BundleCodes.MalformedTrustedRoot, "trusted root");
         if (doc.MediaType is not (TrustedRootDocument.MediaTypeV01 or TrustedRootDocument.MediaTypeV02))
@@ -26,7 +26,7 @@ public static class TrustDocumentSerializer
         return doc;
     }
 
-    public static SigningConfigDocument ParseSigningConfig(ReadOnlySpan<byte> utf8Json)
+    internal static SigningConfigDocument ParseSigningConfig(ReadOnlySpan<byte> utf8Json)
     {
         var doc = Parse<SigningConfigDocument>(utf8Json, BundleCodes.MalformedSigningConfig, "signing config");
         if (doc.MediaType != SigningConfigDocument.MediaTypeV02)
@@ -37,10 +37,10 @@ public static class TrustDocumentSerializer
         return doc;
     }
 
-    public static byte[] Serialize(TrustedRootDocument document) =>
+    internal static byte[] Serialize(TrustedRootDocument document) =>
         JsonSerializer.SerializeToUtf8Bytes(document, (JsonTypeInfo<TrustedRootDocument>)SigstoreJson.Indented.GetTypeInfo(typeof(TrustedRootDocument)));
 
-    public static byte[] Serialize(SigningConfigDocument document) =>
+    internal static byte[] Serialize(SigningConfigDocument document) =>
         JsonSerializer.SerializeToUtf8Bytes(document, (JsonTypeInfo<SigningConfigDocument>)SigstoreJson.Indented.GetTypeInfo(typeof(SigningConfigDocument)));
 
     private static T Parse<T>(ReadOnlySpan<byte> utf8Json, string code, string what)

@@ -24,22 +24,22 @@ public sealed class TrustedRoot
     }
 
     /// <summary>Fulcio certificate authorities.</summary>
-    public IReadOnlyList<CertificateAuthority> CertificateAuthorities { get; }
+    internal IReadOnlyList<CertificateAuthority> CertificateAuthorities { get; }
 
     /// <summary>Rekor logs (v1 and v2).</summary>
-    public IReadOnlyList<TransparencyLog> TransparencyLogs { get; }
+    internal IReadOnlyList<TransparencyLog> TransparencyLogs { get; }
 
     /// <summary>Certificate transparency logs, for SCTs.</summary>
-    public IReadOnlyList<TransparencyLog> CertificateTransparencyLogs { get; }
+    internal IReadOnlyList<TransparencyLog> CertificateTransparencyLogs { get; }
 
     /// <summary>RFC 3161 timestamp authorities.</summary>
-    public IReadOnlyList<CertificateAuthority> TimestampAuthorities { get; }
+    internal IReadOnlyList<CertificateAuthority> TimestampAuthorities { get; }
 
     public static TrustedRoot Load(string path) => Parse(InputFile.ReadAllBytes(path, TrustDocumentSerializer.TrustedRootFile));
 
     public static TrustedRoot Parse(ReadOnlySpan<byte> utf8Json) => FromDocument(TrustDocumentSerializer.ParseTrustedRoot(utf8Json));
 
-    public static TrustedRoot FromDocument(TrustedRootDocument document)
+    internal static TrustedRoot FromDocument(TrustedRootDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
         return new TrustedRoot(
@@ -50,7 +50,7 @@ public sealed class TrustedRoot
     }
 
     /// <summary>The transparency log with this log ID, if trusted.</summary>
-    public TransparencyLog? FindTransparencyLog(ReadOnlySpan<byte> logId)
+    internal TransparencyLog? FindTransparencyLog(ReadOnlySpan<byte> logId)
     {
         foreach (var log in TransparencyLogs)
         {
@@ -64,7 +64,7 @@ public sealed class TrustedRoot
     }
 
     /// <summary>The CT log with this log ID, if trusted.</summary>
-    public TransparencyLog? FindCertificateTransparencyLog(ReadOnlySpan<byte> logId)
+    internal TransparencyLog? FindCertificateTransparencyLog(ReadOnlySpan<byte> logId)
     {
         foreach (var log in CertificateTransparencyLogs)
         {
@@ -79,7 +79,7 @@ public sealed class TrustedRoot
 }
 
 /// <summary>A closed validity interval; the end is inclusive and may be open-ended.</summary>
-public readonly record struct TimeRange(DateTimeOffset Start, DateTimeOffset? End)
+internal readonly record struct TimeRange(DateTimeOffset Start, DateTimeOffset? End)
 {
     public bool Contains(DateTimeOffset time) => time >= Start && (End is null || time <= End.Value);
 
@@ -111,7 +111,7 @@ public readonly record struct TimeRange(DateTimeOffset Start, DateTimeOffset? En
 }
 
 /// <summary>A certificate authority (Fulcio or TSA): its chain, leaf-most first and root last, and validity window.</summary>
-public sealed class CertificateAuthority
+internal sealed class CertificateAuthority
 {
     private CertificateAuthority(string? uri, IReadOnlyList<X509Certificate2> chain, TimeRange validFor)
     {
@@ -154,7 +154,7 @@ public sealed class CertificateAuthority
 }
 
 /// <summary>A transparency log or CT log: its key, key ID and validity window.</summary>
-public sealed class TransparencyLog
+internal sealed class TransparencyLog
 {
     private TransparencyLog(string? baseUrl, byte[] logId, byte[]? checkpointKeyId, VerificationKey key, string? keyDetails, TimeRange validFor)
     {

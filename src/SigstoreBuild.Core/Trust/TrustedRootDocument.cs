@@ -8,7 +8,7 @@ namespace SigstoreBuild.Trust;
 // TUF-verified and may grow), unlike bundles.
 
 /// <summary>The raw <c>trusted_root.json</c> document. Use <see cref="TrustedRoot"/> for verification.</summary>
-public sealed class TrustedRootDocument
+internal sealed class TrustedRootDocument
 {
     public const string MediaTypeV01 = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
     public const string MediaTypeV02 = "application/vnd.dev.sigstore.trustedroot.v0.2+json";
@@ -20,7 +20,7 @@ public sealed class TrustedRootDocument
     public List<CertificateAuthorityDocument>? TimestampAuthorities { get; set; }
 }
 
-public sealed class TransparencyLogInstance
+internal sealed class TransparencyLogInstance
 {
     public string? BaseUrl { get; set; }
     public string? HashAlgorithm { get; set; }
@@ -30,7 +30,7 @@ public sealed class TransparencyLogInstance
     public string? Operator { get; set; }
 }
 
-public sealed class PublicKeyDocument
+internal sealed class PublicKeyDocument
 {
     /// <summary>DER SubjectPublicKeyInfo.</summary>
     public byte[]? RawBytes { get; set; }
@@ -41,13 +41,13 @@ public sealed class PublicKeyDocument
     public TimeRangeDocument? ValidFor { get; set; }
 }
 
-public sealed class TimeRangeDocument
+internal sealed class TimeRangeDocument
 {
     public DateTimeOffset? Start { get; set; }
     public DateTimeOffset? End { get; set; }
 }
 
-public sealed class CertificateAuthorityDocument
+internal sealed class CertificateAuthorityDocument
 {
     public DistinguishedNameDocument? Subject { get; set; }
     public string? Uri { get; set; }
@@ -56,14 +56,14 @@ public sealed class CertificateAuthorityDocument
     public string? Operator { get; set; }
 }
 
-public sealed class DistinguishedNameDocument
+internal sealed class DistinguishedNameDocument
 {
     public string? Organization { get; set; }
     public string? CommonName { get; set; }
 }
 
 /// <summary><c>signing_config.json</c> v0.2 (protobuf-specs SigningConfig).</summary>
-public sealed class SigningConfigDocument
+internal sealed class SigningConfigDocument
 {
     public const string MediaTypeV02 = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 
@@ -76,7 +76,7 @@ public sealed class SigningConfigDocument
     public ServiceConfigurationDocument? TsaConfig { get; set; }
 }
 
-public sealed class ServiceDocument
+internal sealed class ServiceDocument
 {
     public string? Url { get; set; }
 
@@ -87,7 +87,7 @@ public sealed class ServiceDocument
     public string? Operator { get; set; }
 }
 
-public sealed class ServiceConfigurationDocument
+internal sealed class ServiceConfigurationDocument
 {
     /// <summary><c>ALL</c>, <c>ANY</c> or <c>EXACT</c>.</summary>
     public string? Selector { get; set; }

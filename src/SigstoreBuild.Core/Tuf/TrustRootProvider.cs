@@ -6,7 +6,7 @@ using SigstoreBuild.Trust;
 namespace SigstoreBuild.Tuf;
 
 /// <summary>Which Sigstore instance the trust material describes.</summary>
-public enum SigstoreInstance
+internal enum SigstoreInstance
 {
     PublicGood,
     Staging,
@@ -36,7 +36,7 @@ public enum TrustMaterialSource
 /// </summary>
 public sealed record TrustConfiguration
 {
-    public SigstoreInstance Instance { get; init; }
+    internal SigstoreInstance Instance { get; init; }
 
     /// <summary>TUF settings; null when explicit files are used.</summary>
     public TufOptions? Tuf { get; init; }

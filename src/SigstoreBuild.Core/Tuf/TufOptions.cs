@@ -46,7 +46,7 @@ public sealed record TufOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Timeouts, retries and the message handler for downloads.</summary>
-    public SigstoreHttpOptions Http { get; init; } = SigstoreHttpOptions.Default with { MaxAttempts = 3 };
+    internal SigstoreHttpOptions Http { get; init; } = SigstoreHttpOptions.Default with { MaxAttempts = 3 };
 
     /// <summary>Most root versions walked in one refresh (the spec's cap against an endless chain).</summary>
     public int MaxRootRotations { get; init; } = 256;

@@ -9,4 +9,4 @@ public enum SubjectAlternativeNameKind
 }
 
 /// <summary>The single subject alternative name of a signing certificate.</summary>
-public sealed record SubjectAlternativeName(SubjectAlternativeNameKind Kind, string Value);
+internal sealed record SubjectAlternativeName(SubjectAlternativeNameKind Kind, string Value);

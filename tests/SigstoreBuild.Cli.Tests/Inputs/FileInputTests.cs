@@ -142,7 +142,11 @@ public sealed class FileInputTests
                 return path;
             default:
                 File.WriteAllText(path, "{}");
-                File.SetUnixFileMode(path, UnixFileMode.None);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.None);
+                }
+
                 if (!CanRead(path))
                 {
                     return path;

@@ -125,12 +125,12 @@ public sealed class TrustRootProviderTests : TufTestBase
     }
 
     [TestMethod]
-    [DataRow(SigstoreInstance.PublicGood)]
-    [DataRow(SigstoreInstance.Staging)]
-    public async Task Offline_PresetWithoutCache_UsesTheEmbeddedSeedWhileValid(SigstoreInstance instance)
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Offline_PresetWithoutCache_UsesTheEmbeddedSeedWhileValid(bool publicGood)
     {
-        TrustConfiguration preset = instance == SigstoreInstance.PublicGood ? TrustConfiguration.PublicGood : TrustConfiguration.Staging;
-        byte[] embeddedRoot = instance == SigstoreInstance.PublicGood ? EmbeddedTrust.PublicGoodRoot : EmbeddedTrust.StagingRoot;
+        TrustConfiguration preset = publicGood ? TrustConfiguration.PublicGood : TrustConfiguration.Staging;
+        byte[] embeddedRoot = publicGood ? EmbeddedTrust.PublicGoodRoot : EmbeddedTrust.StagingRoot;
         DateTimeOffset expires = RootMetadata.Parse(embeddedRoot).Expires;
         var clock = new ManualTimeProvider(expires - TimeSpan.FromDays(1));
         TrustConfiguration configuration = preset with { Offline = true, Tuf = preset.Tuf! with { CacheDirectory = CacheDirectory, TimeProvider = clock } };
@@ -139,7 +139,7 @@ public sealed class TrustRootProviderTests : TufTestBase
 
         Assert.AreEqual(TrustMaterialSource.Embedded, trust.Source);
         Assert.IsTrue(trust.Offline);
-        CollectionAssert.AreEqual(instance == SigstoreInstance.PublicGood ? EmbeddedTrust.PublicGoodTrustedRoot : EmbeddedTrust.StagingTrustedRoot, trust.TrustedRootJson);
+        CollectionAssert.AreEqual(publicGood ? EmbeddedTrust.PublicGoodTrustedRoot : EmbeddedTrust.StagingTrustedRoot, trust.TrustedRootJson);
         Assert.IsNotNull(trust.SigningConfigJson);
 
         clock.Now = expires + TimeSpan.FromDays(1);

@@ -8,7 +8,7 @@ namespace SigstoreBuild.Signing.Sharing;
 public sealed record SigningNotice(string? Code, string Message);
 
 /// <summary>Where a <see cref="SharedSigner"/>'s statements are signed.</summary>
-public enum SharedSignerRole
+internal enum SharedSignerRole
 {
     /// <summary>Here, by this process's own session, which no other process uses.</summary>
     Local,
@@ -43,7 +43,7 @@ public sealed class SharedSigner : StatementSigner
         _createLocal = createLocal;
     }
 
-    public SharedSignerRole Role => _broker is not null ? SharedSignerRole.Broker : _client is not null && !_clientLost ? SharedSignerRole.Client : SharedSignerRole.Local;
+    internal SharedSignerRole Role => _broker is not null ? SharedSignerRole.Broker : _client is not null && !_clientLost ? SharedSignerRole.Client : SharedSignerRole.Local;
 
     /// <summary>The broker's process when this node signs through another one.</summary>
     public int? BrokerProcessId => _client?.BrokerProcessId;

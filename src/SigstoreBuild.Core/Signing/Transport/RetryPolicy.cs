@@ -1,7 +1,7 @@
 namespace SigstoreBuild.Signing.Transport;
 
 /// <summary>Timeouts, response caps and bounded retries for calls to Sigstore services (threat model F-01, F-04, F-07).</summary>
-public sealed record RetryPolicy
+internal sealed record RetryPolicy
 {
     public static readonly RetryPolicy Default = new();
 
