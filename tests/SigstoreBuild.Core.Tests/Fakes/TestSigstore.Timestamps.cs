@@ -98,7 +98,7 @@ internal sealed partial class TestSigstore
             }
 
             generator.AddCertificates(CollectionUtilities.CreateStore(certificates));
-            var signed = generator.Generate(PkcsObjectIdentifiers.IdCTTstInfo.Id, new CmsProcessableByteArray(info.GetDerEncoded()), true);
+            var signed = generator.Generate(new CmsProcessableByteArray(PkcsObjectIdentifiers.IdCTTstInfo, info.GetDerEncoded()), true);
             return signed.ContentInfo.GetDerEncoded();
         }
 
