@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Restore.Tests.Infrastructure;
 
@@ -56,16 +57,19 @@ public sealed class NuGetV3ServerTests
         var again = Push(server, nupkg, ApiKey);
         Assert.AreNotEqual(0, again.ExitCode, again.ToString());
         StringAssert.Contains(again.Output, "409", again.ToString());
+        TestContext.WriteLine("Second push: " + again);
         Assert.IsTrue(server.Requests.Any(r => r.Method == "PUT" && r.Status == 409), string.Join("\n", server.Requests));
 
         var skipped = Push(server, nupkg, ApiKey, "--skip-duplicate");
         Assert.AreEqual(0, skipped.ExitCode, skipped.ToString());
         StringAssert.Contains(skipped.Output, "already exists", skipped.ToString());
+        TestContext.WriteLine("Push with --skip-duplicate: " + skipped);
 
         var other = WritePackage(TestFeed.CreateNupkg(PackageId, "2.0.0"));
         var wrongKey = Push(server, other, "not-the-key");
         Assert.AreNotEqual(0, wrongKey.ExitCode, wrongKey.ToString());
         StringAssert.Contains(wrongKey.Output, "403", wrongKey.ToString());
+        TestContext.WriteLine("Push with a wrong key: " + wrongKey);
         Assert.IsNull(server.GetPackage(PackageId, "2.0.0"));
         Assert.AreEqual(1, server.Packages.Count);
     }
@@ -169,9 +173,11 @@ public sealed class NuGetV3ServerTests
         using var server = new NuGetV3Server(ApiKey, maxPushBytes: 1024);
         using var http = new HttpClient();
         var cancel = TestContext.CancellationToken;
-        var large = TestFeed.CreateNupkg(PackageId, "1.0.0", content: new string('x', 4096) + Guid.NewGuid());
+        var large = TestFeed.CreateNupkg(PackageId, "1.0.0", content: Convert.ToBase64String(RandomNumberGenerator.GetBytes(4096)));
         Assert.IsTrue(large.Length > 1024);
         Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, await PutAsync(http, server.PublishUrl, large, ApiKey, chunked: true, cancel));
+        Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, await PutAsync(http, server.PublishUrl, large, ApiKey, chunked: false, cancel));
+        Assert.AreEqual(2, server.Requests.Count(r => r.Method == "PUT" && r.Status == 413), string.Join("\n", server.Requests));
 
         using var notMultipart = new HttpRequestMessage(HttpMethod.Put, server.PublishUrl) { Content = new ByteArrayContent([1, 2, 3]) };
         notMultipart.Headers.Add("X-NuGet-ApiKey", ApiKey);
