@@ -58,8 +58,11 @@ internal static class VerifyPackageCommand
                 throw new SigstoreException(SetupCodes.SubjectNotFound, $"The package '{packagePath}' does not exist.");
             }
 
+            // A bundle file named on the command line is read first, so its problems are reported against it.
+            var bundleFile = parse.GetValue(bundle)?.FullName;
+            var explicitBundle = bundleFile is null ? null : BundleSerializer.Load(bundleFile);
             var inspection = PackageInspector.Inspect(packagePath);
-            var (bundleSource, bundleModel) = SelectBundle(parse.GetValue(bundle)?.FullName, packagePath, inspection);
+            var (bundleSource, bundleModel) = explicitBundle is not null ? (bundleFile!, explicitBundle) : SelectBundle(packagePath, inspection);
 
             var selection = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
@@ -89,7 +92,7 @@ internal static class VerifyPackageCommand
             else
             {
                 var signed = result.Package.IsSigned ? " (NuGet-signed after the attestation)" : "";
-                console.Out.WriteLine($"Verified OK: {result.MatchedSubject.Name}{signed}, bundle {bundleSource}, {verification.Summary()}");
+                console.Out.WriteLine($"Verified OK: {result.MatchedSubject.Name}{signed}, {verification.Summary()}; bundle: {bundleSource}");
             }
 
             return SigstoreCommand.Success;
@@ -97,23 +100,23 @@ internal static class VerifyPackageCommand
         return command;
     }
 
-    /// <summary>--bundle when given; else the embedded bundle; else the sidecar dotnet pack writes with SigstoreBundleLocation=sidecar.</summary>
-    private static (string Source, Bundle Bundle) SelectBundle(string? bundlePath, string packagePath, PackageInspection package)
+    /// <summary>Without --bundle: the embedded bundle; else the sidecar dotnet pack writes with SigstoreBundleLocation=sidecar.</summary>
+    private static (string Source, Bundle Bundle) SelectBundle(string packagePath, PackageInspection package)
     {
-        if (bundlePath is null && package.EmbeddedBundle is not null)
+        if (package.EmbeddedBundle is not null)
         {
             return ($"embedded ({EmbeddedBundle.EntryName})", EmbeddedBundle.Parse(package));
         }
 
-        bundlePath ??= packagePath + ".sigstore.json";
-        if (!Path.Exists(bundlePath))
+        var sidecar = packagePath + ".sigstore.json";
+        if (!Path.Exists(sidecar))
         {
             throw new SigstoreException(
-                PackageCodes.NoEmbeddedBundle,
-                $"'{Path.GetFileName(packagePath)}' carries no embedded Sigstore bundle and there is no bundle at '{bundlePath}'. Pass the bundle with --bundle, or ask the publisher to sign the package with SigstoreBuild.");
+                SetupCodes.NoBundle,
+                $"'{Path.GetFileName(packagePath)}' carries no embedded Sigstore bundle and there is no bundle at '{sidecar}'. Pass the bundle with --bundle, or ask the publisher to sign the package with SigstoreBuild.");
         }
 
-        return (bundlePath, BundleSerializer.Load(bundlePath));
+        return (sidecar, BundleSerializer.Load(sidecar));
     }
 
     private static string ToJson(PackageVerificationResult result, string bundlePath, VerificationResult verification)
