@@ -33,7 +33,7 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
 
     private protected override void ExecuteCore(TaskRun run)
     {
-        var location = ParseLocation(BundleLocation);
+        var packageLocation = ParseLocation(BundleLocation);
         var packages = Packages
             .Select(item => Path.GetFullPath(item.ItemSpec))
             .Where(path => path.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase))
@@ -50,7 +50,11 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
 
             // Our own output goes through the same strict checks as anyone's: a package we would reject, we do not sign.
             var package = PackageInspector.Inspect(path);
-            var target = new Target(path, package, PackageStatements.ForPackage(package), path + run.BundleExtension, IntermediatePath(path, run.BundleExtension));
+
+            // The public gallery accepts only symbol files in a .snupkg (an unknown entry fails the push), so its bundle
+            // stays beside it; restore never reads symbol packages.
+            var location = IsSymbolPackage(path) ? PackageBundleLocation.Sidecar : packageLocation;
+            var target = new Target(path, package, PackageStatements.ForPackage(package), path + run.BundleExtension, IntermediatePath(path, run.BundleExtension), location);
             if (location != PackageBundleLocation.Sidecar)
             {
                 if (package.IsSigned)
@@ -72,14 +76,14 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
 
         if (pending.Count > 0)
         {
-            SignPending(run, pending, location);
-            bundles.AddRange(pending.SelectMany(t => t.Files(location)).Where(File.Exists));
+            SignPending(run, pending);
+            bundles.AddRange(pending.SelectMany(t => t.Files(t.Location)).Where(File.Exists));
         }
 
         Bundles = [.. bundles.Distinct(StringComparer.Ordinal).Select(b => new TaskItem(b))];
     }
 
-    private void SignPending(TaskRun run, List<Target> pending, PackageBundleLocation location)
+    private void SignPending(TaskRun run, List<Target> pending)
     {
         var signed = 0;
         try
@@ -100,6 +104,7 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
             {
                 CancellationToken.ThrowIfCancellationRequested();
                 var statement = run.WithAssemblies(PackageStatements.ForPackages([target.Package], context, run.Provenance("pack")), target.Path);
+                var location = target.Location;
                 var bundlePath = location == PackageBundleLocation.Sidecar ? target.Sidecar : target.Intermediate;
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(bundlePath)!);
                 var result = run.Sign(signer, statement, bundlePath);
@@ -229,7 +234,9 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         Both,
     }
 
-    private sealed record Target(string Path, PackageInspection Package, InTotoSubject Subject, string Sidecar, string Intermediate)
+    private static bool IsSymbolPackage(string path) => path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
+
+    private sealed record Target(string Path, PackageInspection Package, InTotoSubject Subject, string Sidecar, string Intermediate, PackageBundleLocation Location)
     {
         public IEnumerable<string> Files(PackageBundleLocation location) => location switch
         {
