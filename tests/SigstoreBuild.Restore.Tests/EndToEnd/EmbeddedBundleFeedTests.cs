@@ -109,8 +109,11 @@ public sealed class EmbeddedBundleFeedTests
 
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         Assert.IsTrue(s_server.WasDownloaded("Contoso.Shipped", Version), "restored from the V3 server");
-        var state = File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", "verification.json"));
-        StringAssert.Contains(state, "Contoso.Shipped");
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", "verify-packages.json")))!;
+        var shipped = report["packages"]!.AsArray().Single(p => (string?)p!["id"] == "Contoso.Shipped")!;
+        Assert.AreEqual("verified", (string?)shipped["status"], report.ToJsonString());
+        Assert.AreEqual(Publisher, (string?)shipped["signer"]!["subject"]);
+        StringAssert.Contains((string?)shipped["bundle"], EmbeddedBundle.EntryName, "the bundle came from inside the .nupkg");
         AssertNoSidecars(consumer);
     }
 
