@@ -165,10 +165,11 @@ public sealed class TrustAndSolutionTests
             var first = DotNet.Run(solution, environment, Pack());
             Assert.IsTrue(first.Succeeded, first.ToString());
             var firstCertificate = Certificates(solution, projects).Single();
-            // Pack rewrites the packages; without the copies kept in obj, every package must be signed again.
-            foreach (var bundle in Directory.GetFiles(solution, "*.nupkg.sigstore.json", SearchOption.AllDirectories))
+            // Without the packages (which carry their bundles) and the copies kept in obj, every package is packed and
+            // signed again.
+            foreach (var file in Directory.GetFiles(Path.Combine(solution, "out"), "*.nupkg").Concat(Directory.GetFiles(solution, "*.nupkg.sigstore.json", SearchOption.AllDirectories)))
             {
-                File.Delete(bundle);
+                File.Delete(file);
             }
 
             var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
