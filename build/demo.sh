@@ -2,7 +2,8 @@
 # The offline end-to-end demo: starts the local Sigstore instance on 127.0.0.1, signs and attests files the way a
 # GitHub Actions job would (the OIDC token is fetched just in time through ACTIONS_ID_TOKEN_REQUEST_URL), verifies the
 # results with `sigstore verify`; then packs samples/Library through the real SigstoreBuild package from a local folder
-# feed (dotnet pack signs it), verifies the .nupkg with `sigstore verify-package`, and shows what was produced.
+# feed (dotnet pack signs it and embeds the bundle), verifies the .nupkg with `sigstore verify-package`, and shows what
+# was produced.
 # Needs only the .NET SDK.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -92,9 +93,10 @@ NUGET_PACKAGES="$work/nuget-packages" dotnet pack "$work/sample/Library" -c Rele
   -p:SigstoreTrustedRootPath="$work/instance/trusted_root.json" -p:SigstoreSigningConfigPath="$work/instance/signing_config.json" \
   | grep -E 'Sigstore:|error|warning|Successfully created' || true
 package="$work/packages/Contoso.Greetings.1.0.0.nupkg"
-[ -f "$package.sigstore.json" ] || { echo "ERROR: dotnet pack wrote no bundle next to $package"; exit 1; }
+sigstore inspect "$package" >/dev/null || { echo "ERROR: dotnet pack embedded no bundle in $package"; exit 1; }
+[ ! -e "$package.sigstore.json" ] || { echo "ERROR: dotnet pack wrote a sidecar bundle; it should be embedded"; exit 1; }
 
-echo "== sigstore verify-package (the .sigstore.json next to the package)"
+echo "== sigstore verify-package (the bundle embedded in the package: nothing else travels with it)"
 sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
   --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"
 sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
@@ -102,8 +104,11 @@ sigstore verify-package "$package" --certificate-identity-regexp 'https://github
 echo "   (evidence: $work/packages/verify-package.json)"
 
 echo "== the provenance agrees with what the certificate attests (builder, repository, commit, run)"
-sigstore verify "$package" --certificate-identity "$identity" --certificate-oidc-issuer "$base" \
+sigstore verify-package "$package" --certificate-identity "$identity" --certificate-oidc-issuer "$base" \
   --trusted-root "$work/instance/trusted_root.json" --predicate-type https://slsa.dev/provenance/v1 --provenance-consistency
+
+echo "== the embedded bundle, written out for other Sigstore clients"
+sigstore extract-bundle "$package" -o "$work/packages/Contoso.Greetings.1.0.0.extracted.sigstore.json"
 
 echo "== another signer is refused"
 if sigstore verify-package "$package" --certificate-identity 'https://github.com/mallory/evil/.github/workflows/release.yml@refs/heads/main' \

@@ -8,10 +8,12 @@
 #   cache  enforce with the stamp removed but the verification cache kept (the task runs, the cache answers)
 # plus, from MSBuild's performance summary, the time of our targets (incl. the up-to-date check) and of the task.
 # "+wall" = median - median(off): on a loaded machine it is noisy; "targets" is what the verification itself adds.
-# Usage: benchmarks/restore/run.sh [N=200] [R=5]
+# LOCATION: where the bundles are, embedded in each .nupkg (what dotnet pack writes by default) or sidecar files.
+# Usage: benchmarks/restore/run.sh [N=200] [R=5] [LOCATION=embedded|sidecar]
 set -euo pipefail
 N=${1:-200}
 R=${2:-5}
+LOCATION=${3:-embedded}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # SSB_RESTORE_WORK=DIR keeps the feed, consumer and trusted root there (for profiling); default: a temp dir, removed.
 if [ -n "${SSB_RESTORE_WORK:-}" ]; then work=$SSB_RESTORE_WORK; rm -rf "$work"; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
@@ -32,7 +34,7 @@ for i in range(n):
         z.writestr("content/data.bin", bytes(i % 251 for i in range(20000)))
 PY
 subject="bench@example.com"
-issuer=$(dotnet "$signer" sign-feed "$work/feed" "$work/trusted_root.json" "$subject")
+issuer=$(dotnet "$signer" sign-feed "$work/feed" "$work/trusted_root.json" "$subject" "$LOCATION")
 cat > "$work/app/nuget.config" <<XML
 <configuration><packageSources><clear /><add key="local" value="$work/feed" /></packageSources>
 <config><add key="globalPackagesFolder" value="$work/gpf" /></config></configuration>
@@ -76,6 +78,6 @@ done
 summary=$(python3 -c "import json;d=json.load(open('obj/sigstore/verify-packages.json'));print(d['summary'])")
 off=$(cut -d' ' -f1 "$work/off" | median)
 line() { local wall task targets; wall=$(cut -d' ' -f1 "$work/$1" | median); task=$(cut -d' ' -f2 "$work/$1" | median); targets=$(cut -d' ' -f3 "$work/$1" | median); echo "$1=${wall}ms (+$((wall - off))ms wall, targets ${targets}ms, task ${task}ms)"; }
-echo "packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold) $(line warm) $(line cache) report=$summary"
+echo "bundles=$LOCATION packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold) $(line warm) $(line cache) report=$summary"
 # SSB_RESTORE_PROFILE=1: the same verification in-process, three rounds without cache, and its phases.
 if [ "${SSB_RESTORE_PROFILE:-}" = 1 ]; then dotnet "$signer" profile "$work/app/obj/project.assets.json" "$work/trusted_root.json" "$issuer" "$subject"; fi

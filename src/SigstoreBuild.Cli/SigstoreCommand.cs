@@ -22,6 +22,7 @@ public static class SigstoreCommand
         root.Subcommands.Add(VerifyPackageCommand.Create(console));
         root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
         root.Subcommands.Add(InspectCommand.Create(console));
+        root.Subcommands.Add(ExtractBundleCommand.Create(console));
 
         var parseResult = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -35,13 +35,24 @@ public static class PackageInspector
         }
 
         var archive = StrictZipArchive.Read(package, limits ?? ArchiveLimits.Default);
-        var signature = PackageEntryRules.Check(archive.Entries);
+        var (signature, bundleEntry) = PackageEntryRules.Check(archive.Entries);
 
-        // Every entry must decompress to exactly its declared size and CRC (what lands on disk is what was hashed).
+        // Every entry must decompress to exactly its declared size and CRC (what lands on disk is what was hashed);
+        // the same pass hashes the contents for the package digest.
         ZipEntryRecord? nuspec = null;
+        var digest = new PackageDigest();
         foreach (var entry in archive.Entries)
         {
-            StrictZipArchive.CopyEntry(package, entry, destination: null);
+            if (PackageEntryRules.IsCoveredByPackageDigest(entry))
+            {
+                using var sink = digest.Entry(entry.Name);
+                StrictZipArchive.CopyEntry(package, entry, sink);
+            }
+            else
+            {
+                StrictZipArchive.CopyEntry(package, entry, destination: null);
+            }
+
             if (IsRootNuspec(entry))
             {
                 if (nuspec is not null)
@@ -74,6 +85,7 @@ public static class PackageInspector
         package.Seek(0, SeekOrigin.Begin);
         var sha512 = SHA512.HashData(package);
         var contentHash = signature is null ? sha512 : ComputeSignedContentHash(package);
+        var embeddedBundle = bundleEntry is null ? null : archive.ReadEntry(package, bundleEntry);
 
         return new PackageInspection
         {
@@ -81,7 +93,9 @@ public static class PackageInspector
             FileSha256 = sha256,
             FileSha512 = sha512,
             ContentHashSha512 = contentHash,
+            PackageDigest = digest.Complete(),
             IsSigned = signature is not null,
+            EmbeddedBundle = embeddedBundle,
         };
     }
 

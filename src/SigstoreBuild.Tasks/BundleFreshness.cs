@@ -11,17 +11,17 @@ namespace SigstoreBuild.Tasks;
 /// </summary>
 internal static class BundleFreshness
 {
-    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects)
-    {
-        if (!File.Exists(bundlePath))
-        {
-            return false;
-        }
+    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects) =>
+        File.Exists(bundlePath) && IsUpToDate(() => BundleSerializer.Load(bundlePath), subjects);
 
+    public static bool IsUpToDate(byte[] bundleJson, IReadOnlyList<InTotoSubject> subjects) =>
+        IsUpToDate(() => BundleSerializer.Parse(bundleJson), subjects);
+
+    private static bool IsUpToDate(Func<Bundle> read, IReadOnlyList<InTotoSubject> subjects)
+    {
         try
         {
-            var bundle = BundleSerializer.Load(bundlePath);
-            if (bundle.DsseEnvelope?.Payload is not { } payload)
+            if (read().DsseEnvelope?.Payload is not { } payload)
             {
                 return false;
             }

@@ -110,6 +110,9 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
         public SignerSettings Settings { get; } = settings;
         public string BundleExtension { get; } = bundleExtension;
 
+        /// <summary>Signing is required (SigstoreSign=true or SigstoreRequireSigning=true): nothing may be left unsigned.</summary>
+        public bool Required { get; } = required;
+
         private SlsaProvenanceSource? _provenance;
 
         public SlsaBuildContext BuildContext(string step) =>
@@ -130,7 +133,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
             var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider);
             if (!identity.Available)
             {
-                if (required)
+                if (Required)
                 {
                     throw new SigstoreException(TaskCodes.NoIdentity, $"Signing is required but no OIDC identity is available ({identity.Source}). {identity.Fix}");
                 }

@@ -32,6 +32,7 @@ public sealed class PackTests
     [DataRow("-p:SigstoreOidcProvider=carrier-pigeon", "", "SSB0401", DisplayName = "unknown OIDC provider")]
     [DataRow("-p:SigstoreBundleExtension=sig", "", "SSB0401", DisplayName = "bundle extension without a dot")]
     [DataRow("-p:SigstoreSign=maybe", "", "SSB0401", DisplayName = "bad SigstoreSign value")]
+    [DataRow("-p:SigstoreBundleLocation=inside", "SIGSTORE_ID_TOKEN=x.y.z", "SSB0401", DisplayName = "unknown bundle location")]
     [DataRow("-p:SigstoreInstance=custom", "", "SSB0402", DisplayName = "custom instance without trust files")]
     [DataRow("-p:SigstoreTrustedRootPath=/nonexistent/trusted_root.json", "", "SSB0402", DisplayName = "trusted root missing")]
     [DataRow("-p:SigstoreSign=true", "GITHUB_EVENT_NAME=pull_request_target;SIGSTORE_ID_TOKEN=x.y.z", "SSB0404", DisplayName = "pull_request_target")]
@@ -47,6 +48,20 @@ public sealed class PackTests
         {
             Assert.Contains("id-token: write", result.Output);
         }
+    }
+
+    /// <summary>With signing required, a failed signing must not leave an unsigned package that looks finished.</summary>
+    [TestMethod]
+    public void RequiredSigningFails_LeavesNoUnsignedPackage()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+
+        var result = DotNet.Run(project, null, DotNet.BuildArguments("pack", "-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreVerifyPackages=off"));
+
+        Assert.IsFalse(result.Succeeded, result.ToString());
+        Assert.Contains("error SSB0403", result.Output);
+        Assert.Contains("error SSB0408", result.Output);
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(project, "out"), "*.nupkg"));
     }
 
     [TestMethod]

@@ -66,7 +66,7 @@ public sealed class ProvenanceTests
         Assert.DoesNotContain("SSB0950", result.Output, "the CI's source is known");
 
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
-        var bundle = BundleSerializer.Load(package + ".sigstore.json");
+        var bundle = E2E.EmbeddedBundleOf(package);
         var statement = JsonNode.Parse(bundle.DsseEnvelope!.Payload!)!;
         var errors = SlsaSchema.Validate(statement);
         Assert.IsEmpty(errors, string.Join("\n", errors));
@@ -113,7 +113,7 @@ public sealed class ProvenanceTests
         var asPackage = new PackageVerifier(new SigstoreAttestationVerifier(verifier, identity)).Verify(package, bundle);
         Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", asPackage.MatchedSubject.Name);
 
-        var js = SigstoreJsVerify(package + ".sigstore.json", Workflow, package);
+        var js = SigstoreJsVerify(E2E.ExtractBundle(package), Workflow, package);
         Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected the pack's provenance: " + js.Output);
     }
 
@@ -129,7 +129,7 @@ public sealed class ProvenanceTests
         Assert.IsEmpty(Directory.GetFiles(Path.Combine(project, "obj"), "sigstore.provenance.json", SearchOption.AllDirectories), "the collection target did not run");
 
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
-        var bundle = BundleSerializer.Load(package + ".sigstore.json");
+        var bundle = E2E.EmbeddedBundleOf(package);
         var statement = JsonNode.Parse(bundle.DsseEnvelope!.Payload!)!;
         var errors = SlsaSchema.Validate(statement);
         Assert.IsEmpty(errors, string.Join("\n", errors));

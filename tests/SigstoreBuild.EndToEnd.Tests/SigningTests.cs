@@ -52,7 +52,7 @@ public sealed class SigningTests
             CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
 
     [TestMethod]
-    public void Pack_SignsThePackage_WhichVerifies_AndIsByteIdenticalToAnUnsignedPack()
+    public void Pack_EmbedsTheBundle_WhichVerifies_AndAnUnchangedRepackIsNotSignedAgain()
     {
         var project = E2E.CopySample("Library", TestContext.TestName!);
         var unsigned = DotNet.Run(project, null, DotNet.BuildArguments("pack", "-o", "out-unsigned", "-p:SigstoreSign=false"));
@@ -62,27 +62,74 @@ public sealed class SigningTests
         Assert.IsTrue(result.Succeeded, result.ToString());
         Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg as " + Signer, result.Output);
 
+        // The bundle is inside the package, nothing beside it, and the package differs from an unsigned pack by that entry only.
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
-        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")), File.ReadAllBytes(package));
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(project, "out"), "*.sigstore.json"));
+        var inspection = PackageInspector.Inspect(package);
+        CollectionAssert.AreEqual(PackageInspector.Inspect(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")).PackageDigest, inspection.PackageDigest);
+        CollectionAssert.AreEqual(
+            EntryNames(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")).Append(EmbeddedBundle.EntryName).Order(StringComparer.Ordinal).ToList(),
+            EntryNames(package).Order(StringComparer.Ordinal).ToList());
 
-        var verified = Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        var verified = Verifier().VerifyEmbedded(package);
         Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
-        Assert.AreEqual(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(package))), verified.MatchedSubject.Digest["sha256"]);
+        Assert.AreEqual(Convert.ToHexStringLower(inspection.PackageDigest), verified.MatchedSubject.Digest["sha256"]);
         Assert.AreEqual(PackageStatements.SlsaProvenanceV1, verified.Statement.PredicateType);
 
-        // Incremental: nothing changed, so nothing is signed again and the bundle is untouched.
-        var bundleBefore = File.ReadAllBytes(package + ".sigstore.json");
+        // Incremental: pack rewrites the package, but its content is unchanged, so the same bundle goes back in unsigned.
+        var bundleBefore = EmbeddedBundle.Read(package);
         var again = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
         Assert.IsTrue(again.Succeeded, again.ToString());
         Assert.DoesNotContain("Sigstore: signed", again.Output);
-        CollectionAssert.AreEqual(bundleBefore, File.ReadAllBytes(package + ".sigstore.json"));
+        Assert.Contains("Sigstore: up to date", again.Output);
+        CollectionAssert.AreEqual(bundleBefore, EmbeddedBundle.Read(package));
 
         // A changed package is signed again.
         File.WriteAllText(Path.Combine(project, "Extra.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra { }\n");
         var changed = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
         Assert.IsTrue(changed.Succeeded, changed.ToString());
         Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg", changed.Output);
-        Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        Verifier().Verify(package, E2E.EmbeddedBundleOf(package));
+        CollectionAssert.AreNotEqual(bundleBefore, EmbeddedBundle.Read(package));
+    }
+
+    [TestMethod]
+    public void SidecarPack_LeavesThePackageByteIdenticalToAnUnsignedPack()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var unsigned = DotNet.Run(project, null, DotNet.BuildArguments("pack", "-o", "out-unsigned", "-p:SigstoreSign=false"));
+        Assert.IsTrue(unsigned.Succeeded, unsigned.ToString());
+
+        var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreBundleLocation=sidecar"));
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg as " + Signer, result.Output);
+
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")), File.ReadAllBytes(package));
+
+        var verified = Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
+        Assert.AreEqual(Convert.ToHexStringLower(PackageInspector.Inspect(package).PackageDigest), verified.MatchedSubject.Digest["sha256"]);
+        Assert.AreEqual(PackageStatements.SlsaProvenanceV1, verified.Statement.PredicateType);
+
+        // Incremental: nothing changed, so nothing is signed again and the bundle is untouched.
+        var bundleBefore = File.ReadAllBytes(package + ".sigstore.json");
+        var again = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreBundleLocation=sidecar"));
+        Assert.IsTrue(again.Succeeded, again.ToString());
+        Assert.DoesNotContain("Sigstore: signed", again.Output);
+        CollectionAssert.AreEqual(bundleBefore, File.ReadAllBytes(package + ".sigstore.json"));
+
+        // Back to the default: the bundle goes into the package and the sidecar from before is removed.
+        var embedded = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(embedded.Succeeded, embedded.ToString());
+        Assert.IsFalse(File.Exists(package + ".sigstore.json"), "the stale sidecar is removed");
+        Verifier().Verify(package, E2E.EmbeddedBundleOf(package));
+    }
+
+    private static List<string> EntryNames(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        return [.. zip.Entries.Select(e => e.FullName)];
     }
 
     [TestMethod]
@@ -92,7 +139,7 @@ public sealed class SigningTests
         var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out"));
         Assert.IsTrue(result.Succeeded, result.ToString());
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
-        var bundle = BundleSerializer.Load(package + ".sigstore.json");
+        var bundle = E2E.EmbeddedBundleOf(package);
 
         var signed = Path.Combine(project, "signed", "Contoso.Greetings.1.0.0.nupkg");
         Directory.CreateDirectory(Path.GetDirectoryName(signed)!);
@@ -131,8 +178,12 @@ public sealed class SigningTests
         {
             var path = Path.Combine(project, "out", file);
             Assert.AreEqual(1, CountOccurrences(result.Output, $"Sigstore: signed {file} "), result.Output);
-            var verified = Verifier().Verify(path, BundleSerializer.Load(path + ".sigstore.json"));
+            // The .nupkg carries its bundle; the .snupkg keeps it beside it (galleries accept only symbol files inside).
+            var verified = file.EndsWith(".nupkg", StringComparison.Ordinal)
+                ? Verifier().VerifyEmbedded(path)
+                : Verifier().Verify(path, BundleSerializer.Load(path + ".sigstore.json"));
             Assert.AreEqual("pkg:nuget/Contoso.Text@2.1.0", verified.MatchedSubject.Name);
+            Assert.AreEqual(file.EndsWith(".nupkg", StringComparison.Ordinal), EmbeddedBundle.Read(path) is not null);
         }
     }
 
@@ -173,7 +224,7 @@ public sealed class SigningTests
         var binlog = Path.Combine(project, "pack.binlog");
         var result = DotNet.Run(project, IdentityEnvironment(token), Pack("-o", "out", "-v:diag", $"-bl:{binlog}"));
         Assert.IsTrue(result.Succeeded, result.ToString());
-        Assert.IsTrue(File.Exists(Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg.sigstore.json")));
+        Assert.IsNotNull(EmbeddedBundle.Read(Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg")));
 
         Assert.DoesNotContain(token, result.Output);
         var signature = token.Split('.')[2];

@@ -64,7 +64,7 @@ public sealed class TrustAndSolutionTests
             Assert.IsTrue(online.Succeeded, online.ToString());
             Assert.Contains("Sigstore: trust root from TUF (" + mirror.Url, online.Output);
             Assert.IsGreaterThanOrEqualTo(4, mirror.RequestCount, "root probe, timestamp, snapshot, targets and the target files come from the mirror");
-            Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+            Verifier().Verify(package, E2E.EmbeddedBundleOf(package));
         }
 
         // The mirror is gone. Offline, the verified cache still serves; online, signing stops with a TUF code (F-12).
@@ -73,7 +73,7 @@ public sealed class TrustAndSolutionTests
         Assert.IsTrue(offline.Succeeded, offline.ToString());
         Assert.Contains("Sigstore: trust root from the TUF cache, offline", offline.Output);
         Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg", offline.Output);
-        Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
+        Verifier().Verify(package, E2E.EmbeddedBundleOf(package));
 
         File.WriteAllText(Path.Combine(project, "Extra2.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra2 { }\n");
         var unreachable = DotNet.Run(project, Identity(), Pack(mirror));
@@ -90,12 +90,12 @@ public sealed class TrustAndSolutionTests
         Assert.IsTrue(result.Succeeded, result.ToString());
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
 
-        var js = SigstoreJs.Verify(package + ".sigstore.json", s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer, package);
+        var js = SigstoreJs.Verify(E2E.ExtractBundle(package), s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer, package);
         Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected the bundle dotnet pack wrote: " + js.Output);
 
         // sigstore-js checks the DSSE signature, certificate, log and identity; binding the subject to the package is
         // the verifier's job (PackageVerifier, verify-package). Another identity must be refused.
-        var js2 = SigstoreJs.Verify(package + ".sigstore.json", s_sigstore.TrustedRootPath, "mallory@example.com", s_sigstore.Services.Oidc.Issuer, package);
+        var js2 = SigstoreJs.Verify(E2E.ExtractBundle(package), s_sigstore.TrustedRootPath, "mallory@example.com", s_sigstore.Services.Oidc.Issuer, package);
         Assert.AreNotEqual(0, js2.ExitCode, "sigstore-js must reject another identity: " + js2.Output);
     }
 
@@ -121,10 +121,10 @@ public sealed class TrustAndSolutionTests
         for (var i = 1; i <= projects; i++)
         {
             var package = Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg");
-            Assert.AreEqual($"pkg:nuget/Contoso.Part{i}@1.0.0", Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json")).MatchedSubject.Name);
+            Assert.AreEqual($"pkg:nuget/Contoso.Part{i}@1.0.0", Verifier().Verify(package, E2E.EmbeddedBundleOf(package)).MatchedSubject.Name);
         }
 
-        var js = SigstoreJs.Verify(Path.Combine(solution, "out", "Contoso.Part2.1.0.0.nupkg.sigstore.json"), s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer,
+        var js = SigstoreJs.Verify(E2E.ExtractBundle(Path.Combine(solution, "out", "Contoso.Part2.1.0.0.nupkg")), s_sigstore.TrustedRootPath, Signer, s_sigstore.Services.Oidc.Issuer,
             Path.Combine(solution, "out", "Contoso.Part2.1.0.0.nupkg"));
         Assert.AreEqual(0, js.ExitCode, "sigstore-js rejected a bundle signed through the shared session: " + js.Output);
     }
@@ -165,9 +165,11 @@ public sealed class TrustAndSolutionTests
             var first = DotNet.Run(solution, environment, Pack());
             Assert.IsTrue(first.Succeeded, first.ToString());
             var firstCertificate = Certificates(solution, projects).Single();
-            foreach (var bundle in Directory.GetFiles(Path.Combine(solution, "out"), "*.sigstore.json"))
+            // Without the packages (which carry their bundles) and the copies kept in obj, every package is packed and
+            // signed again.
+            foreach (var file in Directory.GetFiles(Path.Combine(solution, "out"), "*.nupkg").Concat(Directory.GetFiles(solution, "*.nupkg.sigstore.json", SearchOption.AllDirectories)))
             {
-                File.Delete(bundle);
+                File.Delete(file);
             }
 
             var before = s_sigstore.Faults.RequestCount(SigstoreService.Fulcio);
@@ -191,7 +193,7 @@ public sealed class TrustAndSolutionTests
         var certificates = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 1; i <= projects; i++)
         {
-            var bundle = BundleSerializer.Load(Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg.sigstore.json"));
+            var bundle = E2E.EmbeddedBundleOf(Path.Combine(solution, "out", $"Contoso.Part{i}.1.0.0.nupkg"));
             certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes!));
         }
 

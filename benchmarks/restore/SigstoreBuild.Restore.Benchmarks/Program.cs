@@ -11,13 +11,16 @@ if (args is ["profile", var assetsFile, var trustedRoot, var issuerArg, var subj
     return await Profile.RunAsync(assetsFile, trustedRoot, issuerArg, subjectArg);
 }
 
-// Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT
-// Signs every FEED_DIR/*.nupkg (sidecar FILE.nupkg.sigstore.json) with one identity, key and certificate; prints the issuer.
-if (args is not ["sign-feed", var feed, var trustedRootOut, var subject])
+// Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded]
+// Signs every FEED_DIR/*.nupkg with one identity, key and certificate (bundle beside it, FILE.nupkg.sigstore.json, or
+// embedded in it as dotnet pack does by default); prints the issuer.
+if (args is not ["sign-feed", var feed, var trustedRootOut, var subject, .. var more] || more is not ([] or ["sidecar" or "embedded"]))
 {
-    Console.Error.WriteLine("Usage: SigstoreBuild.Restore.Benchmarks sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT");
+    Console.Error.WriteLine("Usage: SigstoreBuild.Restore.Benchmarks sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded]");
     return 2;
 }
+
+var embed = more is ["embedded"];
 
 var data = Directory.CreateTempSubdirectory("ssb-restore-bench-sigstore-").FullName;
 try
@@ -34,6 +37,11 @@ try
         var package = PackageInspector.Inspect(nupkg);
         var statement = PackageStatements.ForPackages([package], new SlsaBuildContext { Project = package.Identity.Id, BuilderId = "https://sigstorebuild.invalid/benchmarks/restore", Step = "pack" });
         await signer.SignAsync(statement, nupkg + ".sigstore.json", ct);
+        if (embed)
+        {
+            EmbeddedBundle.Embed(nupkg, await File.ReadAllBytesAsync(nupkg + ".sigstore.json", ct));
+            File.Delete(nupkg + ".sigstore.json");
+        }
     });
     File.Copy(sigstore.TrustedRootPath, trustedRootOut, overwrite: true);
     Console.Error.WriteLine($"signed {packages.Length} packages in {clock.ElapsedMilliseconds} ms ({signer.CertificateRequests} certificate)");

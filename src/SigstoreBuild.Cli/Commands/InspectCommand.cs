@@ -14,9 +14,9 @@ using SigstoreBuild.Verification;
 namespace SigstoreBuild.Cli.Commands;
 
 /// <summary>
-/// <c>sigstore inspect BUNDLE [--output json]</c>: what a bundle claims, readably: signer identity and certificate
-/// extensions, log entries and timestamps, the in-toto subjects and the predicate (SLSA provenance summarised).
-/// Nothing is verified here; <c>sigstore verify</c> does that.
+/// <c>sigstore inspect BUNDLE|PACKAGE [--output json]</c>: what a bundle (or the bundle embedded in a .nupkg) claims,
+/// readably: signer identity and certificate extensions, log entries and timestamps, the in-toto subjects and the
+/// predicate (SLSA provenance summarised). Nothing is verified here; <c>sigstore verify</c> does that.
 /// </summary>
 internal static class InspectCommand
 {
@@ -24,14 +24,19 @@ internal static class InspectCommand
 
     public static Command Create(CliConsole console)
     {
-        var bundle = new Argument<FileInfo>("BUNDLE") { Description = "The Sigstore bundle (.sigstore.json) to show." };
+        var bundle = new Argument<FileInfo>("BUNDLE") { Description = "The Sigstore bundle (.sigstore.json) to show, or a .nupkg/.snupkg whose embedded bundle to show." };
         var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
         var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle, output };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(bundle)!.FullName;
-            var report = Describe(BundleSerializer.Load(path));
+            var report = Describe(ExtractBundleCommand.IsPackage(path) ? BundleSerializer.Parse(ExtractBundleCommand.ReadEmbedded(path)) : BundleSerializer.Load(path));
+            if (ExtractBundleCommand.IsPackage(path))
+            {
+                report["embeddedIn"] = path;
+            }
+
             if (parse.GetValue(output) == "json")
             {
                 console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -183,7 +188,8 @@ internal static class InspectCommand
     private static void WriteText(TextWriter output, string path, JsonObject report)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Bundle {path}");
+        var where = report["embeddedIn"] is null ? path : $"embedded in {path} ({NuGet.EmbeddedBundle.EntryName})";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Bundle {where}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  media type: {report["mediaType"]}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  content: {(report["contentType"]!.GetValue<string>() == "dsseEnvelope" ? $"DSSE envelope ({report["payloadType"]})" : $"message signature over {report["messageDigest"]}")}");
         text.AppendLine(Unverified);

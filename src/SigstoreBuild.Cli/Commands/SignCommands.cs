@@ -227,13 +227,16 @@ internal static class SignCommands
         throw new SigstoreException(SetupCodes.InvalidArgument, "The in-toto statement's first subject has no sha256 digest. Give every subject a sha256 digest.");
     }
 
-    private static async Task WriteAsync(string path, Bundle bundle, CancellationToken cancellationToken)
+    private static Task WriteAsync(string path, Bundle bundle, CancellationToken cancellationToken) =>
+        WriteAtomicallyAsync(path, BundleSerializer.Serialize(bundle), cancellationToken);
+
+    internal static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         // Same directory, then rename: a reader never sees half a bundle.
         var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}.tmp");
         try
         {
-            await File.WriteAllBytesAsync(temp, BundleSerializer.Serialize(bundle), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
         }
         finally

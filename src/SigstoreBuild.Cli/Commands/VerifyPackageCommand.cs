@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Verification;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
@@ -10,9 +11,10 @@ using SigstoreBuild.Verification;
 namespace SigstoreBuild.Cli.Commands;
 
 /// <summary>
-/// <c>sigstore verify-package PACKAGE.nupkg</c>: the package's Sigstore bundle (default: the <c>.sigstore.json</c>
-/// sidecar that dotnet pack wrote) verifies for the signer identity, and its attestation names this very package and
-/// content. A package that was author- or repository-signed afterwards still verifies (NuGet's content hash). With
+/// <c>sigstore verify-package PACKAGE.nupkg</c>: the package's Sigstore bundle (default: the one embedded in the package,
+/// else a <c>.sigstore.json</c> sidecar beside it) verifies for the signer identity, and its attestation names this very
+/// package and its content (the package digest). A package that was author- or repository-signed afterwards still
+/// verifies. With
 /// <c>--provenance-consistency</c> its SLSA provenance must also agree with the certificate (D-06).
 /// </summary>
 internal static class VerifyPackageCommand
@@ -20,7 +22,7 @@ internal static class VerifyPackageCommand
     public static Command Create(CliConsole console)
     {
         var package = new Argument<FileInfo>("PACKAGE") { Description = "The .nupkg or .snupkg to verify." };
-        var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <PACKAGE>.sigstore.json)." };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "A bundle file (default: the bundle embedded in the package, else <PACKAGE>.sigstore.json)." };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) of the signer." };
         var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
@@ -56,11 +58,11 @@ internal static class VerifyPackageCommand
                 throw new SigstoreException(SetupCodes.SubjectNotFound, $"The package '{packagePath}' does not exist.");
             }
 
-            var bundlePath = parse.GetValue(bundle)?.FullName ?? packagePath + ".sigstore.json";
-            if (!Path.Exists(bundlePath))
-            {
-                throw new SigstoreException(SetupCodes.NoBundle, $"No bundle at '{bundlePath}'. Pass --bundle, or put the .sigstore.json that dotnet pack wrote next to the package.");
-            }
+            // A bundle file named on the command line is read first, so its problems are reported against it.
+            var bundleFile = parse.GetValue(bundle)?.FullName;
+            var explicitBundle = bundleFile is null ? null : BundleSerializer.Load(bundleFile);
+            var inspection = PackageInspector.Inspect(packagePath);
+            var (bundleSource, bundleModel) = explicitBundle is not null ? (bundleFile!, explicitBundle) : SelectBundle(packagePath, inspection);
 
             var selection = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
@@ -79,23 +81,42 @@ internal static class VerifyPackageCommand
                 RequireProvenanceConsistency = provenance.Read(parse).Required,
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
             };
-            var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(packagePath, BundleSerializer.Load(bundlePath), policy);
+            var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(inspection, bundleModel, policy);
             var verification = result.Verification;
             VerifyRunner.ReportWarnings(verification, console);
 
             if (parse.GetValue(output) == "json")
             {
-                console.Out.WriteLine(ToJson(result, bundlePath, verification));
+                console.Out.WriteLine(ToJson(result, bundleSource, verification));
             }
             else
             {
-                var signed = result.MatchedThroughContentHash ? " (NuGet-signed after attestation; matched by content hash)" : "";
-                console.Out.WriteLine($"Verified OK: {result.MatchedSubject.Name}{signed}, {verification.Summary()}");
+                var signed = result.Package.IsSigned ? " (NuGet-signed after the attestation)" : "";
+                console.Out.WriteLine($"Verified OK: {result.MatchedSubject.Name}{signed}, {verification.Summary()}; bundle: {bundleSource}");
             }
 
             return SigstoreCommand.Success;
         });
         return command;
+    }
+
+    /// <summary>Without --bundle: the embedded bundle; else the sidecar dotnet pack writes with SigstoreBundleLocation=sidecar.</summary>
+    private static (string Source, Bundle Bundle) SelectBundle(string packagePath, PackageInspection package)
+    {
+        if (package.EmbeddedBundle is not null)
+        {
+            return ($"embedded ({EmbeddedBundle.EntryName})", EmbeddedBundle.Parse(package));
+        }
+
+        var sidecar = packagePath + ".sigstore.json";
+        if (!Path.Exists(sidecar))
+        {
+            throw new SigstoreException(
+                SetupCodes.NoBundle,
+                $"'{Path.GetFileName(packagePath)}' carries no embedded Sigstore bundle and there is no bundle at '{sidecar}'. Pass the bundle with --bundle, or ask the publisher to sign the package with SigstoreBuild.");
+        }
+
+        return (sidecar, BundleSerializer.Load(sidecar));
     }
 
     private static string ToJson(PackageVerificationResult result, string bundlePath, VerificationResult verification)
@@ -106,6 +127,7 @@ internal static class VerifyPackageCommand
             ["version"] = result.Package.Identity.Version.ToNormalizedString(),
             ["subject"] = result.MatchedSubject.Name,
             ["sha256"] = Convert.ToHexStringLower(result.Package.FileSha256),
+            ["packageDigest"] = Convert.ToHexStringLower(result.Package.PackageDigest),
             ["contentHashSha512"] = Convert.ToHexStringLower(result.Package.ContentHashSha512),
             ["nugetSigned"] = result.Package.IsSigned,
             ["predicateType"] = result.Statement.PredicateType,

@@ -12,16 +12,23 @@ internal static class PackageEntryRules
     /// <summary>NuGet's package signature entry name (SigningSpecificationsV1.SignaturePath).</summary>
     public const string SignatureEntryName = ".signature.p7s";
 
+    /// <summary>SigstoreBuild's embedded bundle entry (docs/embedded-bundle.md).</summary>
+    public const string BundleEntryName = ".sigstore/bundle.sigstore.json";
+
+    /// <summary>Bundles are a few KiB; the cap keeps a hostile package from making us parse megabytes of JSON.</summary>
+    public const long MaxBundleEntryBytes = 4 * 1024 * 1024;
+
     private const int UnixHost = 3;
     private const uint UnixFileTypeMask = 0xF000;
     private const uint UnixSymbolicLink = 0xA000;
 
-    /// <summary>Returns the signature entry, if the package has one; throws on any rule violation.</summary>
-    public static ZipEntryRecord? Check(IReadOnlyList<ZipEntryRecord> entries)
+    /// <summary>Returns the signature entry and the embedded bundle entry, where present; throws on any rule violation.</summary>
+    public static (ZipEntryRecord? Signature, ZipEntryRecord? Bundle) Check(IReadOnlyList<ZipEntryRecord> entries)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         var directories = new HashSet<string>(StringComparer.Ordinal);
         ZipEntryRecord? signature = null;
+        ZipEntryRecord? bundle = null;
 
         foreach (var entry in entries)
         {
@@ -42,6 +49,22 @@ internal static class PackageEntryRules
 
                 CheckSignatureEntry(entry);
                 signature = entry;
+            }
+
+            // One exact name, so every reader finds the same bundle and a look-alike cannot shadow it.
+            if (key == BundleEntryName.ToUpperInvariant())
+            {
+                if (!string.Equals(entry.Name, BundleEntryName, StringComparison.Ordinal))
+                {
+                    throw Fail(PackageCodes.InvalidBundleEntry, $"entry '{entry.Name}' is a variant of the embedded bundle entry name '{BundleEntryName}'");
+                }
+
+                if (entry.UncompressedSize > MaxBundleEntryBytes)
+                {
+                    throw Fail(PackageCodes.InvalidBundleEntry, $"the embedded bundle entry is {entry.UncompressedSize} bytes, more than a Sigstore bundle can be ({MaxBundleEntryBytes})");
+                }
+
+                bundle = entry;
             }
 
             if (entry.IsDirectory)
@@ -69,8 +92,17 @@ internal static class PackageEntryRules
             }
         }
 
-        return signature;
+        return (signature, bundle);
     }
+
+    /// <summary>
+    /// The entries the package digest covers: every file but NuGet's signature and the embedded bundle, which are added
+    /// after signing by design (docs/embedded-bundle.md).
+    /// </summary>
+    public static bool IsCoveredByPackageDigest(ZipEntryRecord entry) =>
+        !entry.IsDirectory
+        && !string.Equals(entry.Name, SignatureEntryName, StringComparison.Ordinal)
+        && !string.Equals(entry.Name, BundleEntryName, StringComparison.Ordinal);
 
     /// <summary>
     /// The path NuGet would write, folded the way a case-insensitive, normalising file system folds it:

@@ -16,16 +16,16 @@ public static class PackageStatements
     public const string MinimalBuildType = Provenance.SlsaProvenance.BuildTypeV1;
 
     /// <summary>
-    /// A package subject: <c>pkg:nuget/id@version</c> with the SHA-256 of the file as packed and its SHA-512, which for a
-    /// freshly packed (unsigned) package is NuGet's content hash, so repository signing later does not break it (N-01).
+    /// A package subject: <c>pkg:nuget/id@version</c> with the package digest as its <c>sha256</c>
+    /// (<see cref="PackageInspection.PackageDigest"/>): a package cannot carry the digest of its own file, and this one
+    /// survives embedding the bundle, NuGet author and repository signing, and a feed rewriting the zip (N-01).
     /// </summary>
     public static InTotoSubject ForPackage(PackageInspection package)
     {
         ArgumentNullException.ThrowIfNull(package);
         return new InTotoSubject(package.SubjectName, new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["sha256"] = Convert.ToHexStringLower(package.FileSha256),
-            ["sha512"] = Convert.ToHexStringLower(package.ContentHashSha512),
+            ["sha256"] = Convert.ToHexStringLower(package.PackageDigest),
         });
     }
 

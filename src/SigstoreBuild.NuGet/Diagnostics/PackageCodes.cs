@@ -45,4 +45,13 @@ public static class PackageCodes
 
     /// <summary>An entry name that is not valid UTF-8 or contains control characters.</summary>
     public const string InvalidEntryName = "SSB5412";
+
+    /// <summary>The embedded Sigstore bundle entry is a near-miss of its name, or too large to be a bundle.</summary>
+    public const string InvalidBundleEntry = "SSB5413";
+
+    /// <summary>The package has no embedded Sigstore bundle, and no bundle file was given.</summary>
+    public const string NoEmbeddedBundle = "SSB5414";
+
+    /// <summary>The package is already NuGet-signed, so embedding a bundle would break its signature.</summary>
+    public const string AlreadyNuGetSigned = "SSB5415";
 }

@@ -98,6 +98,24 @@ internal static class BundleLimits
     public static byte[]? ReadFile(string path) => Path.Exists(path) ? InputFile.ReadAllBytes(path, BundleFile) : null;
 }
 
+/// <summary>
+/// The bundle embedded in the .nupkg that restore keeps in the package folder: it came from the feed inside the package,
+/// so it needs no feed support and is asked first. Read from the .nupkg, never from the extracted copy.
+/// </summary>
+internal sealed class EmbeddedBundleSource : IBundleSource
+{
+    public string Name => "embedded";
+
+    public bool IsLocal => true;
+
+    public Task<IReadOnlyList<BundleCandidate>> FindAsync(PackageLocation package, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var json = package.Inspection is { } inspection ? inspection.EmbeddedBundle : EmbeddedBundle.Read(package.NupkgPath);
+        return Task.FromResult<IReadOnlyList<BundleCandidate>>(json is null ? [] : [new BundleCandidate(Name, $"{package.NupkgPath} ({EmbeddedBundle.EntryName})", json, false)]);
+    }
+}
+
 /// <summary>A sidecar next to the .nupkg in the local folder feed the package was restored from.</summary>
 internal sealed class SidecarBundleSource : IBundleSource
 {

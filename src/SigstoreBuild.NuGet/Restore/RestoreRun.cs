@@ -99,7 +99,7 @@ public static class RestoreRun
         }
 
         var verifier = verifierFactory();
-        var sources = new List<IBundleSource> { new SidecarBundleSource() };
+        var sources = new List<IBundleSource> { new EmbeddedBundleSource(), new SidecarBundleSource() };
         sources.AddRange(request.BundleDirectories.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => new DirectoryBundleSource(Path.GetFullPath(d))));
         sources.Add(new PackageFolderCacheBundleSource());
         if (!string.IsNullOrWhiteSpace(request.AttestationUrlTemplate) || request.GitHubAttestations)

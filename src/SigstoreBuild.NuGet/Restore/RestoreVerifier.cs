@@ -71,7 +71,7 @@ internal sealed class RestoreVerificationOptions
     /// <summary>Where the verification cache lives (obj/sigstore), or null for no cache.</summary>
     public string? CacheFilePath { get; init; }
 
-    public IReadOnlyList<IBundleSource> Sources { get; init; } = [new SidecarBundleSource(), new PackageFolderCacheBundleSource()];
+    public IReadOnlyList<IBundleSource> Sources { get; init; } = [new EmbeddedBundleSource(), new SidecarBundleSource(), new PackageFolderCacheBundleSource()];
 
     /// <summary>Verifies bundles. Null only when no package has a bundle to verify (else SSB5114).</summary>
     public IPackageSignatureVerifier? Verifier { get; init; }
@@ -237,7 +237,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
                 return new PackageOutcome(package.Id, package.Version, PackageStatus.UnsignedAllowed, hashText, null, null, decision.Pattern, false, null);
             }
 
-            return Fail(RestoreCodes.Unsigned, $"no Sigstore bundle was found (looked in: {string.Join(", ", options.Sources.Select(s => s.Name))}), but '{decision.Pattern}' requires a signature by {string.Join(" or ", decision.Identities.Select(i => i.Subject ?? i.SubjectRegex))}. Publish the bundle next to the package, or allow it unsigned explicitly with SigstoreUnsignedAllowed.", hashText, pattern: decision.Pattern);
+            return Fail(RestoreCodes.Unsigned, $"no Sigstore bundle was found (looked in: {string.Join(", ", options.Sources.Select(s => s.Name))}), but '{decision.Pattern}' requires a signature by {string.Join(" or ", decision.Identities.Select(i => i.Subject ?? i.SubjectRegex))}. Ask the publisher to sign it with SigstoreBuild (the bundle then travels inside the .nupkg), or allow it unsigned explicitly with SigstoreUnsignedAllowed.", hashText, pattern: decision.Pattern);
         }
 
         if (options.Verifier is null)

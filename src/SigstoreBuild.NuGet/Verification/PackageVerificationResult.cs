@@ -14,7 +14,4 @@ public sealed class PackageVerificationResult
 
     /// <summary>The Sigstore verification: signer identity, verified times and log entries, warnings.</summary>
     public required VerificationResult Verification { get; init; }
-
-    /// <summary>True when the package carries a NuGet signature added after it was attested (matched by content hash).</summary>
-    public bool MatchedThroughContentHash => Package.IsSigned;
 }

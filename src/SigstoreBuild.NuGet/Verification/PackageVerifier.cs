@@ -8,9 +8,10 @@ namespace SigstoreBuild.NuGet.Verification;
 
 /// <summary>
 /// Verifies a package against a Sigstore bundle: the package passes the strict archive checks (N-02..N-06), its nuspec
-/// names the expected identity (N-07), the bundle verifies for NuGet's content hash (N-01, so a package that was
-/// author- or repository-signed afterwards still verifies), and one subject binds that digest to
-/// <c>pkg:nuget/&lt;id&gt;@&lt;version&gt;</c> of this very package. There is no fallback that skips any step.
+/// names the expected identity (N-07), the bundle verifies for the package digest (N-01: unchanged by the embedded
+/// bundle, author or repository signing afterwards; docs/embedded-bundle.md), and one subject binds that digest to
+/// <c>pkg:nuget/&lt;id&gt;@&lt;version&gt;</c> of this very package. Bundles made before the package digest existed bind
+/// NuGet's content hash (SHA-512) instead, which is as strict. There is no fallback that skips any step.
 /// </summary>
 public sealed class PackageVerifier
 {
@@ -29,6 +30,15 @@ public sealed class PackageVerifier
         policy ??= PackageVerificationPolicy.Default;
 
         return Verify(PackageInspector.Inspect(packagePath, policy.ExpectedIdentity, policy.Limits), bundle, policy);
+    }
+
+    /// <summary>Verifies a package against the bundle embedded in it (<see cref="EmbeddedBundle"/>).</summary>
+    public PackageVerificationResult VerifyEmbedded(string packagePath, PackageVerificationPolicy? policy = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(packagePath);
+        policy ??= PackageVerificationPolicy.Default;
+        var package = PackageInspector.Inspect(packagePath, policy.ExpectedIdentity, policy.Limits);
+        return Verify(package, EmbeddedBundle.Parse(package), policy);
     }
 
     /// <summary>
@@ -55,7 +65,8 @@ public sealed class PackageVerifier
             throw new SigstoreException(PackageCodes.InvalidStatement, $"The bundle's DSSE payload type is '{bundle.DsseEnvelope.PayloadType}', not {InTotoStatement.PayloadType}.");
         }
 
-        var verification = _attestationVerifier.Verify(bundle, HashAlgorithmName.SHA512, package.ContentHashSha512, policy);
+        var (algorithm, digest) = SelectDigest(bundle.DsseEnvelope, package);
+        var verification = _attestationVerifier.Verify(bundle, algorithm, digest, policy);
         var statement = verification.InTotoStatement
             ?? throw new SigstoreException(PackageCodes.InvalidStatement, "The verified bundle carries no in-toto statement, so it cannot name the package.");
         CheckWrittenBySigner(statement);
@@ -82,21 +93,46 @@ public sealed class PackageVerifier
         }
     }
 
-    /// <summary>The subject must carry both this package's name and its content hash; either alone is not enough (N-07).</summary>
+    /// <summary>
+    /// Which of the package's digests the bundle must bind: the package digest when a subject names it, else NuGet's
+    /// content hash (bundles made before the package digest). Either is a full binding, and the Sigstore verifier then
+    /// requires it; reading the unverified statement here only picks which one.
+    /// </summary>
+    private static (HashAlgorithmName Algorithm, byte[] Digest) SelectDigest(DsseEnvelope envelope, PackageInspection package)
+    {
+        try
+        {
+            var packageDigest = Convert.ToHexStringLower(package.PackageDigest);
+            if (envelope.Payload is { } payload && InTotoStatement.Parse(payload).Subjects.Any(s => s.Digest.TryGetValue("sha256", out var v) && v == packageDigest))
+            {
+                return (HashAlgorithmName.SHA256, package.PackageDigest);
+            }
+        }
+        catch (Exception ex) when (ex is SigstoreException or JsonException)
+        {
+            // Unreadable: the verifier reports it with its own code.
+        }
+
+        return (HashAlgorithmName.SHA512, package.ContentHashSha512);
+    }
+
+    /// <summary>The subject must carry both this package's name and its digest; either alone is not enough (N-07).</summary>
     internal static InTotoSubject FindSubject(InTotoStatement statement, PackageInspection package)
     {
+        var packageDigest = Convert.ToHexStringLower(package.PackageDigest);
         var contentHash = Convert.ToHexStringLower(package.ContentHashSha512);
         var byDigest = statement.Subjects
-            .Where(s => s.Digest.TryGetValue("sha512", out var value) && string.Equals(value, contentHash, StringComparison.Ordinal))
+            .Where(s => (s.Digest.TryGetValue("sha256", out var digest) && string.Equals(digest, packageDigest, StringComparison.Ordinal))
+                || (s.Digest.TryGetValue("sha512", out var hash) && string.Equals(hash, contentHash, StringComparison.Ordinal)))
             .ToList();
         if (byDigest.Count == 0)
         {
-            throw new SigstoreException(PackageCodes.SubjectMismatch, $"No subject of the attestation has the content hash of {package.Identity.Id} {package.Identity.Version.ToNormalizedString()}: the package content changed after it was signed. Do not use it.");
+            throw new SigstoreException(PackageCodes.SubjectMismatch, $"No subject of the attestation has the package digest of {package.Identity.Id} {package.Identity.Version.ToNormalizedString()}: an entry of the package was changed, added or removed after it was signed. Do not use it.");
         }
 
         var match = byDigest.FirstOrDefault(s => PackageSubject.Matches(s.Name, package.Identity.Id, package.Identity.Version));
         return match ?? throw new SigstoreException(
             PackageCodes.SubjectMismatch,
-            $"The attestation's subject with this content hash is named '{byDigest[0].Name}', not {package.SubjectName}. The attestation belongs to another package; do not use it.");
+            $"The attestation's subject with this package digest is named '{byDigest[0].Name}', not {package.SubjectName}. The attestation belongs to another package; do not use it.");
     }
 }

@@ -26,6 +26,9 @@ public static class TaskCodes
 
     public const string ArtifactMissing = "SSB0407";
 
+    /// <summary>Signing was required and failed: the packages it left unsigned were deleted, so none looks finished.</summary>
+    public const string UnsignedPackageRemoved = "SSB0408";
+
     /// <summary>No identity in auto mode: artifacts are left unsigned, explicitly .</summary>
     public const string NotSigned = "SSB0900";
 

@@ -79,7 +79,7 @@ public sealed class VerifyPackageCommandTests
         CollectionAssert.AreNotEqual(File.ReadAllBytes(s_package), File.ReadAllBytes(signed), "dotnet nuget sign changed nothing");
         var run = await VerifyAsync(signed, "--bundle", s_package + ".sigstore.json", "--certificate-identity", Email);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.Output, "NuGet-signed after attestation; matched by content hash");
+        StringAssert.Contains(run.Output, "(NuGet-signed after the attestation)");
     }
 
     [TestMethod]

@@ -19,6 +19,19 @@ public static class E2E
     public static string PackagePath { get; private set; } = null!;
     public static string? SetupFailure { get; private set; }
 
+    /// <summary>The bundle dotnet pack embedded in <paramref name="package"/> (the default SigstoreBundleLocation).</summary>
+    public static SigstoreBuild.Bundles.Bundle EmbeddedBundleOf(string package) =>
+        SigstoreBuild.Bundles.BundleSerializer.Parse(SigstoreBuild.NuGet.EmbeddedBundle.Read(package)
+            ?? throw new AssertFailedException($"'{package}' carries no embedded Sigstore bundle."));
+
+    /// <summary>Writes the embedded bundle out, as `sigstore extract-bundle` does, for other Sigstore clients.</summary>
+    public static string ExtractBundle(string package)
+    {
+        var path = package + ".extracted.json";
+        File.WriteAllBytes(path, SigstoreBuild.NuGet.EmbeddedBundle.Read(package) ?? throw new AssertFailedException($"'{package}' carries no embedded Sigstore bundle."));
+        return path;
+    }
+
     [AssemblyInitialize]
     public static void PackSigstoreBuild(TestContext context)
     {

@@ -30,7 +30,7 @@ public sealed class PackageBindingTests
         var statement = PackageStatements.ForPackages([PackageInspector.Inspect(path)], Context);
         var result = new PackageVerifier(new DigestOnlyAttestationVerifier()).Verify(path, DigestOnlyAttestationVerifier.BundleFor(statement));
         Assert.AreEqual("pkg:nuget/Contoso.Lib@1.0.0", result.MatchedSubject.Name);
-        Assert.IsFalse(result.MatchedThroughContentHash);
+        Assert.IsFalse(result.Package.IsSigned);
     }
 
     [TestMethod]
@@ -106,7 +106,7 @@ public sealed class PackageBindingTests
     {
         var path = WritePackage();
         var subject = PackageStatements.ForPackage(PackageInspector.Inspect(path));
-        var json = $$$"""{"_type":"{{{type}}}","subject":[{"name":"{{{subject.Name}}}","digest":{"sha512":"{{{subject.Digest["sha512"]}}}"}}],"predicateType":"{{{PackageStatements.SlsaProvenanceV1}}}","predicate":{{{predicate}}}}""";
+        var json = $$$"""{"_type":"{{{type}}}","subject":[{"name":"{{{subject.Name}}}","digest":{"sha256":"{{{subject.Digest["sha256"]}}}"}}],"predicateType":"{{{PackageStatements.SlsaProvenanceV1}}}","predicate":{{{predicate}}}}""";
         var ex = Assert.ThrowsExactly<SigstoreException>(() =>
             new PackageVerifier(new DigestOnlyAttestationVerifier()).Verify(path, DigestOnlyAttestationVerifier.BundleFor(Encoding.UTF8.GetBytes(json))));
         Assert.AreEqual(PackageCodes.InvalidStatement, ex.Code);

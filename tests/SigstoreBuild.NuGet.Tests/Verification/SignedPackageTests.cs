@@ -64,9 +64,9 @@ public sealed class SignedPackageTests
         var statement = PackageStatements.ForPackages([PackageInspector.Inspect(s_package)], Context);
         var verifier = new DigestOnlyAttestationVerifier();
         var result = new PackageVerifier(verifier).Verify(s_signed, DigestOnlyAttestationVerifier.BundleFor(statement));
-        Assert.IsTrue(result.MatchedThroughContentHash);
+        Assert.IsTrue(result.Package.IsSigned);
         Assert.AreEqual("pkg:nuget/Contoso.Signed@2.0.0-beta.1", result.MatchedSubject.Name);
-        CollectionAssert.AreEqual(result.Package.ContentHashSha512, verifier.LastDigest);
+        CollectionAssert.AreEqual(result.Package.PackageDigest, verifier.LastDigest);
     }
 
     [TestMethod]

@@ -16,7 +16,11 @@ internal sealed record ProcessResult(int ExitCode, string Output)
 internal static class DotnetProcess
 {
     /// <summary>Runs dotnet; <paramref name="nugetPackages"/> null keeps the machine's package folder (for building this repository).</summary>
-    public static ProcessResult Run(string workingDirectory, string? nugetPackages, params string[] arguments)
+    public static ProcessResult Run(string workingDirectory, string? nugetPackages, params string[] arguments) =>
+        Run(workingDirectory, nugetPackages, null, arguments);
+
+    /// <summary>Runs dotnet with extra environment variables (e.g. SIGSTORE_ID_TOKEN for a signing pack).</summary>
+    public static ProcessResult Run(string workingDirectory, string? nugetPackages, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
         foreach (var argument in arguments)
@@ -40,6 +44,12 @@ internal static class DotnetProcess
         {
             start.Environment["NUGET_PACKAGES"] = nugetPackages;
         }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         var gate = new object();
