@@ -106,7 +106,7 @@ public sealed class EmbeddedTrustTests
         Assert.IsTrue(trustedRoot.TransparencyLogs.Any(log => log.ValidFor.End is null), "a Rekor log is still open");
         Assert.IsTrue(trustedRoot.CertificateTransparencyLogs.Any(log => log.ValidFor.End is null), "a CT log is still open");
 
-        // Rekor v1 and CT logs are identified by the SHA-256 of their DER public key.
+        // Rekor v1 and CT logs are identified by the SHA-256 of their DER (SPKI) public key.
         JsonNode document = JsonNode.Parse(json)!;
         int checkedLogs = 0;
         foreach (string kind in new[] { "tlogs", "ctlogs" })
@@ -114,9 +114,9 @@ public sealed class EmbeddedTrustTests
             foreach (JsonNode? log in document[kind]!.AsArray())
             {
                 string details = log!["publicKey"]!["keyDetails"]!.GetValue<string>();
-                if (kind == "tlogs" && !details.StartsWith("PKIX_ECDSA", StringComparison.Ordinal))
+                if (!details.StartsWith("PKIX_ECDSA", StringComparison.Ordinal))
                 {
-                    continue; // Rekor v2 logs are identified by their checkpoint key ID instead.
+                    continue; // Rekor v2 (Ed25519) logs are identified by their checkpoint key ID; old RSA keys are PKCS#1, not SPKI.
                 }
 
                 byte[] key = Convert.FromBase64String(log["publicKey"]!["rawBytes"]!.GetValue<string>());

@@ -230,6 +230,7 @@ public sealed class TrustRootProviderTests : TufTestBase
         Assert.AreEqual(new Uri("https://tuf-repo-cdn.sigstore.dev/targets/"), TufOptions.PublicGood.ResolveTargetsUri());
         Assert.AreEqual(new Uri("https://tuf-repo-cdn.sigstage.dev/"), TufOptions.Staging.ResolveMetadataUri());
         using TufClient client = await TufClient.CreateAsync(TufOptions.PublicGood with { CacheDirectory = CacheDirectory, Offline = true }, TestContext.CancellationToken);
-        Assert.AreEqual(15, TufClient.DescribeCache(CacheDirectory).RootVersion);
+        Assert.AreEqual(RootMetadata.Parse(EmbeddedTrust.PublicGoodRoot).Version, TufClient.DescribeCache(CacheDirectory).RootVersion);
+        Assert.AreEqual(16, TufClient.DescribeCache(CacheDirectory).RootVersion);
     }
 }
