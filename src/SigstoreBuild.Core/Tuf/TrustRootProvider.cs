@@ -170,11 +170,11 @@ public sealed class TrustRootProvider : ITrustRootProvider
         }
         catch (SigstoreException ex) when (ex.Code == TufCodes.Expired)
         {
-            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode refused: the cached trust root has expired ({ex.Message}) Go online once to refresh it (`sigstore trust-root update`).", ex);
+            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode refused: the cached TUF metadata has expired ({ex.Message}) {RefreshHint(tuf)}", ex);
         }
         catch (SigstoreException ex) when (ex.Code == TufCodes.OfflineUnavailable && Configuration.Instance != SigstoreInstance.Custom)
         {
-            return FromEmbedded(tuf.TimeProvider.GetUtcNow(), ex);
+            return FromEmbedded(tuf, ex);
         }
         finally
         {
@@ -183,13 +183,13 @@ public sealed class TrustRootProvider : ITrustRootProvider
     }
 
     /// <summary>The embedded seed is trusted as long as the embedded root it was shipped with has not expired.</summary>
-    private TrustMaterialBytes FromEmbedded(DateTimeOffset now, SigstoreException cacheFailure)
+    private TrustMaterialBytes FromEmbedded(TufOptions tuf, SigstoreException cacheFailure)
     {
         bool publicGood = Configuration.Instance == SigstoreInstance.PublicGood;
         RootMetadata root = RootMetadata.Parse(publicGood ? EmbeddedTrust.PublicGoodRoot : EmbeddedTrust.StagingRoot);
-        if (root.IsExpired(now))
+        if (root.IsExpired(tuf.TimeProvider.GetUtcNow()))
         {
-            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode refused: there is no usable TUF cache ({cacheFailure.Message}) and the trust material embedded in this version expired at {root.Expires:u}. Go online once, or update SigstoreBuild.", cacheFailure);
+            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode refused: there is no usable TUF cache ({cacheFailure.Message}) and the {(publicGood ? "public-good" : "staging")} trust material embedded in this version of SigstoreBuild (TUF root v{root.Version}) expired at {root.Expires:u}. {RefreshHint(tuf, embeddedExpired: true)}", cacheFailure);
         }
 
         return new TrustMaterialBytes
@@ -200,6 +200,19 @@ public sealed class TrustRootProvider : ITrustRootProvider
             Offline = true,
             Warnings = [new VerificationWarning(TufCodes.OfflineTrustUsed, $"Offline: no usable TUF cache, so the {(publicGood ? "public-good" : "staging")} trust root embedded in this version of SigstoreBuild is used (valid until {root.Expires:u}).")],
         };
+    }
+
+    /// <summary>
+    /// What a user can do when offline mode has no valid trust material: each way works as written (the cache directory
+    /// holds mirror.json once a client was created for it, so <c>trust-root update --cache-dir</c> can resume from it).
+    /// </summary>
+    internal static string RefreshHint(TufOptions tuf, bool embeddedExpired = false)
+    {
+        string cache = tuf.ResolveCacheDirectory();
+        string update = embeddedExpired ? "update SigstoreBuild (the package or the sigstore tool) to a newer version, which embeds newer trust material; or " : string.Empty;
+        return $"To fix it, {update}run once with network access and without offline mode (MSBuild: -p:SigstoreOffline=false; sigstore CLI: without --offline), "
+            + $"or run `sigstore trust-root update --cache-dir \"{cache}\"` with network access, so that the TUF cache {cache} is refreshed; "
+            + "or point SigstoreTufCachePath (MSBuild) or --cache-dir (sigstore CLI) at a TUF cache directory (the one holding mirror.json) refreshed on a machine with network access.";
     }
 
     private static async Task<(byte[] TrustedRoot, byte[]? SigningConfig)> GetTargetsAsync(TufClient client, CancellationToken cancellationToken)

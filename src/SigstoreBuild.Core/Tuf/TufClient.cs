@@ -303,7 +303,7 @@ public sealed class TufClient : IDisposable
 
     private byte[] ReadForOffline(string role)
         => _cache.TryRead(_cache.TopLevelPath(role))
-            ?? throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF {role} metadata in {_cache.Directory}, and there is none. Run once online (`sigstore trust-root update`) to fill the cache.");
+            ?? throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF {role} metadata in {_cache.Directory}, and there is none. Run once online (`sigstore trust-root update --cache-dir \"{_cache.Directory}\"`, or without offline mode) to fill the cache.");
 
     /// <summary>§5.3: walk N+1, N+2, ... until the mirror has no newer root or the cap is reached.</summary>
     private async Task<int> UpdateRootAsync(TrustedMetadataSet trusted, CancellationToken cancellationToken)

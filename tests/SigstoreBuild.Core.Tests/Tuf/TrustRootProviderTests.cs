@@ -148,6 +148,31 @@ public sealed class TrustRootProviderTests : TufTestBase
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Offline_PresetWithoutCache_ExpiredEmbeddedSeed_SaysHowToRefresh(bool publicGood)
+    {
+        TrustConfiguration preset = publicGood ? TrustConfiguration.PublicGood : TrustConfiguration.Staging;
+        RootMetadata root = RootMetadata.Parse(publicGood ? EmbeddedTrust.PublicGoodRoot : EmbeddedTrust.StagingRoot);
+        var clock = new ManualTimeProvider(root.Expires + TimeSpan.FromDays(1));
+        TrustConfiguration configuration = preset with { Offline = true, Tuf = preset.Tuf! with { CacheDirectory = CacheDirectory, TimeProvider = clock } };
+
+        SigstoreException ex = await Assert.ThrowsAsync<SigstoreException>(() => new TrustRootProvider(configuration).GetAsync(TestContext.CancellationToken));
+
+        Assert.AreEqual(TufCodes.OfflineUnavailable, ex.Code);
+        StringAssert.Contains(ex.Message, $"TUF root v{root.Version}) expired at {root.Expires:u}");
+        StringAssert.Contains(ex.Message, "update SigstoreBuild");
+        StringAssert.Contains(ex.Message, "-p:SigstoreOffline=false");
+        StringAssert.Contains(ex.Message, "SigstoreTufCachePath");
+        string cache = Path.GetFullPath(CacheDirectory);
+        StringAssert.Contains(ex.Message, $"`sigstore trust-root update --cache-dir \"{cache}\"`");
+
+        // The hinted command works as written: `trust-root update --cache-dir` resumes from the mirror recorded there.
+        TufOptions resumed = TufOptions.FromCache(cache);
+        Assert.AreEqual(preset.Tuf!.ResolveMetadataUri(), resumed.ResolveMetadataUri());
+    }
+
+    [TestMethod]
     public async Task EmbeddedSeed_MatchesTheSharedConformanceFiles()
     {
         string tuf = SharedFiles.RequireTufDirectory();
@@ -205,6 +230,7 @@ public sealed class TrustRootProviderTests : TufTestBase
         Assert.AreEqual(new Uri("https://tuf-repo-cdn.sigstore.dev/targets/"), TufOptions.PublicGood.ResolveTargetsUri());
         Assert.AreEqual(new Uri("https://tuf-repo-cdn.sigstage.dev/"), TufOptions.Staging.ResolveMetadataUri());
         using TufClient client = await TufClient.CreateAsync(TufOptions.PublicGood with { CacheDirectory = CacheDirectory, Offline = true }, TestContext.CancellationToken);
-        Assert.AreEqual(15, TufClient.DescribeCache(CacheDirectory).RootVersion);
+        Assert.AreEqual(RootMetadata.Parse(EmbeddedTrust.PublicGoodRoot).Version, TufClient.DescribeCache(CacheDirectory).RootVersion);
+        Assert.AreEqual(16, TufClient.DescribeCache(CacheDirectory).RootVersion);
     }
 }
