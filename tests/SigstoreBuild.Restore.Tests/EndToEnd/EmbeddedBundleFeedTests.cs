@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
+using SigstoreBuild.NuGet.Restore;
 using SigstoreBuild.Restore.Tests.Infrastructure;
 
 namespace SigstoreBuild.Restore.Tests.EndToEnd;
@@ -109,7 +110,7 @@ public sealed class EmbeddedBundleFeedTests
 
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         Assert.IsTrue(s_server.WasDownloaded("Contoso.Shipped", Version), "restored from the V3 server");
-        var state = File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", "verification.json"));
+        var state = File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", RestoreRun.ReportFileName));
         StringAssert.Contains(state, "Contoso.Shipped");
         AssertNoSidecars(consumer);
     }
