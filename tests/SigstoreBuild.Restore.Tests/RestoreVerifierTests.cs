@@ -167,6 +167,23 @@ public sealed class RestoreVerifierTests
     }
 
     [TestMethod]
+    public async Task WarmRun_FromCache_ReportsTheSameAuditWarnings_AndTheSummaryCountsTheCache()
+    {
+        using var env = new Env();
+        env.Publish("Contoso.Lib", "1.0.0", Release);
+        env.Publish("Contoso.Evil", "1.0.0", TestSigner.Workflow("attacker"));
+        var cold = await env.RunAsync(TrustContoso(Release), TestContext.CancellationToken, mode: VerificationMode.Audit);
+        var calls = env.Verifier.Calls;
+
+        var warm = await env.RunAsync(TrustContoso(Release), TestContext.CancellationToken, mode: VerificationMode.Audit);
+        Assert.IsTrue(warm.Packages.Single(p => p.Id == "Contoso.Lib").FromCache, Describe(warm));
+        Assert.IsTrue(env.Verifier.Calls <= calls + 1, "Only the untrusted signer may be verified again.");
+        Assert.AreEqual("SSB5605", Single(warm).Code, Describe(warm));
+        CollectionAssert.AreEqual(cold.Diagnostics.Select(d => d.ToString()).ToList(), warm.Diagnostics.Select(d => d.ToString()).ToList());
+        Assert.AreEqual("Sigstore: verified 1 package (1 from cache), 0 allowed unsigned, 1 failed (audit), 1 warning in App.csproj", RestoreReport.ToSummaryLine(warm, "App.csproj"));
+    }
+
+    [TestMethod]
     public async Task WarmRun_StillChecksTheLockAndIdentity()
     {
         using var env = new Env();

@@ -66,6 +66,39 @@ public static class RestoreReport
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
+    /// <summary>
+    /// One line per project for normal verbosity, like NuGet's restore summary, so a passing check is visible:
+    /// "Sigstore: verified 12 packages (10 from cache), 3 allowed unsigned, 1 warning in App.csproj".
+    /// </summary>
+    public static string ToSummaryLine(RestoreVerificationResult result, string projectName)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var fromCache = result.Packages.Count(p => p.Status == PackageStatus.Verified && p.FromCache);
+        var warnings = result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning && !d.Suppressed);
+        var builder = new StringBuilder("Sigstore: verified ").Append(Plural(result.Verified, "package"));
+        if (fromCache > 0)
+        {
+            builder.Append(" (").Append(fromCache).Append(" from cache)");
+        }
+
+        builder.Append(", ").Append(result.Unsigned).Append(" allowed unsigned");
+        if (result.Failed > 0)
+        {
+            builder.Append(", ").Append(result.Failed).Append(result.Mode == VerificationMode.Audit ? " failed (audit)" : " failed");
+        }
+
+        builder.Append(", ").Append(Plural(warnings, "warning"));
+        var suppressed = result.Diagnostics.Count(d => d.Suppressed);
+        if (suppressed > 0)
+        {
+            builder.Append(" (").Append(suppressed).Append(" suppressed)");
+        }
+
+        return builder.Append(" in ").Append(projectName).ToString();
+    }
+
+    private static string Plural(int count, string noun) => count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + noun + (count == 1 ? string.Empty : "s");
+
     /// <summary>A Markdown section: the summary line, then one row per package that failed or went unsigned, and the verified ones.</summary>
     public static string ToMarkdown(RestoreVerificationResult result, string projectName, int maxRows = 200)
     {

@@ -89,7 +89,15 @@ public static class RestoreRun
         if (verificationMode == VerificationMode.Off)
         {
             var diagnostics = policy.IsEmpty ? [] : new[] { new RestoreDiagnostic(RestoreCodes.UnsafeVerificationOff, DiagnosticSeverity.Warning, null, null, "A Sigstore trust policy is configured but SigstoreVerifyPackages=off, so dependencies are not verified. Set it to audit or enforce.") };
-            Touch(request.StampFile);
+            if (diagnostics.Length == 0)
+            {
+                Touch(request.StampFile);
+            }
+            else
+            {
+                DeleteStamp(request.StampFile);
+            }
+
             return new RestoreVerificationResult { Packages = [], Diagnostics = diagnostics, Mode = verificationMode };
         }
 
@@ -142,11 +150,27 @@ public static class RestoreRun
         if (result.Succeeded)
         {
             RestoreOutputs.ClearMarker(stateDirectory);
-            Touch(request.StampFile);
+
+            // The stamp lets an unchanged project skip the target, and a skipped target prints nothing: so a run with
+            // warnings (audit findings, trust source warnings) leaves no stamp, and the next build reports them again.
+            var hasWarnings = result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Warning && !d.Suppressed)
+                || verifier is TrustRootPackageSignatureVerifier { Warnings.Count: > 0 };
+            if (hasWarnings)
+            {
+                DeleteStamp(request.StampFile);
+            }
+            else
+            {
+                Touch(request.StampFile);
+            }
         }
-        else if (verificationMode == VerificationMode.Enforce && request.InvalidateOnFailure)
+        else
         {
-            RestoreOutputs.Invalidate(request.AssetsFilePath, stateDirectory, request.ProjectFileName, result.Summary);
+            DeleteStamp(request.StampFile);
+            if (verificationMode == VerificationMode.Enforce && request.InvalidateOnFailure)
+            {
+                RestoreOutputs.Invalidate(request.AssetsFilePath, stateDirectory, request.ProjectFileName, result.Summary);
+            }
         }
 
         return result;
@@ -155,6 +179,14 @@ public static class RestoreRun
     /// <summary>SHA-256 (hex) of a trust root file, for the verification cache key.</summary>
     public static string FingerprintFile(string path) =>
         Convert.ToHexStringLower(SHA256.HashData(InputFile.ReadAllBytes(path, SigstoreBuild.Trust.TrustDocumentSerializer.TrustedRootFile)));
+
+    private static void DeleteStamp(string? stamp)
+    {
+        if (!string.IsNullOrWhiteSpace(stamp) && File.Exists(stamp))
+        {
+            File.Delete(stamp);
+        }
+    }
 
     private static void Touch(string? stamp)
     {

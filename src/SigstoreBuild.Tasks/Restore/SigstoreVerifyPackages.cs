@@ -114,7 +114,8 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
             if (result.Packages.Count > 0)
             {
-                Log.LogMessage(result.Succeeded ? MessageImportance.Normal : MessageImportance.High, "Sigstore: " + result.Summary);
+                // A passing check is visible at normal verbosity too, as NuGet's restore summary is.
+                Log.LogMessage(MessageImportance.High, result.Succeeded ? RestoreReport.ToSummaryLine(result, request.ProjectFileName ?? "project") : "Sigstore: " + result.Summary);
             }
         }
         catch (SigstoreException ex)

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
+using SigstoreBuild.NuGet.Restore;
 using SigstoreBuild.Restore.Tests.Infrastructure;
 
 namespace SigstoreBuild.Restore.Tests.EndToEnd;
@@ -109,7 +110,7 @@ public sealed class EmbeddedBundleFeedTests
 
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         Assert.IsTrue(s_server.WasDownloaded("Contoso.Shipped", Version), "restored from the V3 server");
-        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", "verify-packages.json")))!;
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "sigstore", RestoreRun.ReportFileName)))!;
         var shipped = report["packages"]!.AsArray().Single(p => (string?)p!["id"] == "Contoso.Shipped")!;
         Assert.AreEqual("verified", (string?)shipped["status"], report.ToJsonString());
         Assert.AreEqual(Publisher, (string?)shipped["signer"]!["subject"]);
