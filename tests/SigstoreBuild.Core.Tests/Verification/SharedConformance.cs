@@ -5,7 +5,10 @@ using SigstoreBuild.Trust;
 
 namespace SigstoreBuild.Tests.Verification;
 
-/// <summary>The sigstore-conformance cases in <c>&lt;RepoRoot&gt;/../shared/conformance</c>; missing means inconclusive.</summary>
+/// <summary>
+/// The sigstore-conformance cases in <c>&lt;RepoRoot&gt;/../shared/conformance</c> (beside the repository); missing fails
+/// the test with the path it expected, rather than passing or skipping silently.
+/// </summary>
 internal static class SharedConformance
 {
     public static string Directory
@@ -14,16 +17,19 @@ internal static class SharedConformance
         {
             var repoRoot = typeof(SharedConformance).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            foreach (var candidate in new[] { repoRoot is null ? null : Path.Combine(repoRoot, "..", "shared", "conformance"), "/work/shared/conformance" })
+            if (string.IsNullOrEmpty(repoRoot))
             {
-                if (candidate is not null && File.Exists(Path.Combine(candidate, "manifest.jsonl")))
-                {
-                    return Path.GetFullPath(candidate);
-                }
+                Assert.Fail("The test assembly carries no RepoRoot metadata, so ../shared/conformance cannot be located.");
             }
 
-            Assert.Inconclusive("../shared/conformance is missing: the conformance vectors are not available here.");
-            return null!;
+            var expected = Path.GetFullPath(Path.Combine(repoRoot, "..", "shared", "conformance"));
+            if (!File.Exists(Path.Combine(expected, "manifest.jsonl")))
+            {
+                Assert.Fail($"The sigstore-conformance vectors are missing: expected {Path.Combine(expected, "manifest.jsonl")} "
+                    + "(the folder shared/conformance beside the repository root).");
+            }
+
+            return expected;
         }
     }
 

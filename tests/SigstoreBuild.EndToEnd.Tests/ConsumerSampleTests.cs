@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using SigstoreBuild.EndToEnd.Tests.Infrastructure;
+using SigstoreBuild.LocalStack;
+
+namespace SigstoreBuild.EndToEnd.Tests;
+
+/// <summary>
+/// samples/Consumer as a user copies it: its Directory.Build.props carries both the SigstoreBuild PackageReference and
+/// the repository's trust policy. samples/Library is packed and signed through a local Sigstore instance into a folder
+/// feed; the consumer restores Contoso.Greetings from it and verifies it at build time, in enforce mode.
+/// </summary>
+[TestClass]
+public sealed partial class ConsumerSampleTests
+{
+    private const string Signer = "greetings-release@example.com";
+    private static LocalSigstore s_sigstore = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartSigstore(TestContext context)
+    {
+        E2E.RequirePackage();
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(E2E.Root, "sigstore-consumer"), 0, context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopSigstore()
+    {
+        if (s_sigstore is not null)
+        {
+            await s_sigstore.DisposeAsync();
+        }
+    }
+
+    [GeneratedRegex(@"\b(warning|error) SSB\d{4}")]
+    private static partial Regex SigstoreDiagnostic();
+
+    [TestMethod]
+    public void ConsumerSample_FirstBuildVerifiesItsDependencies_AndAnotherSignerFailsWithSSB5105()
+    {
+        var testDirectory = Path.Combine(E2E.Root, TestContext.TestName!);
+
+        // The publisher: dotnet pack signs Contoso.Greetings and embeds the bundle; the folder feed is all that is published.
+        var library = E2E.CopySample("Library", TestContext.TestName!);
+        var feed = Path.Combine(testDirectory, "greetings-feed");
+        var pack = DotNet.Run(library, new Dictionary<string, string> { ["SIGSTORE_ID_TOKEN"] = s_sigstore.MintToken(Signer) },
+            DotNet.BuildArguments("pack", "-o", feed, "-p:SigstoreRequireSigning=true",
+                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}"));
+        Assert.IsTrue(pack.Succeeded, pack.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(feed, "Contoso.Greetings.1.0.0.nupkg")), pack.ToString());
+        Assert.IsEmpty(Directory.GetFiles(feed, "*.sigstore.json"), "the bundle travels inside the package, nothing beside it");
+
+        // The consumer: only these two feeds, its own package folder and no fallback folders, so Contoso.Greetings 1.0.0
+        // can only come from the feed above.
+        File.WriteAllText(Path.Combine(testDirectory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="sigstorebuild" value="{E2E.Feed}" />
+                <add key="greetings" value="{feed}" />
+              </packageSources>
+              <fallbackPackageFolders><clear /></fallbackPackageFolders>
+            </configuration>
+            """);
+
+        var trusted = Build(E2E.CopySample("Consumer", TestContext.TestName!), Signer);
+        Assert.IsTrue(trusted.Succeeded, trusted.ToString());
+        Assert.DoesNotMatchRegex(SigstoreDiagnostic(), trusted.Output, trusted.Output);
+        Assert.Contains("Sigstore dependency verification (enforce): 2 packages, 1 verified, 1 unsigned (allowed), 0 failed.", trusted.Output);
+
+        var otherSigner = Build(E2E.CopySample("Consumer", TestContext.TestName! + "-other-signer"), "someone-else@example.com");
+        Assert.IsFalse(otherSigner.Succeeded, otherSigner.ToString());
+        Assert.Contains("error SSB5105", otherSigner.Output);
+        Assert.Contains("Contoso.Greetings", otherSigner.Output);
+    }
+
+    /// <summary>
+    /// A first build of a fresh copy, as the sample's README shows it for the local instance: the signer, its issuer and
+    /// the trust root are properties the sample's Directory.Build.props reads; everything else is the sample as is.
+    /// </summary>
+    private DotNetResult Build(string consumer, string signer)
+    {
+        // The second copy lives in its own folder; give it the same package sources.
+        var config = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config");
+        if (!File.Exists(config))
+        {
+            File.Copy(Path.Combine(E2E.Root, TestContext.TestName!, "nuget.config"), config);
+        }
+
+        var packages = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages");
+        return DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages },
+            DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce",
+                $"-p:ContosoSigner={signer}", $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}",
+                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
+    }
+}
