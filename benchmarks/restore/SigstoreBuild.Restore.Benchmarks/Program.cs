@@ -3,7 +3,6 @@ using SigstoreBuild.Identity;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
-using SigstoreBuild.NuGet.Signing;
 using SigstoreBuild.Signing;
 
 if (args is ["profile", var assetsFile, var trustedRoot, var issuerArg, var subjectArg])
