@@ -68,7 +68,7 @@ public sealed partial class ConsumerSampleTests
         var trusted = Build(E2E.CopySample("Consumer", TestContext.TestName!), Signer);
         Assert.IsTrue(trusted.Succeeded, trusted.ToString());
         Assert.DoesNotMatchRegex(SigstoreDiagnostic(), trusted.Output, trusted.Output);
-        Assert.Contains("Sigstore dependency verification (enforce): 2 packages, 1 verified, 1 unsigned (allowed), 0 failed.", trusted.Output);
+        Assert.Contains("Sigstore: verified 1 package, 1 allowed unsigned, 0 warnings in Contoso.Welcome.csproj", trusted.Output);
 
         var otherSigner = Build(E2E.CopySample("Consumer", TestContext.TestName! + "-other-signer"), "someone-else@example.com");
         Assert.IsFalse(otherSigner.Succeeded, otherSigner.ToString());
