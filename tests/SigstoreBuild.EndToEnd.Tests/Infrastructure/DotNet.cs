@@ -23,9 +23,13 @@ internal static class DotNet
         "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "DOTNET_HOST_PATH",
     ];
 
-    public static DotNetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static DotNetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunProgram("dotnet", workingDirectory, environment, arguments);
+
+    /// <summary>Runs <paramref name="program"/> (dotnet, or an installed tool's command) in the same scrubbed environment.</summary>
+    public static DotNetResult RunProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -70,7 +74,7 @@ internal static class DotNet
         if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in 8 minutes:\n{output}");
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in 8 minutes:\n{output}");
         }
 
         process.WaitForExit();
