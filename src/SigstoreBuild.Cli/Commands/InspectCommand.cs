@@ -25,9 +25,9 @@ internal static class InspectCommand
     public static Command Create(CliConsole console)
     {
         var bundle = new Argument<FileInfo>("BUNDLE") { Description = "The Sigstore bundle (.sigstore.json) to show, or a .nupkg/.snupkg whose embedded bundle to show." };
-        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle, output };
+        var output = OutputOption.Create();
+        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle };
+        output.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(bundle)!.FullName;
@@ -37,7 +37,7 @@ internal static class InspectCommand
                 report["embeddedIn"] = path;
             }
 
-            if (parse.GetValue(output) == "json")
+            if (output.IsJson(parse))
             {
                 console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
