@@ -16,16 +16,7 @@ public static partial class SigstoreCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
-        var root = new RootCommand("Sign, attest and verify with Sigstore (SigstoreBuild).");
-        VerifyCommands.Add(root, console);
-        SignCommands.Add(root, console);
-        root.Subcommands.Add(TrustRootCommands.Create(console));
-        root.Subcommands.Add(VerifyPackagesCommand.Create(console));
-        root.Subcommands.Add(VerifyPackageCommand.Create(console));
-        root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
-        root.Subcommands.Add(InspectCommand.Create(console));
-        root.Subcommands.Add(ExtractBundleCommand.Create(console));
-
+        var root = CreateRoot(console);
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
@@ -56,6 +47,21 @@ public static partial class SigstoreCommand
             console.Error(SetupCodes.Internal, $"Internal error ({ex.GetType().Name}): {ex.Message} Please report this at the project's issue tracker.");
             return Failure;
         }
+    }
+
+    /// <summary>Every verb; tests walk this tree to check options and help text.</summary>
+    internal static RootCommand CreateRoot(CliConsole console)
+    {
+        var root = new RootCommand("Sign, attest and verify with Sigstore (SigstoreBuild).");
+        VerifyCommands.Add(root, console);
+        SignCommands.Add(root, console);
+        root.Subcommands.Add(TrustRootCommands.Create(console));
+        root.Subcommands.Add(VerifyPackagesCommand.Create(console));
+        root.Subcommands.Add(VerifyPackageCommand.Create(console));
+        root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
+        root.Subcommands.Add(InspectCommand.Create(console));
+        root.Subcommands.Add(ExtractBundleCommand.Create(console));
+        return root;
     }
 
     /// <summary>

@@ -228,7 +228,7 @@ internal static class InspectCommand
         text.AppendLine("Times");
         foreach (var entry in report["tlogEntries"]!.AsArray())
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  log entry {entry!["logIndex"]} ({entry["kind"]}): integrated {entry["integratedTime"] ?? "(no time, Rekor v2)"}, inclusion proof {(entry["inclusionProof"]!.GetValue<bool>() ? "yes" : "no")}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  log entry {entry!["logIndex"]} ({entry["kind"]}): {(entry["integratedTime"] is { } integrated ? $"integrated {integrated}" : "no integration time (a Rekor v2 entry; a signed timestamp gives the time)")}, inclusion proof {(entry["inclusionProof"]!.GetValue<bool>() ? "yes" : "no")}");
         }
 
         foreach (var timestamp in report["timestamps"]!.AsArray())
@@ -260,7 +260,7 @@ internal static class InspectCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"  subjects ({subjects.Count}):");
         foreach (var subject in subjects)
         {
-            var digests = subject?["digest"] is JsonObject digest ? string.Join(" ", digest.Select(d => $"{d.Key}:{d.Value}")) : "(no digest)";
+            var digests = subject?["digest"] is JsonObject digest ? string.Join(" ", digest.Select(d => $"{d.Key}:{d.Value}")) : "no digest";
             text.AppendLine(CultureInfo.InvariantCulture, $"    {subject?["name"]}  {digests}");
         }
 
