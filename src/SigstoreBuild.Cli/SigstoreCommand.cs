@@ -73,13 +73,15 @@ public static partial class SigstoreCommand
         foreach (var error in parseResult.Errors)
         {
             var match = CodedMessage().Match(error.Message);
+            var message = match.Success ? match.Groups[2].Value : error.Message;
+            message = LineBreaks().Replace(message, " ");
             if (match.Success)
             {
-                console.Error(match.Groups[1].Value, match.Groups[2].Value);
+                console.Error(match.Groups[1].Value, message);
             }
             else
             {
-                console.Error(CliCodes.UsageError, error.Message);
+                console.Error(CliCodes.UsageError, message);
             }
         }
 
@@ -103,6 +105,10 @@ public static partial class SigstoreCommand
 
     [GeneratedRegex(@"\A(SSB[0-9]{4}): (.*)\z", RegexOptions.Singleline)]
     private static partial Regex CodedMessage();
+
+    /// <summary>One line per error: System.CommandLine lists allowed values on lines of their own.</summary>
+    [GeneratedRegex(@"\s*\n\s*")]
+    private static partial Regex LineBreaks();
 }
 
 /// <summary>Where commands write: results to standard output, diagnostics to standard error.</summary>

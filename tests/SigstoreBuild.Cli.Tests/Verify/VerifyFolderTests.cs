@@ -118,7 +118,7 @@ public sealed class VerifyFolderTests
         Write(Path.Combine(folder, "a.txt"), "a");
         Write(Path.Combine(dir, "outside.txt"), "outside");
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "outside.txt"))));
-        var statement = $$"""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"../outside.txt","digest":{"sha256":"{{sha}}"}}],"predicateType":"https://example.com/test/v1","predicate":{}}""";
+        var statement = $$$"""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"../outside.txt","digest":{"sha256":"{{{sha}}}"}}],"predicateType":"https://example.com/test/v1","predicate":{}}""";
         var bundle = folder + ".sigstore.json";
         await SignStatementAsync(Encoding.UTF8.GetBytes(statement), bundle);
 
