@@ -147,12 +147,40 @@ public sealed partial class CommandLineConsistencyTests
 
             foreach (var pattern in new[] { ThreatId(), FieldNumber(), Oid(), DoubledWord(), Placeholder() })
             {
-                if (pattern.Match(text) is { Success: true } match)
+                if (pattern.Match(text) is { Success: true } match && !IsOptionAndValueName(match))
                 {
                     problems.Add($"{where}: '{match.Value}' in \"{text}\"");
                 }
             }
         }
+    }
+
+    /// <summary>What the command prints is written in its source: no "(none)" placeholders, no doubled words.</summary>
+    [TestMethod]
+    public void Messages_InTheCommandSource_HaveNoPlaceholdersOrDoubledWords()
+    {
+        var source = Path.Combine(SharedAssets.RepoRoot, "src", "SigstoreBuild.Cli");
+        if (!Directory.Exists(source))
+        {
+            Assert.Inconclusive($"The CLI source is not at {source}.");
+        }
+
+        var problems = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        {
+            foreach (Match literal in StringLiteral().Matches(File.ReadAllText(file)))
+            {
+                foreach (var pattern in new[] { DoubledWord(), Placeholder() })
+                {
+                    if (pattern.Match(literal.Value) is { Success: true } match && !IsOptionAndValueName(match))
+                    {
+                        problems.Add($"{Path.GetFileName(file)}: '{match.Value}' in {literal.Value}");
+                    }
+                }
+            }
+        }
+
+        Assert.AreEqual(0, problems.Count, string.Join(Environment.NewLine, problems));
     }
 
     [TestMethod]
@@ -191,6 +219,13 @@ public sealed partial class CommandLineConsistencyTests
         StringAssert.Contains(run.Output, "--exact");
     }
 
+    /// <summary>"--bundle BUNDLE": an option followed by the name of its value is not a doubled word.</summary>
+    private static bool IsOptionAndValueName(Match match)
+    {
+        var words = match.Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return words.Length == 2 && words[0] != words[1] && words[1].All(c => !char.IsLetter(c) || char.IsUpper(c));
+    }
+
     [GeneratedRegex(@"\b[A-Z]{1,2}-?\d{2}\b")]
     private static partial Regex ThreatId();
 
@@ -205,4 +240,8 @@ public sealed partial class CommandLineConsistencyTests
 
     [GeneratedRegex(@"\((none|null|n/a)\)", RegexOptions.IgnoreCase)]
     private static partial Regex Placeholder();
+
+    /// <summary>A C# string literal on one line, verbatim or interpolated included.</summary>
+    [GeneratedRegex(@"\$?@?""(?:[^""\\\n]|\\.)*""")]
+    private static partial Regex StringLiteral();
 }
