@@ -34,18 +34,28 @@ internal static class SignerPolicyOptions
     }
 }
 
-/// <summary>Where trust comes from: a TUF mirror and initial root, its cache, and offline mode.</summary>
+/// <summary>
+/// Where trust comes from, one definition for every verb that uses trust: the instance (public-good, <c>--staging</c>, or a
+/// custom TUF mirror with its initial root), explicit trust files, the TUF cache and offline mode.
+/// </summary>
 internal sealed class TrustOptions
 {
-    private readonly Option<string> _mirror = new("--tuf-mirror") { Description = "A TUF mirror URL of a custom Sigstore instance (with --tuf-root)." };
+    private readonly Option<bool> _staging = new("--staging") { Description = "Use the Sigstore staging instance instead of the public-good one." };
+    private readonly Option<FileInfo> _trustedRoot = new("--trusted-root") { Description = "A trusted_root.json to trust instead of fetching one through TUF (for a custom or local Sigstore instance)." };
+    private readonly Option<string> _mirror = new("--tuf-mirror") { Description = "The TUF mirror URL of a custom Sigstore instance (with --tuf-root)." };
     private readonly Option<FileInfo> _root = new("--tuf-root") { Description = "The initial TUF root.json to trust for --tuf-mirror." };
     private readonly Option<DirectoryInfo> _cacheDir = new("--cache-dir") { Description = "The TUF cache directory (default: under the user profile, or SIGSTORE_TUF_CACHE)." };
     private readonly Option<bool> _offline = new("--offline") { Description = "Use the cached or embedded trust root without contacting the TUF mirror." };
 
     public static TrustOptions Create() => new();
 
+    /// <summary>The option names, for tests and help: every trust-using verb accepts each of them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["--staging", "--trusted-root", "--tuf-mirror", "--tuf-root", "--cache-dir", "--offline"];
+
     public void AddTo(Command command)
     {
+        command.Options.Add(_staging);
+        command.Options.Add(_trustedRoot);
         command.Options.Add(_mirror);
         command.Options.Add(_root);
         command.Options.Add(_cacheDir);
@@ -59,10 +69,15 @@ internal sealed class TrustOptions
         });
     }
 
-    public TrustSettings Read(System.CommandLine.ParseResult parse, bool staging, string? trustedRootPath) => new()
+    /// <summary>True when any trust option was given (so it overrides a project's trust properties).</summary>
+    public bool AnyGiven(ParseResult parse) =>
+        parse.GetValue(_staging) || parse.GetValue(_trustedRoot) is not null || parse.GetValue(_mirror) is not null
+        || parse.GetValue(_root) is not null || parse.GetValue(_cacheDir) is not null || parse.GetValue(_offline);
+
+    public TrustSettings Read(ParseResult parse) => new()
     {
-        Instance = staging ? "staging" : null,
-        TrustedRootPath = trustedRootPath,
+        Instance = parse.GetValue(_staging) ? "staging" : null,
+        TrustedRootPath = parse.GetValue(_trustedRoot)?.FullName,
         TufUrl = parse.GetValue(_mirror),
         TufRootPath = parse.GetValue(_root)?.FullName,
         CacheDirectory = parse.GetValue(_cacheDir)?.FullName,
@@ -70,12 +85,29 @@ internal sealed class TrustOptions
     };
 }
 
+/// <summary><c>--output text|json</c>, the one output switch of every verb that prints a result.</summary>
+internal sealed class OutputOption
+{
+    private readonly Option<string> _option = new("--output") { Description = "How to print the result: text (default) or json.", DefaultValueFactory = _ => "text" };
+
+    private OutputOption()
+    {
+        _option.AcceptOnlyFromAmong("text", "json");
+    }
+
+    public static OutputOption Create() => new();
+
+    public void AddTo(Command command) => command.Options.Add(_option);
+
+    public bool IsJson(ParseResult parse) => parse.GetValue(_option) == "json";
+}
+
 /// <summary><c>--provenance-consistency</c> and its Unsafe opt-out, the same for verify and verify-package.</summary>
 internal sealed class ProvenanceOptions
 {
     private readonly Option<bool> _required = new("--provenance-consistency")
     {
-        Description = "For SLSA provenance: builder id, source and invocation must agree with the certificate, which must carry at least one of them (D-06).",
+        Description = "For SLSA provenance: the builder, source repository, commit and build run it claims must agree with the signing certificate, which must vouch for at least one of them.",
     };
 
     private readonly Option<bool> _unsafeUncorroborated = new("--unsafe-allow-uncorroborated-provenance")
@@ -98,23 +130,23 @@ internal sealed class ProvenanceOptions
         });
     }
 
-    public (bool Required, bool AllowUncorroborated) Read(System.CommandLine.ParseResult parse) =>
+    public (bool Required, bool AllowUncorroborated) Read(ParseResult parse) =>
         (parse.GetValue(_required), parse.GetValue(_unsafeUncorroborated));
 }
 
-/// <summary>Exact-match pins on Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.x), keyed by OID.</summary>
+/// <summary>Exact-match pins on what the signing certificate says about the build (Fulcio certificate extensions), keyed by OID.</summary>
 internal sealed class ExtensionOptions
 {
     private readonly (Option<string> Option, string Oid)[] _options =
     [
-        (new("--source-repository-uri", "--certificate-github-workflow-repository") { Description = "Source Repository URI (1.12)." }, FulcioExtensions.SourceRepositoryUri),
-        (new("--source-repository-identifier") { Description = "Source Repository Identifier (1.15), immutable." }, FulcioExtensions.SourceRepositoryIdentifier),
-        (new("--source-repository-ref") { Description = "Source Repository Ref (1.14), e.g. refs/heads/main." }, FulcioExtensions.SourceRepositoryRef),
-        (new("--source-repository-digest") { Description = "Source Repository Digest (1.13): the commit." }, FulcioExtensions.SourceRepositoryDigest),
-        (new("--owner-identifier") { Description = "Source Repository Owner Identifier (1.17), immutable." }, FulcioExtensions.SourceRepositoryOwnerIdentifier),
-        (new("--build-signer-uri") { Description = "Build Signer URI (1.9)." }, FulcioExtensions.BuildSignerUri),
-        (new("--runner-environment") { Description = "Runner Environment (1.11), e.g. github-hosted." }, FulcioExtensions.RunnerEnvironment),
-        (new("--build-trigger") { Description = "Build Trigger (1.20), e.g. push." }, FulcioExtensions.BuildTrigger),
+        (new("--source-repository-uri", "--certificate-github-workflow-repository") { Description = "The source repository URL the signing certificate must name, e.g. https://github.com/OWNER/REPO." }, FulcioExtensions.SourceRepositoryUri),
+        (new("--source-repository-identifier") { Description = "The source repository's immutable ID the certificate must name (survives renames, unlike the URL)." }, FulcioExtensions.SourceRepositoryIdentifier),
+        (new("--source-repository-ref") { Description = "The git ref the certificate must name, e.g. refs/heads/main or refs/tags/v1.0.0." }, FulcioExtensions.SourceRepositoryRef),
+        (new("--source-repository-digest") { Description = "The commit the certificate must name." }, FulcioExtensions.SourceRepositoryDigest),
+        (new("--owner-identifier") { Description = "The repository owner's immutable ID the certificate must name (survives renames)." }, FulcioExtensions.SourceRepositoryOwnerIdentifier),
+        (new("--build-signer-uri") { Description = "The build definition (e.g. the workflow file at a ref) the certificate must name as the signer." }, FulcioExtensions.BuildSignerUri),
+        (new("--runner-environment") { Description = "The kind of build machine the certificate must name, e.g. github-hosted." }, FulcioExtensions.RunnerEnvironment),
+        (new("--build-trigger") { Description = "The event that started the build, e.g. push." }, FulcioExtensions.BuildTrigger),
     ];
 
     public static ExtensionOptions Create() => new();
@@ -127,7 +159,7 @@ internal sealed class ExtensionOptions
         }
     }
 
-    public IReadOnlyDictionary<string, string> Read(System.CommandLine.ParseResult parse)
+    public IReadOnlyDictionary<string, string> Read(ParseResult parse)
     {
         var pins = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, name) in _options)

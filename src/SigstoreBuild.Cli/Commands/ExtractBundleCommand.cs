@@ -5,7 +5,7 @@ using SigstoreBuild.NuGet;
 namespace SigstoreBuild.Cli.Commands;
 
 /// <summary>
-/// <c>sigstore extract-bundle PACKAGE [-o FILE]</c>: writes the bundle embedded in a .nupkg/.snupkg out as an ordinary
+/// <c>sigstore extract-bundle PACKAGE [--bundle FILE]</c>: writes the bundle embedded in a .nupkg/.snupkg out as an ordinary
 /// Sigstore bundle file, for other Sigstore clients (cosign, sigstore-js, sigstore-python) and for archiving.
 /// </summary>
 internal static class ExtractBundleCommand
@@ -13,15 +13,20 @@ internal static class ExtractBundleCommand
     public static Command Create(CliConsole console)
     {
         var package = new Argument<FileInfo>("PACKAGE") { Description = "The .nupkg or .snupkg that carries the bundle." };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write it (default: <PACKAGE>.sigstore.json)." };
-        var command = new Command("extract-bundle", "Write the Sigstore bundle embedded in a package to a .sigstore.json file (not verified; use verify-package).") { package, output };
+        // --output is the result format on every verb; the file to write is --bundle, as on the other verbs (-o kept for scripts).
+        var destinationOption = new Option<FileInfo>("--bundle", "-o") { Description = "Where to write the bundle (default: <PACKAGE>.sigstore.json)." };
+        var output = OutputOption.Create();
+        var command = new Command("extract-bundle", "Write the Sigstore bundle embedded in a package to a .sigstore.json file (not verified; use verify-package).") { package, destinationOption };
+        output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(package)!.FullName;
-            var destination = parse.GetValue(output)?.FullName ?? path + ".sigstore.json";
+            var destination = parse.GetValue(destinationOption)?.FullName ?? path + ".sigstore.json";
             var json = ReadEmbedded(path);
             await SignCommands.WriteAtomicallyAsync(destination, json, ct).ConfigureAwait(false);
-            console.Out.WriteLine($"Wrote {destination} (from {Path.GetFileName(path)}, {EmbeddedBundle.EntryName}; not verified: run 'sigstore verify-package' to check it).");
+            console.Out.WriteLine(output.IsJson(parse)
+                ? new System.Text.Json.Nodes.JsonObject { ["bundle"] = destination, ["package"] = path, ["entry"] = EmbeddedBundle.EntryName, ["verified"] = false }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true })
+                : $"Wrote {destination} (from {Path.GetFileName(path)}, {EmbeddedBundle.EntryName}; not verified: run 'sigstore verify-package' to check it).");
             return SigstoreCommand.Success;
         });
         return command;

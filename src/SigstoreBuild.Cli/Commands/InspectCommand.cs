@@ -25,9 +25,9 @@ internal static class InspectCommand
     public static Command Create(CliConsole console)
     {
         var bundle = new Argument<FileInfo>("BUNDLE") { Description = "The Sigstore bundle (.sigstore.json) to show, or a .nupkg/.snupkg whose embedded bundle to show." };
-        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle, output };
+        var output = OutputOption.Create();
+        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle };
+        output.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(bundle)!.FullName;
@@ -37,7 +37,7 @@ internal static class InspectCommand
                 report["embeddedIn"] = path;
             }
 
-            if (parse.GetValue(output) == "json")
+            if (output.IsJson(parse))
             {
                 console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
@@ -228,7 +228,7 @@ internal static class InspectCommand
         text.AppendLine("Times");
         foreach (var entry in report["tlogEntries"]!.AsArray())
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  log entry {entry!["logIndex"]} ({entry["kind"]}): integrated {entry["integratedTime"] ?? "(no time, Rekor v2)"}, inclusion proof {(entry["inclusionProof"]!.GetValue<bool>() ? "yes" : "no")}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  log entry {entry!["logIndex"]} ({entry["kind"]}): {(entry["integratedTime"] is { } integrated ? $"integrated {integrated}" : "no integration time (a Rekor v2 entry; a signed timestamp gives the time)")}, inclusion proof {(entry["inclusionProof"]!.GetValue<bool>() ? "yes" : "no")}");
         }
 
         foreach (var timestamp in report["timestamps"]!.AsArray())
@@ -260,7 +260,7 @@ internal static class InspectCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"  subjects ({subjects.Count}):");
         foreach (var subject in subjects)
         {
-            var digests = subject?["digest"] is JsonObject digest ? string.Join(" ", digest.Select(d => $"{d.Key}:{d.Value}")) : "(no digest)";
+            var digests = subject?["digest"] is JsonObject digest ? string.Join(" ", digest.Select(d => $"{d.Key}:{d.Value}")) : "no digest";
             text.AppendLine(CultureInfo.InvariantCulture, $"    {subject?["name"]}  {digests}");
         }
 

@@ -14,6 +14,8 @@ namespace SigstoreBuild.Cli.Commands;
 /// <summary><c>sign-bundle</c> (sigstore-conformance protocol), <c>sign</c> and <c>attest</c>.</summary>
 internal static class SignCommands
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static void Add(RootCommand root, CliConsole console)
     {
         root.Subcommands.Add(CreateSignBundle(console));
@@ -23,25 +25,20 @@ internal static class SignCommands
 
     private static Command CreateSignBundle(CliConsole console)
     {
-        var staging = new Option<bool>("--staging") { Description = "Sign with the Sigstore staging instance." };
         var inToto = new Option<bool>("--in-toto") { Description = "FILE is an in-toto statement: sign it as a DSSE attestation." };
         var token = new Option<string>("--identity-token") { Description = "The OIDC identity token to use.", Required = true };
         var bundle = new Option<FileInfo>("--bundle") { Description = "Where to write the bundle.", Required = true };
-        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json for a custom instance." };
-        var signingConfig = new Option<FileInfo>("--signing-config") { Description = "A signing_config.json (v0.2) for a custom instance." };
+        var signingConfig = new Option<FileInfo>("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance (with --trusted-root)." };
         var file = new Argument<FileInfo>("FILE") { Description = "The artifact (or in-toto statement) to sign." };
+        var trust = TrustOptions.Create();
         var command = new Command("sign-bundle", "Sign a file into a bundle (sigstore-conformance protocol).")
         {
-            staging, inToto, token, bundle, trustedRoot, signingConfig, file,
+            inToto, token, bundle, signingConfig, file,
         };
+        trust.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var selection = new TrustSettings
-            {
-                Instance = parse.GetValue(staging) ? "staging" : null,
-                TrustedRootPath = parse.GetValue(trustedRoot)?.FullName,
-                SigningConfigPath = parse.GetValue(signingConfig)?.FullName,
-            };
+            var selection = trust.Read(parse) with { SigningConfigPath = parse.GetValue(signingConfig)?.FullName };
             var identity = new IdentityOptions { Token = parse.GetValue(token), Provider = IdentityProviderKind.Environment, AllowInteractive = false };
             using var session = CreateSession(selection, identity, rekorVersion: null, console);
             var input = parse.GetValue(file)!;
@@ -66,13 +63,22 @@ internal static class SignCommands
     {
         var files = new Argument<FileInfo[]>("FILE") { Description = "Files to sign; each gets <FILE>.sigstore.json.", Arity = ArgumentArity.OneOrMore };
         var common = new SigningOptionSet();
+        var output = OutputOption.Create();
         var command = new Command("sign", "Sign files with an ambient or interactive identity: one certificate for all of them.") { files };
         common.AddTo(command);
+        output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             using var session = common.CreateSession(parse, console);
             var requests = parse.GetValue(files)!.Select(f => new SigningRequest(f.FullName, f.FullName + common.BundleExtension(parse))).ToList();
             var signed = await session.SignFilesAsync(requests, ct).ConfigureAwait(false);
+            if (output.IsJson(parse))
+            {
+                var list = new JsonArray(signed.Select(s => (JsonNode)new JsonObject { ["bundle"] = s.BundlePath, ["sha256"] = Convert.ToHexStringLower(s.Sha256) }).ToArray());
+                console.Out.WriteLine(list.ToJsonString(Indented));
+                return SigstoreCommand.Success;
+            }
+
             foreach (var s in signed)
             {
                 console.Out.WriteLine($"{s.BundlePath}  sha256:{Convert.ToHexStringLower(s.Sha256)}");
@@ -90,8 +96,10 @@ internal static class SignCommands
         var predicate = new Option<FileInfo>("--predicate") { Description = "A JSON file holding the predicate (default: an empty object)." };
         var subjectName = new Option<string>("--subject-name") { Description = "The subject name (default: the file name)." };
         var common = new SigningOptionSet();
+        var output = OutputOption.Create();
         var command = new Command("attest", "Sign an in-toto attestation about a file; writes <FILE>.sigstore.json.") { file, predicateType, predicate, subjectName };
         common.AddTo(command);
+        output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             JsonNode? body = null;
@@ -116,7 +124,9 @@ internal static class SignCommands
                 SubjectName = parse.GetValue(subjectName),
             };
             var signed = await session.SignFilesAsync([request], ct).ConfigureAwait(false);
-            console.Out.WriteLine(signed[0].BundlePath);
+            console.Out.WriteLine(output.IsJson(parse)
+                ? new JsonObject { ["bundle"] = signed[0].BundlePath, ["sha256"] = Convert.ToHexStringLower(signed[0].Sha256) }.ToJsonString(Indented)
+                : signed[0].BundlePath);
             return SigstoreCommand.Success;
         });
         return command;
@@ -132,9 +142,7 @@ internal static class SignCommands
         };
 
         private readonly Option<FileInfo> _tokenFile = new("--identity-token-file") { Description = "Read the identity token from this file (safer than an argument)." };
-        private readonly Option<bool> _staging = new("--staging") { Description = "Sign with the Sigstore staging instance." };
-        private readonly Option<FileInfo> _trustedRoot = new("--trusted-root") { Description = "A trusted_root.json for a custom instance (with --signing-config)." };
-        private readonly Option<FileInfo> _signingConfig = new("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance." };
+        private readonly Option<FileInfo> _signingConfig = new("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance (with --trusted-root)." };
         private readonly Option<int?> _rekorVersion = new("--rekor-version") { Description = "Force Rekor API version 1 or 2 (default: the signing config's choice)." };
         private readonly Option<string> _extension = new("--bundle-extension") { Description = "The bundle file suffix.", DefaultValueFactory = _ => ".sigstore.json" };
         private readonly TrustOptions _trust = TrustOptions.Create();
@@ -143,8 +151,6 @@ internal static class SignCommands
         {
             command.Options.Add(_provider);
             command.Options.Add(_tokenFile);
-            command.Options.Add(_staging);
-            command.Options.Add(_trustedRoot);
             command.Options.Add(_signingConfig);
             command.Options.Add(_rekorVersion);
             command.Options.Add(_extension);
@@ -163,7 +169,7 @@ internal static class SignCommands
 
         public SigningSession CreateSession(ParseResult parse, CliConsole console)
         {
-            var selection = _trust.Read(parse, parse.GetValue(_staging), parse.GetValue(_trustedRoot)?.FullName) with
+            var selection = _trust.Read(parse) with
             {
                 SigningConfigPath = parse.GetValue(_signingConfig)?.FullName,
             };

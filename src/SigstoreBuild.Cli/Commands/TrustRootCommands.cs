@@ -21,7 +21,9 @@ internal static class TrustRootCommands
         var mirror = new Option<string>("--mirror") { Description = "The TUF mirror URL of the Sigstore instance.", Required = true };
         var root = new Option<FileInfo>("--root") { Description = "The initial root.json to trust (obtained out of band).", Required = true };
         var cacheDir = new Option<DirectoryInfo>("--cache-dir") { Description = "Where to keep the verified metadata and targets." };
+        var output = OutputOption.Create();
         var command = new Command("init", "Trust a TUF mirror starting from an initial root, and refresh.") { mirror, root, cacheDir };
+        output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var rootFile = parse.GetValue(root)!;
@@ -41,7 +43,7 @@ internal static class TrustRootCommands
                 options = options with { CacheDirectory = dir.FullName };
             }
 
-            return await RefreshAsync(options, console, ct).ConfigureAwait(false);
+            return await RefreshAsync(options, output.IsJson(parse), console, ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -50,13 +52,15 @@ internal static class TrustRootCommands
     {
         var cacheDir = new Option<DirectoryInfo>("--cache-dir") { Description = "The cache initialised by 'trust-root init' (default: the public-good instance's cache)." };
         var staging = new Option<bool>("--staging") { Description = "Refresh the staging instance's cache." };
+        var output = OutputOption.Create();
         var command = new Command("update", "Refresh the trust root from the mirror recorded in the cache, with rollback protection.") { cacheDir, staging };
+        output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = parse.GetValue(cacheDir) is { } dir
                 ? TufOptions.FromCache(dir.FullName)
                 : parse.GetValue(staging) ? TufOptions.Staging : TufOptions.PublicGood;
-            return await RefreshAsync(options, console, ct).ConfigureAwait(false);
+            return await RefreshAsync(options, output.IsJson(parse), console, ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -64,16 +68,18 @@ internal static class TrustRootCommands
     private static Command CreateShow(CliConsole console)
     {
         var cacheDir = new Option<DirectoryInfo>("--cache-dir") { Description = "The TUF cache to describe.", Required = true };
+        var output = OutputOption.Create();
         var command = new Command("show", "Describe what a TUF cache holds (without contacting the mirror).") { cacheDir };
+        output.AddTo(command);
         command.SetAction(parse =>
         {
-            Print(TufClient.DescribeCache(parse.GetValue(cacheDir)!.FullName), console);
+            Print(TufClient.DescribeCache(parse.GetValue(cacheDir)!.FullName), output.IsJson(parse), console);
             return SigstoreCommand.Success;
         });
         return command;
     }
 
-    private static async Task<int> RefreshAsync(TufOptions options, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> RefreshAsync(TufOptions options, bool json, CliConsole console, CancellationToken cancellationToken)
     {
         using var client = await TufClient.CreateAsync(options, cancellationToken).ConfigureAwait(false);
         var state = await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -82,12 +88,27 @@ internal static class TrustRootCommands
             await client.GetTargetBytesAsync(name, cancellationToken).ConfigureAwait(false);
         }
 
-        Print(state, console);
+        Print(state, json, console);
         return SigstoreCommand.Success;
     }
 
-    private static void Print(TufTrustState state, CliConsole console)
+    private static void Print(TufTrustState state, bool json, CliConsole console)
     {
+        if (json)
+        {
+            var report = new System.Text.Json.Nodes.JsonObject
+            {
+                ["mirror"] = state.MetadataUri.ToString(),
+                ["cache"] = state.CacheDirectory,
+                ["rootVersion"] = state.RootVersion,
+                ["rootExpires"] = state.RootExpires,
+                ["timestampVersion"] = state.TimestampVersion,
+                ["timestampExpires"] = state.TimestampExpires,
+            };
+            console.Out.WriteLine(report.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+
         console.Out.WriteLine($"mirror:    {state.MetadataUri}");
         console.Out.WriteLine($"cache:     {state.CacheDirectory}");
         console.Out.WriteLine($"root:      version {state.RootVersion}, expires {state.RootExpires:u}");

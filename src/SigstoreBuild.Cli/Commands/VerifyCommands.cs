@@ -15,20 +15,20 @@ internal static class VerifyCommands
 
     private static Command CreateVerifyBundle(CliConsole console)
     {
-        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance's trust root." };
         var bundle = new Option<FileInfo>("--bundle") { Description = "The Sigstore bundle to verify.", Required = true };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) expected." };
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer expected." };
         var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key instead of a certificate." };
-        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
         var subject = new Argument<string>("FILE_OR_DIGEST") { Description = "The artifact, or its digest as sha256:<hex>. For an attestation, names an in-toto subject." };
         var trust = TrustOptions.Create();
+        var output = OutputOption.Create();
 
         var command = new Command("verify-bundle", "Verify a bundle (sigstore-conformance protocol). Exit code 0 only when verified.")
         {
-            staging, bundle, identity, issuer, key, trustedRoot, subject,
+            bundle, identity, issuer, key, subject,
         };
         trust.AddTo(command);
+        output.AddTo(command);
         AddIdentityValidator(command, identity, issuer, key);
 
         command.SetAction(async (parse, ct) =>
@@ -40,10 +40,19 @@ internal static class VerifyCommands
                 Identity = parse.GetValue(identity),
                 Issuer = parse.GetValue(issuer),
                 KeyPath = parse.GetValue(key)?.FullName,
-                Trust = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName),
+                Trust = trust.Read(parse),
             };
             var result = await VerifyRunner.RunAsync(request, console, ct).ConfigureAwait(false);
-            console.Info($"OK: {result.Summary()}");
+            if (output.IsJson(parse))
+            {
+                console.Out.WriteLine(result.ToJson());
+            }
+            else
+            {
+                // The conformance protocol reads only the exit code; the OK line goes to standard error, as it always has.
+                console.Info($"OK: {result.Summary()}");
+            }
+
             return SigstoreCommand.Success;
         });
         return command;
@@ -51,17 +60,15 @@ internal static class VerifyCommands
 
     private static Command CreateVerify(CliConsole console)
     {
-        var artifact = new Argument<string>("FILE_OR_DIGEST") { Description = "The artifact, or its digest as sha256:<hex>." };
-        var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <FILE>.sigstore.json)." };
+        var artifact = new Argument<string>("FILE_OR_DIGEST_OR_DIR") { Description = "The artifact, its digest as sha256:<hex>, or a publish output folder whose files the bundle lists." };
+        var bundle = new Option<FileInfo>("--bundle") { Description = "The bundle (default: <FILE>.sigstore.json, or <DIR>.sigstore.json beside a folder, where dotnet publish signing writes it)." };
+        var exact = new Option<bool>("--exact") { Description = "For a folder: fail if it holds any file the bundle does not list (the bundle itself excepted)." };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) expected." };
         var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer expected." };
         var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key." };
-        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
-        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
         var predicateType = new Option<string>("--predicate-type") { Description = "For attestations: the in-toto predicate type that must be present." };
-        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
+        var output = OutputOption.Create();
         var provenance = ProvenanceOptions.Create();
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
@@ -71,9 +78,10 @@ internal static class VerifyCommands
 
         var command = new Command("verify", "Verify an artifact or attestation against a Sigstore bundle and an identity policy.")
         {
-            artifact, bundle, identity, identityRegex, issuer, key, staging, trustedRoot, predicateType, output,
+            artifact, bundle, exact, identity, identityRegex, issuer, key, predicateType,
             tlogThreshold, timeThreshold, sctThreshold,
         };
+        output.AddTo(command);
         provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -94,8 +102,20 @@ internal static class VerifyCommands
         command.SetAction(async (parse, ct) =>
         {
             var subject = parse.GetValue(artifact)!;
+            var folder = Directory.Exists(subject);
+            if (parse.GetValue(exact) && !folder)
+            {
+                throw new SigstoreException(SetupCodes.InvalidArgument, $"--exact applies to a folder, and '{subject}' is not one. Leave out --exact, or pass the publish output folder.");
+            }
+
             var bundlePath = parse.GetValue(bundle)?.FullName
-                ?? (File.Exists(subject) ? subject + ".sigstore.json" : throw new SigstoreException(SetupCodes.NoBundle, $"No --bundle given and '{subject}' is not a file with a <file>.sigstore.json beside it. Pass --bundle."));
+                ?? (folder ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(subject)) + ".sigstore.json"
+                    : File.Exists(subject) ? subject + ".sigstore.json"
+                    : throw new SigstoreException(SetupCodes.NoBundle, $"No --bundle given and '{subject}' is not a file with a <file>.sigstore.json beside it. Pass --bundle."));
+            if (folder && parse.GetValue(bundle) is null && !File.Exists(bundlePath))
+            {
+                throw new SigstoreException(SetupCodes.NoBundle, $"No --bundle given and there is no '{bundlePath}' beside the folder. Pass the bundle dotnet publish wrote with --bundle.");
+            }
             var request = new VerifyRequest
             {
                 BundlePath = bundlePath,
@@ -111,10 +131,15 @@ internal static class VerifyCommands
                 TimestampThreshold = parse.GetValue(timeThreshold),
                 SctThreshold = parse.GetValue(sctThreshold),
                 Extensions = extensions.Read(parse),
-                Trust = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName),
+                Trust = trust.Read(parse),
             };
+            if (folder)
+            {
+                return await VerifyFolder.RunAsync(request, subject, parse.GetValue(exact), output.IsJson(parse), console, ct).ConfigureAwait(false);
+            }
+
             var result = await VerifyRunner.RunAsync(request, console, ct).ConfigureAwait(false);
-            if (parse.GetValue(output) == "json")
+            if (output.IsJson(parse))
             {
                 console.Out.WriteLine(result.ToJson());
             }

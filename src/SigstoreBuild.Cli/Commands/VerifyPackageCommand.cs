@@ -26,19 +26,17 @@ internal static class VerifyPackageCommand
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) of the signer." };
         var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
-        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "A trusted_root.json to use instead of the instance's." };
-        var staging = new Option<bool>("--staging") { Description = "Use the Sigstore staging instance." };
         var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
         var provenance = ProvenanceOptions.Create();
-        var output = new Option<string>("--output") { Description = "text or json.", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
+        var output = OutputOption.Create();
         var extensions = ExtensionOptions.Create();
         var trust = TrustOptions.Create();
 
         var command = new Command("verify-package", "Verify a NuGet package against its Sigstore bundle and the expected signer.")
         {
-            package, bundle, identity, identityRegex, issuer, trustedRoot, staging, predicateType, output,
+            package, bundle, identity, identityRegex, issuer, predicateType,
         };
+        output.AddTo(command);
         provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -64,7 +62,7 @@ internal static class VerifyPackageCommand
             var inspection = PackageInspector.Inspect(packagePath);
             var (bundleSource, bundleModel) = explicitBundle is not null ? (bundleFile!, explicitBundle) : SelectBundle(packagePath, inspection);
 
-            var selection = trust.Read(parse, parse.GetValue(staging), parse.GetValue(trustedRoot)?.FullName);
+            var selection = trust.Read(parse);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
             var verifier = new SigstoreVerifier(TrustedRoot.Parse(material.TrustedRootJson), VerifierOptions.PublicGood);
             var signer = parse.GetValue(identityRegex) is { } pattern
@@ -85,7 +83,7 @@ internal static class VerifyPackageCommand
             var verification = result.Verification;
             VerifyRunner.ReportWarnings(verification, console);
 
-            if (parse.GetValue(output) == "json")
+            if (output.IsJson(parse))
             {
                 console.Out.WriteLine(ToJson(result, bundleSource, verification));
             }

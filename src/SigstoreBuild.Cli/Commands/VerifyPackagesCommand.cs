@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using SigstoreBuild.Cli.Diagnostics;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Restore;
 using SigstoreBuild.Tuf;
@@ -14,22 +15,25 @@ namespace SigstoreBuild.Cli.Commands;
 /// </summary>
 public static class VerifyPackagesCommand
 {
-    /// <summary>The trust settings come from the project's properties (or --trusted-root in their place): SSB5116 names the property.</summary>
+    /// <summary>The trust settings come from the project's properties: SSB5116 names the property.</summary>
     private static readonly TrustSettingNames ProjectTrustNames = TrustSettingNames.MSBuild(RestoreCodes.TrustConfigurationInvalid, RestoreCodes.TrustConfigurationInvalid);
 
-    public static Command Create(CliConsole console) => Build(console, "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
+    /// <summary>Trust options on the command line: SSB5116 names the option.</summary>
+    private static readonly TrustSettingNames OptionTrustNames = TrustSettingNames.CommandLine with { InvalidCode = RestoreCodes.TrustConfigurationInvalid, MissingFileCode = RestoreCodes.TrustConfigurationInvalid };
+
+    public static Command Create(CliConsole console) => Build(console, "verify-packages", "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
 
     /// <summary><c>sigstore lock update</c>: verify and record the current signers in sigstore.lock.json, accepting changes.</summary>
     public static Command CreateLock(CliConsole console)
     {
         var lockCommand = new Command("lock", "Manage sigstore.lock.json, the signer first seen for each package ID.");
-        lockCommand.Subcommands.Add(Build(console, "update", "Verify the packages and record their current signers in sigstore.lock.json, accepting changed signers.", lockUpdate: true));
+        lockCommand.Subcommands.Add(Build(console, "update", "lock update", "Verify the packages and record their current signers in sigstore.lock.json, accepting changed signers.", lockUpdate: true));
         return lockCommand;
     }
 
-    private static Command Build(CliConsole console, string name, string description, bool lockUpdate)
+    private static Command Build(CliConsole console, string name, string verb, string description, bool lockUpdate)
     {
-        var project = new Option<FileInfo>("--project") { Description = "The project file; its policy items and properties are read with dotnet msbuild." };
+        var project = new Option<FileInfo>("--project") { Description = "The project file, or its folder (default: the one project file in the current directory, as dotnet build finds it); its policy items and properties are read with dotnet msbuild." };
         var assets = new Option<FileInfo>("--assets") { Description = "A project.assets.json to verify (with --policy)." };
         var policy = new Option<FileInfo>("--policy") { Description = "A JSON trust policy file (merged with the project's items)." };
         var mode = new Option<string>("--mode") { Description = "off, audit or enforce (default: the project's SigstoreVerifyPackages, else enforce)." };
@@ -39,21 +43,23 @@ public static class VerifyPackagesCommand
         var bundleDirs = new Option<DirectoryInfo[]>("--bundle-dir") { Description = "Bundle directories to search (repeatable).", AllowMultipleArgumentsPerToken = false };
         var attestationUrl = new Option<string>("--attestation-url") { Description = "An attestation URL template ({id}, {version}, {lowerId}, {lowerVersion}, {sha512})." };
         var github = new Option<bool>("--github") { Description = "Ask GitHub's attestation API by digest (token from GITHUB_TOKEN)." };
-        var trustedRoot = new Option<FileInfo>("--trusted-root") { Description = "trusted_root.json of the Sigstore instance." };
-        var offline = new Option<bool>("--offline") { Description = "Never contact the TUF mirror: use its cache, else the embedded trust root." };
-        var json = new Option<bool>("--json") { Description = "Print the JSON report instead of the summary." };
-        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github, trustedRoot, offline, json };
+        var trustOptions = TrustOptions.Create();
+        var output = OutputOption.Create();
+        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github };
+        trustOptions.AddTo(command);
+        output.AddTo(command);
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(project) is null) == (result.GetValue(assets) is null))
+            if (result.GetValue(project) is not null && result.GetValue(assets) is not null)
             {
-                result.AddError("Give exactly one of --project or --assets.");
+                result.AddError("Give --project or --assets, not both.");
             }
         });
 
         command.SetAction(async (parse, ct) =>
         {
-            var fromProject = parse.GetValue(project) is { } projectFile ? await ProjectPolicy.ReadAsync(projectFile.FullName, ct).ConfigureAwait(false) : null;
+            var projectPath = parse.GetValue(assets) is null ? ProjectFinder.Find(parse.GetValue(project)?.FullName ?? Environment.CurrentDirectory, verb) : null;
+            var fromProject = projectPath is null ? null : await ProjectPolicy.ReadAsync(projectPath, ct).ConfigureAwait(false);
             if (fromProject?.AssetsFile is { } projectAssets && !File.Exists(projectAssets))
             {
                 // Never restored, or a failed verification moved the assets file aside (R-03): restore loads no package
@@ -87,17 +93,20 @@ public static class VerifyPackagesCommand
                 StepSummaryPath = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary ? summary : null,
                 InvalidateOnFailure = fromProject is not null,
             };
-            var trust = new TrustSettings
+            // Trust options, when given, replace the project's trust properties as a whole: mixing the two could pair a
+            // trusted root from one with a mirror from the other.
+            var fromOptions = fromProject is null || trustOptions.AnyGiven(parse);
+            var trust = fromOptions ? trustOptions.Read(parse) : new TrustSettings
             {
-                Instance = fromProject?.Property("SigstoreInstance"),
-                TrustedRootPath = parse.GetValue(trustedRoot)?.FullName ?? fromProject?.Property("SigstoreTrustedRootPath"),
-                TufUrl = fromProject?.Property("SigstoreTufUrl"),
-                TufRootPath = fromProject?.Property("SigstoreTufRootPath"),
-                CacheDirectory = fromProject?.Property("SigstoreTufCachePath"),
-                Offline = parse.GetValue(offline) || string.Equals(fromProject?.Property("SigstoreOffline"), "true", StringComparison.OrdinalIgnoreCase),
+                Instance = fromProject!.Property("SigstoreInstance"),
+                TrustedRootPath = fromProject.Property("SigstoreTrustedRootPath"),
+                TufUrl = fromProject.Property("SigstoreTufUrl"),
+                TufRootPath = fromProject.Property("SigstoreTufRootPath"),
+                CacheDirectory = fromProject.Property("SigstoreTufCachePath"),
+                Offline = string.Equals(fromProject.Property("SigstoreOffline"), "true", StringComparison.OrdinalIgnoreCase),
             };
             TrustRootPackageSignatureVerifier? verifier = null;
-            var result = await RestoreRun.ExecuteAsync(request, () => verifier = TrustRootPackageSignatureVerifier.Create(trust.ToConfiguration(ProjectTrustNames)), http: null, ct).ConfigureAwait(false);
+            var result = await RestoreRun.ExecuteAsync(request, () => verifier = TrustRootPackageSignatureVerifier.Create(trust.ToConfiguration(fromOptions ? OptionTrustNames : ProjectTrustNames)), http: null, ct).ConfigureAwait(false);
             foreach (var warning in verifier?.Warnings ?? [])
             {
                 console.Warning(warning.Code, warning.Message);
@@ -115,7 +124,7 @@ public static class VerifyPackagesCommand
                 }
             }
 
-            if (parse.GetValue(json))
+            if (output.IsJson(parse))
             {
                 console.Out.WriteLine(RestoreReport.ToJson(result, request.ProjectFileName ?? assetsPath));
             }
@@ -127,6 +136,27 @@ public static class VerifyPackagesCommand
             return result.Succeeded ? SigstoreCommand.Success : SigstoreCommand.Failure;
         });
         return command;
+    }
+}
+
+/// <summary>The project a verb works on when none is named: the one project file in a folder, as <c>dotnet build</c> finds it.</summary>
+internal static class ProjectFinder
+{
+    /// <summary><paramref name="path"/> is a project file (returned as is) or a folder holding exactly one.</summary>
+    public static string Find(string path, string verb)
+    {
+        if (!Directory.Exists(path))
+        {
+            return path;
+        }
+
+        var candidates = Directory.EnumerateFiles(path, "*.*proj").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        return candidates.Count switch
+        {
+            1 => Path.Combine(path, candidates[0]!),
+            0 => throw new SigstoreException(CliCodes.ProjectNotFound, $"There is no project file in '{path}'. Run 'sigstore {verb}' in the project's folder, or name the project: 'sigstore {verb} --project PATH/TO/App.csproj'."),
+            _ => throw new SigstoreException(CliCodes.ProjectAmbiguous, $"'{path}' holds {candidates.Count} project files ({string.Join(", ", candidates)}). Name one: 'sigstore {verb} --project {candidates[0]}'."),
+        };
     }
 }
 

@@ -46,6 +46,7 @@ public sealed class FileInputTests
     public static IEnumerable<object[]> Cases() =>
         Inputs.SelectMany(input => Enum.GetValues<Variant>()
             .Where(variant => variant != Variant.Oversized || input.Value.Cap is not null)
+            .Where(variant => variant != Variant.Directory || !input.Value.DirectoryIsFolder)
             .Select(variant => new object[] { input.Key, variant }));
 
     [TestMethod]
@@ -81,6 +82,9 @@ public sealed class FileInputTests
     {
         /// <summary>Where the bad file must be (inside a prepared directory); null: anywhere, and /dev/zero itself.</summary>
         public Func<Fixture, string, string>? Location { get; init; }
+
+        /// <summary>A directory here is a publish folder to verify, not a bad input (Verify/VerifyFolderTests).</summary>
+        public bool DirectoryIsFolder { get; init; }
     }
 
     // Codes: SSB0020 InputUnreadable, SSB0021 InputTooLarge, SSB3001 bundle too large, SSB2043 artifact to sign unreadable,
@@ -95,7 +99,7 @@ public sealed class FileInputTests
         ["verify --bundle"] = new((f, bad, _) => ["verify", f.Artifact, "--bundle", bad, .. f.Identity, "--trusted-root", f.TrustedRoot], "SSB0020", "SSB3001", BundleCap),
         ["verify-bundle --bundle"] = new((f, bad, _) => ["verify-bundle", "--bundle", bad, .. f.Identity, "--trusted-root", f.TrustedRoot, f.Artifact], "SSB0020", "SSB3001", BundleCap),
         ["inspect"] = new((_, bad, _) => ["inspect", bad], "SSB0020", "SSB3001", BundleCap),
-        ["verify FILE"] = new((f, bad, _) => ["verify", bad, "--bundle", f.Bundle, .. f.Identity, "--trusted-root", f.TrustedRoot], "SSB0020", "SSB0021", null),
+        ["verify FILE"] = new((f, bad, _) => ["verify", bad, "--bundle", f.Bundle, .. f.Identity, "--trusted-root", f.TrustedRoot], "SSB0020", "SSB0021", null) { DirectoryIsFolder = true },
         ["verify-bundle FILE"] = new((f, bad, _) => ["verify-bundle", "--bundle", f.Bundle, .. f.Identity, "--trusted-root", f.TrustedRoot, bad], "SSB0020", "SSB0021", null),
         ["verify-bundle --key"] = new((f, bad, _) => ["verify-bundle", "--bundle", f.Bundle, "--key", bad, "--trusted-root", f.TrustedRoot, f.Artifact], "SSB0020", "SSB0021", DocumentCap),
         ["verify-bundle --trusted-root"] = new((f, bad, _) => ["verify-bundle", "--bundle", f.Bundle, .. f.Identity, "--trusted-root", bad, f.Artifact], "SSB4016", "SSB0021", TrustFileCap),
