@@ -18,8 +18,8 @@ internal static class TrustRootCommands
 
     private static Command CreateInit(CliConsole console)
     {
-        var mirror = new Option<string>("--mirror") { Description = "The TUF mirror URL of the Sigstore instance.", Required = true };
-        var root = new Option<FileInfo>("--root") { Description = "The initial root.json to trust (obtained out of band).", Required = true };
+        var mirror = new Option<string>("--tuf-mirror") { Description = "The TUF mirror URL of the Sigstore instance (the same option as on the verbs that verify).", Required = true };
+        var root = new Option<FileInfo>("--tuf-root") { Description = "The initial root.json to trust (obtained out of band).", Required = true };
         var cacheDir = new Option<DirectoryInfo>("--cache-dir") { Description = "Where to keep the verified metadata and targets." };
         var output = OutputOption.Create();
         var command = new Command("init", "Trust a TUF mirror starting from an initial root, and refresh.") { mirror, root, cacheDir };
@@ -34,7 +34,7 @@ internal static class TrustRootCommands
 
             if (!Uri.TryCreate(parse.GetValue(mirror), UriKind.Absolute, out var uri))
             {
-                throw new SigstoreException(SetupCodes.InvalidArgument, $"--mirror '{parse.GetValue(mirror)}' is not an absolute URL.");
+                throw new SigstoreException(SetupCodes.InvalidArgument, $"--tuf-mirror '{parse.GetValue(mirror)}' is not an absolute URL: give the mirror's full address, such as http://127.0.0.1:8080/tuf.");
             }
 
             var options = TufOptions.CustomFromFile(uri, rootFile.FullName);

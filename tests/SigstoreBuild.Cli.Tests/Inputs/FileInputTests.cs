@@ -104,7 +104,7 @@ public sealed class FileInputTests
         ["verify-bundle --key"] = new((f, bad, _) => ["verify-bundle", "--bundle", f.Bundle, "--key", bad, "--trusted-root", f.TrustedRoot, f.Artifact], "SSB0020", "SSB0021", DocumentCap),
         ["verify-bundle --trusted-root"] = new((f, bad, _) => ["verify-bundle", "--bundle", f.Bundle, .. f.Identity, "--trusted-root", bad, f.Artifact], "SSB4016", "SSB0021", TrustFileCap),
         ["verify --tuf-root"] = new((f, bad, dir) => ["verify", f.Artifact, "--bundle", f.Bundle, .. f.Identity, "--tuf-mirror", f.TufMirror, "--tuf-root", bad, "--cache-dir", Path.Combine(dir, "cache")], "SSB4012", "SSB0021", TufRootCap),
-        ["trust-root init --root"] = new((f, bad, dir) => ["trust-root", "init", "--mirror", f.TufMirror, "--root", bad, "--cache-dir", Path.Combine(dir, "cache")], "SSB4012", "SSB0021", TufRootCap),
+        ["trust-root init --tuf-root"] = new((f, bad, dir) => ["trust-root", "init", "--tuf-mirror", f.TufMirror, "--tuf-root", bad, "--cache-dir", Path.Combine(dir, "cache")], "SSB4012", "SSB0021", TufRootCap),
         ["TUF cache metadata"] = new((f, _, dir) => ["verify", f.Artifact, "--bundle", f.Bundle, .. f.Identity, "--cache-dir", Path.Combine(dir, "cache"), "--offline"], "SSB4013", "SSB4013", TufCacheCap)
         {
             Location = (f, dir) => f.CopyTufCache(Path.Combine(dir, "cache")),
@@ -213,7 +213,7 @@ public sealed class FileInputTests
                 "--trusted-root", sigstore.TrustedRootPath, "--signing-config", sigstore.SigningConfigPath, artifact);
             Assert.AreEqual(0, sign.ExitCode, sign.ToString());
             var cache = Path.Combine(dir, "tuf-cache");
-            var init = await CliRunner.RunAsync("trust-root", "init", "--mirror", sigstore.TufMirrorUrl, "--root", sigstore.TufRootPath, "--cache-dir", cache);
+            var init = await CliRunner.RunAsync("trust-root", "init", "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", sigstore.TufRootPath, "--cache-dir", cache);
             Assert.AreEqual(0, init.ExitCode, init.ToString());
             var assets = Path.Combine(dir, "project.assets.json");
             File.WriteAllText(assets, """{"version":3,"targets":{"net10.0":{}},"libraries":{},"packageFolders":{}}""");

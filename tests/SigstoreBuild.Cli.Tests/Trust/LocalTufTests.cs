@@ -31,7 +31,7 @@ public sealed class LocalTufTests
         await using (var sigstore = await LocalSigstore.StartAsync(Path.Combine(root, "instance"), 0, TestContext.CancellationToken))
         {
             (issuer, mirror, tufRoot) = (sigstore.BaseUrl, sigstore.TufMirrorUrl, sigstore.TufRootPath);
-            var init = await CliRunner.RunAsync("trust-root", "init", "--mirror", sigstore.TufMirrorUrl, "--root", sigstore.TufRootPath, "--cache-dir", cache);
+            var init = await CliRunner.RunAsync("trust-root", "init", "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", sigstore.TufRootPath, "--cache-dir", cache);
             Assert.AreEqual(0, init.ExitCode, init.ToString());
             StringAssert.Contains(init.Output, "root:      version 1");
 
@@ -73,7 +73,7 @@ public sealed class LocalTufTests
         }
 
         await using var sigstore = await LocalSigstore.StartAsync(Path.Combine(root, "instance"), 0, TestContext.CancellationToken);
-        var init = await CliRunner.RunAsync("trust-root", "init", "--mirror", sigstore.TufMirrorUrl, "--root", Path.Combine(root, "other", "tuf-root.json"),
+        var init = await CliRunner.RunAsync("trust-root", "init", "--tuf-mirror", sigstore.TufMirrorUrl, "--tuf-root", Path.Combine(root, "other", "tuf-root.json"),
             "--cache-dir", Path.Combine(root, "tuf-cache"));
         Assert.AreEqual(1, init.ExitCode, init.ToString());
         StringAssert.Contains(init.Error, "SSB4002");
