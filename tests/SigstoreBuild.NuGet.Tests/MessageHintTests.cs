@@ -1,0 +1,216 @@
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using SigstoreBuild.Cli;
+
+namespace SigstoreBuild.NuGet.Tests;
+
+/// <summary>
+/// Every hint in a user-facing message works as written: each `sigstore ...` command parses with the real command line
+/// (its verb and options exist), and each MSBuild property a message tells the user to set is one the package's targets
+/// read. Messages carry no doubled words. The messages are found by scanning the string literals of the sources (and
+/// the Text of the targets' errors), so a new message is covered without registering it.
+/// </summary>
+[TestClass]
+public sealed partial class MessageHintTests
+{
+    private static readonly string[] MessageProjects = ["SigstoreBuild.Core", "SigstoreBuild.NuGet", "SigstoreBuild.Tasks", "SigstoreBuild.Cli"];
+
+    private static string RepoRoot { get; } =
+        typeof(MessageHintTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+
+    /// <summary>Each message text with where it is: string literals of the .cs files, Text="..." of the package's targets.</summary>
+    internal static IEnumerable<(string Where, string Text)> Messages()
+    {
+        foreach (var project in MessageProjects)
+        {
+            var directory = Path.Combine(RepoRoot, "src", project);
+            foreach (var file in Directory.EnumerateFiles(directory, "*.cs", SearchOption.AllDirectories).Where(f => !IsBuildOutput(f)))
+            {
+                var lines = File.ReadAllLines(file);
+                for (var i = 0; i < lines.Length; i++)
+                {
+                    if (lines[i].TrimStart().StartsWith("//", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    foreach (Match literal in StringLiteral().Matches(lines[i]))
+                    {
+                        yield return ($"{Path.GetRelativePath(RepoRoot, file)}:{i + 1}", literal.Value[1..^1]);
+                    }
+                }
+            }
+        }
+
+        foreach (var file in TargetsFiles())
+        {
+            foreach (Match text in TargetsText().Matches(File.ReadAllText(file)))
+            {
+                yield return (Path.GetRelativePath(RepoRoot, file), text.Groups[1].Value);
+            }
+        }
+    }
+
+    /// <summary>The public properties and items the package's props and targets read or define.</summary>
+    internal static HashSet<string> PropertiesTheTargetsRead()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in TargetsFiles())
+        {
+            foreach (Match m in TargetsName().Matches(File.ReadAllText(file)))
+            {
+                names.Add(m.Groups["name"].Value);
+            }
+        }
+
+        return names;
+    }
+
+    [TestMethod]
+    public void SigstoreCommandHints_ParseWithTheRealCommandLine()
+    {
+        var commands = Messages().SelectMany(m => CommandHint().Matches(m.Text).Select(c => (m.Where, Command: c.Groups[1].Value))).ToList();
+        Assert.IsGreaterThanOrEqualTo(5, commands.Count, "the scan found too few `sigstore ...` hints; has the scanner broken?");
+        var failures = new List<string>();
+        foreach (var (where, command) in commands)
+        {
+            string[] args = [.. Tokenize(Unescape(command)), "--help"];
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            // --help parses the whole line (an unknown verb or option is a usage error, exit 2) and runs nothing.
+            var exitCode = SigstoreCommand.RunAsync(args, output, error).GetAwaiter().GetResult();
+            if (exitCode != SigstoreCommand.Success)
+            {
+                failures.Add($"{where}: `sigstore {command}` does not parse (exit {exitCode}): {error.ToString().Trim()}");
+            }
+        }
+
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures));
+    }
+
+    [TestMethod]
+    public void LockUpdateVerb_Exists()
+    {
+        // SSB5109 and friends tell the user to run `sigstore lock update` in the project folder.
+        using var output = new StringWriter();
+        Assert.AreEqual(SigstoreCommand.Success, SigstoreCommand.RunAsync(["lock", "update", "--help"], output, TextWriter.Null).GetAwaiter().GetResult());
+    }
+
+    [TestMethod]
+    public void MSBuildPropertyHints_NameWhatTheTargetsRead()
+    {
+        var known = PropertiesTheTargetsRead();
+        Assert.Contains("SigstoreOffline", known, "the scan of the targets found nothing; has the scanner broken?");
+        var hints = Messages().SelectMany(m => PropertyHint().Matches(m.Text).Select(p => (m.Where, Name: p.Groups["name"].Value))).ToList();
+        Assert.IsGreaterThanOrEqualTo(5, hints.Count, "the scan found too few property hints; has the scanner broken?");
+        var unknown = hints.Where(h => !known.Contains(h.Name)).Select(h => $"{h.Where}: {h.Name} is not a property or item of the SigstoreBuild targets").ToList();
+        Assert.IsEmpty(unknown, string.Join(Environment.NewLine, unknown));
+    }
+
+    [TestMethod]
+    public void Messages_HaveNoDoubledWordsOrPlaceholders()
+    {
+        var problems = new List<string>();
+        foreach (var (where, text) in Messages())
+        {
+            foreach (Match m in DoubledWord().Matches(text))
+            {
+                // "--root ROOT.json", "--cache-dir DIR": an option and its placeholder value.
+                var (first, second) = (m.Groups[1].Value, m.Groups[2].Value);
+                if (second.All(char.IsUpper) && !first.All(char.IsUpper))
+                {
+                    continue;
+                }
+
+                problems.Add($"{where}: doubled word \"{m.Value}\"");
+            }
+
+            if (text.Contains("(none)", StringComparison.Ordinal))
+            {
+                problems.Add($"{where}: \"(none)\" placeholder; say what is missing in words");
+            }
+        }
+
+        Assert.IsEmpty(problems, string.Join(Environment.NewLine, problems));
+    }
+
+    [TestMethod]
+    [DataRow("a b", new[] { "a", "b" })]
+    [DataRow("update --cache-dir \"/tmp/x y\"", new[] { "update", "--cache-dir", "/tmp/x y" })]
+    public void Tokenize_SplitsLikeAShell(string line, string[] expected) => CollectionAssert.AreEqual(expected, Tokenize(line));
+
+    private static IEnumerable<string> TargetsFiles() =>
+        new[] { "build", "buildMultiTargeting" }
+            .Select(d => Path.Combine(RepoRoot, "src", "SigstoreBuild.Tasks", d))
+            .Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.*").Where(f => f.EndsWith(".props", StringComparison.Ordinal) || f.EndsWith(".targets", StringComparison.Ordinal)));
+
+    private static bool IsBuildOutput(string path) =>
+        path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+        || path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+
+    /// <summary>Source text to what the user reads: escaped quotes, and interpolation holes as a sample value.</summary>
+    private static string Unescape(string text) => Hole().Replace(text.Replace("\\\"", "\"", StringComparison.Ordinal), "/tmp/sample");
+
+    /// <summary>Splits a command line as a POSIX shell does for the plain words and double quotes that hints use.</summary>
+    internal static List<string> Tokenize(string line)
+    {
+        var tokens = new List<string>();
+        var current = new StringBuilder();
+        var (quoted, any) = (false, false);
+        foreach (var c in line)
+        {
+            if (c == '"')
+            {
+                (quoted, any) = (!quoted, true);
+            }
+            else if (char.IsWhiteSpace(c) && !quoted)
+            {
+                if (any)
+                {
+                    tokens.Add(current.ToString());
+                    (current, any) = (new StringBuilder(), false);
+                }
+            }
+            else
+            {
+                current.Append(c);
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            tokens.Add(current.ToString());
+        }
+
+        return tokens;
+    }
+
+    /// <summary>A C# string literal on one line (regular or interpolated); holes with quotes inside split it, harmlessly.</summary>
+    [GeneratedRegex("\"(?:[^\"\\\\\\n]|\\\\.)*\"")]
+    private static partial Regex StringLiteral();
+
+    [GeneratedRegex("\\bText=\"([^\"]*)\"")]
+    private static partial Regex TargetsText();
+
+    /// <summary>$(Name), @(Name), &lt;Name ... &gt; (a property or item defined), Name="..." (task parameters are not public, but harmless).</summary>
+    [GeneratedRegex(@"(?:\$\(|@\(|<)(?<name>Sigstore[A-Z][A-Za-z]*)\b")]
+    private static partial Regex TargetsName();
+
+    /// <summary>`sigstore ...` or 'sigstore ...' in a message.</summary>
+    [GeneratedRegex("[`']sigstore ([^`']+)[`']")]
+    private static partial Regex CommandHint();
+
+    /// <summary>-p:Name=..., Name=value, "set Name", &lt;Name Include=.../&gt;.</summary>
+    [GeneratedRegex(@"\b(?<name>Sigstore[A-Z][A-Za-z]*)=|\b[Ss]et (?<name>Sigstore[A-Z][A-Za-z]*)\b|<(?<name>Sigstore[A-Z][A-Za-z]*)[ />]")]
+    private static partial Regex PropertyHint();
+
+    [GeneratedRegex(@"\b([A-Za-z]+)\s+(\1)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex DoubledWord();
+
+    [GeneratedRegex(@"\{[^{}]*\}")]
+    private static partial Regex Hole();
+}
