@@ -7,7 +7,7 @@
 # Needs only the .NET SDK. Prints one line per step with the time elapsed since the start.
 # Everything it makes goes to a temporary folder, removed at the end (also on failure or Ctrl-C); to look at the
 # files afterwards, run `./build/demo.sh --keep` (or set SIGSTOREBUILD_DEMO_KEEP=1). The repository itself is left as
-# it was, apart from the usual (ignored) bin/ and obj/ folders of the two projects it builds.
+# it was, apart from the usual (ignored) bin/ and obj/ folders of the projects it builds.
 set -euo pipefail
 keep=${SIGSTOREBUILD_DEMO_KEEP:-0}
 for arg in "$@"; do
