@@ -4,22 +4,51 @@
 # results with `sigstore verify`; then packs samples/Library through the real SigstoreBuild package from a local folder
 # feed (dotnet pack signs it and embeds the bundle), verifies the .nupkg with `sigstore verify-package`, and shows what
 # was produced.
-# Needs only the .NET SDK.
+# Needs only the .NET SDK. Prints one line per step with the time elapsed since the start.
+# Everything it makes goes to a temporary folder, removed at the end (also on failure or Ctrl-C); to look at the
+# files afterwards, run `./build/demo.sh --keep` (or set SIGSTOREBUILD_DEMO_KEEP=1). The repository itself is left as
+# it was, apart from the usual (ignored) bin/ and obj/ folders of the projects it builds.
 set -euo pipefail
+keep=${SIGSTOREBUILD_DEMO_KEEP:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: $0 [--keep]" >&2; exit 2 ;;
+  esac
+done
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/sigstorebuild-demo.XXXXXX")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+instance_pid=
+cleanup() {
+  status=$?
+  [ -z "$instance_pid" ] || kill "$instance_pid" 2>/dev/null || true
+  [ -z "$instance_pid" ] || wait "$instance_pid" 2>/dev/null || true
+  if [ "$keep" = 1 ]; then
+    echo "   (files kept in $work)"
+  else
+    rm -rf "$work"
+    [ "$status" -ne 0 ] || echo "   (temporary files removed; ./build/demo.sh --keep keeps them)"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== building (Release)"
+start=$SECONDS
+step() { printf '== [%2d:%02d] %s\n' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) "$*"; }
+
+step "building the local Sigstore instance (Release)"
 dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >/dev/null
+step "building the sigstore command (Release)"
 dotnet build "$repo/src/SigstoreBuild.Cli" -c Release -v quiet -nologo >/dev/null
 sigstore() { dotnet "$repo/src/SigstoreBuild.Cli/bin/Release/net10.0/sigstore.dll" "$@"; }
 
-echo "== starting the local Sigstore instance (data in $work/instance)"
+step "starting the local Sigstore instance (data in $work/instance)"
 : >"$work/instance.log"
 dotnet "$repo/src/SigstoreBuild.LocalStack/bin/Release/net10.0/SigstoreBuild.LocalStack.dll" --port 0 --data-dir "$work/instance" >"$work/instance.log" 2>&1 &
 instance_pid=$!
-trap 'kill $instance_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   base=$(sed -n 's/^SigstoreBuild.LocalStack listening on //p' "$work/instance.log" | head -n 1)
   [ -n "$base" ] && break
@@ -44,16 +73,16 @@ mkdir -p "$work/out"
 printf 'hello, keyless signing\n' >"$work/out/hello.txt"
 printf '{"name":"demo","version":"1.0.0"}\n' >"$work/out/demo.json"
 
-echo "== sigstore sign (one identity, one certificate for both files)"
+step "sigstore sign (one identity, one certificate for both files)"
 sigstore sign "$work/out/hello.txt" "$work/out/demo.json" --oidc-provider github "${trust[@]}"
 
-echo "== sigstore attest (an in-toto statement in a DSSE envelope)"
+step "sigstore attest (an in-toto statement in a DSSE envelope)"
 printf '{"builder":"demo.sh"}\n' >"$work/predicate.json"
 sigstore attest "$work/out/demo.json" --predicate-type https://example.com/demo/v1 --predicate "$work/predicate.json" \
   --bundle-extension .intoto.sigstore.json --oidc-provider github "${trust[@]}"
 
 identity="https://github.com/octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main"
-echo "== sigstore verify"
+step "sigstore verify"
 for f in hello.txt demo.json; do
   sigstore verify "$work/out/$f" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
     --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"
@@ -62,19 +91,19 @@ sigstore verify "$work/out/demo.json" --bundle "$work/out/demo.json.intoto.sigst
   --certificate-identity-regexp 'https://github\.com/octo-org/.*' --certificate-oidc-issuer "$base" \
   --trusted-root "$work/instance/trusted_root.json" --predicate-type https://example.com/demo/v1 --output json
 
-echo "== a changed file is refused"
+step "a changed file is refused"
 printf 'tampered\n' >>"$work/out/hello.txt"
 if sigstore verify "$work/out/hello.txt" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
      --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"; then
   echo "ERROR: a tampered file verified"; exit 1
 fi
 
-echo "== packing the SigstoreBuild package into a local folder feed"
+step "packing the SigstoreBuild package into a local folder feed"
 version="0.0.0-demo.$(date -u +%Y%m%d%H%M%S)"
 dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo >/dev/null
 echo "   $work/feed/SigstoreBuild.$version.nupkg"
 
-echo "== dotnet pack samples/Library (PackageReference SigstoreBuild $version, signed at pack)"
+step "dotnet pack samples/Library (PackageReference SigstoreBuild $version, signed at pack)"
 mkdir -p "$work/sample"
 cp -R "$repo/samples/Library" "$work/sample/Library"
 rm -rf "$work/sample/Library/bin" "$work/sample/Library/obj"
@@ -88,6 +117,7 @@ cat >"$work/sample/nuget.config" <<XML
   </packageSources>
 </configuration>
 XML
+# Its own NuGet packages folder: the demo's SigstoreBuild version never lands in the user's cache.
 NUGET_PACKAGES="$work/nuget-packages" dotnet pack "$work/sample/Library" -c Release -o "$work/packages" -nodeReuse:false -nologo -tl:off \
   -p:SigstoreBuildVersion="$version" -p:SigstoreRequireSigning=true \
   -p:SigstoreTrustedRootPath="$work/instance/trusted_root.json" -p:SigstoreSigningConfigPath="$work/instance/signing_config.json" \
@@ -96,26 +126,26 @@ package="$work/packages/Contoso.Greetings.1.0.0.nupkg"
 sigstore inspect "$package" >/dev/null || { echo "ERROR: dotnet pack embedded no bundle in $package"; exit 1; }
 [ ! -e "$package.sigstore.json" ] || { echo "ERROR: dotnet pack wrote a sidecar bundle; it should be embedded"; exit 1; }
 
-echo "== sigstore verify-package (the bundle embedded in the package: nothing else travels with it)"
+step "sigstore verify-package (the bundle embedded in the package: nothing else travels with it)"
 sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
   --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"
 sigstore verify-package "$package" --certificate-identity-regexp 'https://github\.com/octo-org/.*' \
   --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json" --output json >"$work/packages/verify-package.json"
 echo "   (evidence: $work/packages/verify-package.json)"
 
-echo "== the provenance agrees with what the certificate attests (builder, repository, commit, run)"
+step "the provenance agrees with what the certificate attests (builder, repository, commit, run)"
 sigstore verify-package "$package" --certificate-identity "$identity" --certificate-oidc-issuer "$base" \
   --trusted-root "$work/instance/trusted_root.json" --predicate-type https://slsa.dev/provenance/v1 --provenance-consistency
 
-echo "== the embedded bundle, written out for other Sigstore clients"
+step "the embedded bundle, written out for other Sigstore clients"
 sigstore extract-bundle "$package" -o "$work/packages/Contoso.Greetings.1.0.0.extracted.sigstore.json"
 
-echo "== another signer is refused"
+step "another signer is refused"
 if sigstore verify-package "$package" --certificate-identity 'https://github.com/mallory/evil/.github/workflows/release.yml@refs/heads/main' \
      --certificate-oidc-issuer "$base" --trusted-root "$work/instance/trusted_root.json"; then
   echo "ERROR: a package verified for the wrong identity"; exit 1
 fi
 
-echo "== produced"
+step "produced"
 ls -l "$work/out" "$work/packages"
-echo "demo OK (files kept in $work)"
+step "demo OK"

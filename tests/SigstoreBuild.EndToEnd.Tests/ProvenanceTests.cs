@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NuGet.Versioning;
@@ -175,25 +174,7 @@ public sealed class ProvenanceTests
         Assert.IsTrue(predicate["buildDefinition"]!["resolvedDependencies"]!.AsArray().Any(d => ((string?)d!["uri"])!.StartsWith("pkg:nuget/SigstoreBuild@", StringComparison.Ordinal)));
     }
 
-    /// <summary>tests/interop/verify.mjs (sigstore-js); Inconclusive when Node.js or its packages are missing.</summary>
-    private static (int ExitCode, string Output) SigstoreJsVerify(string bundle, string identity, string artifact)
-    {
-        var interop = Path.Combine(E2E.RepoRoot, "tests", "interop");
-        if (!Directory.Exists(Path.Combine(interop, "node_modules", "@sigstore", "verify")))
-        {
-            Assert.Inconclusive("sigstore-js is not installed: run 'npm ci' in tests/interop.");
-        }
-
-        var start = new ProcessStartInfo("node") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "verify.mjs", "--bundle", bundle, "--trusted-root", s_sigstore.TrustedRootPath, "--identity", identity, "--issuer", s_sigstore.Services.Oidc.Issuer, artifact })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    /// <summary>tests/interop/verify.mjs (sigstore-js), through the shared runner (which installs its packages).</summary>
+    private static (int ExitCode, string Output) SigstoreJsVerify(string bundle, string identity, string artifact) =>
+        SigstoreJs.Verify(bundle, s_sigstore.TrustedRootPath, identity, s_sigstore.Services.Oidc.Issuer, artifact);
 }

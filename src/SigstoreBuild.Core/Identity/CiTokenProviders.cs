@@ -42,7 +42,7 @@ internal sealed class GitHubActionsTokenProvider : IIdentityTokenProvider
         if (!unsafeAllow)
         {
             throw new SigstoreException(IdentityCodes.PrivilegedTrigger,
-                $"Refusing to sign in a '{eventName}' workflow: it can run untrusted code with the repository's identity. Sign in a dedicated job triggered by push, release or workflow_dispatch; to override, set the unsafe option that allows privileged triggers.");
+                $"Refusing to sign in a '{eventName}' workflow: it can run untrusted code with the repository's identity. Sign in a dedicated job triggered by push, release or workflow_dispatch.");
         }
 
         log.Write(SigningLogLevel.Warning, IdentityCodes.PrivilegedTriggerAllowed,

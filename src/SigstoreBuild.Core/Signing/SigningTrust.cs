@@ -44,7 +44,7 @@ public sealed class TrustRootSigningTrustProvider(Tuf.ITrustRootProvider provide
         if (material.SigningConfigJson is null)
         {
             throw new Diagnostics.SigstoreException(Diagnostics.SigningCodes.TrustRootUnavailable,
-                "The trust configuration has no signing config, so the signing services are unknown. Pass --signing-config (a signing_config.json v0.2) or use an instance whose TUF repository publishes one.");
+                $"The trust configuration has no signing config, so the signing services are unknown. Either {material.SettingNames.Set(material.SettingNames.SigningConfigPath, "signing_config.json")} (a signing config v0.2, with the trusted root beside it), or use an instance whose TUF repository publishes one.");
         }
 
         return new SigningTrust(TrustedRoot.Parse(material.TrustedRootJson), TrustDocumentSerializer.ParseSigningConfig(material.SigningConfigJson));

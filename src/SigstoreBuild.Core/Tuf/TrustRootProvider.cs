@@ -68,6 +68,12 @@ public sealed record TrustConfiguration
         return new() { Instance = SigstoreInstance.Custom, TrustedRootPath = trustedRootPath, SigningConfigPath = signingConfigPath };
     }
 
+    /// <summary>How the front end that made this configuration names its settings, for the hints in trust errors.</summary>
+    internal TrustSettingNames SettingNames { get; init; } = TrustSettingNames.CommandLine;
+
+    internal TrustConfiguration WithSettingNames(TrustSettingNames names)
+        => this with { SettingNames = names, Tuf = Tuf is null ? null : Tuf with { SettingNames = names } };
+
     /// <summary>Applies a cache directory to the TUF settings (CLI --cache-dir, MSBuild SigstoreTufCachePath).</summary>
     public TrustConfiguration WithCacheDirectory(string? cacheDirectory)
         => string.IsNullOrEmpty(cacheDirectory) || Tuf is null ? this : this with { Tuf = Tuf with { CacheDirectory = cacheDirectory } };
@@ -93,6 +99,9 @@ public sealed record TrustMaterialBytes
     public TufTrustState? TufState { get; init; }
 
     public IReadOnlyList<VerificationWarning> Warnings { get; init; } = [];
+
+    /// <summary>How the settings that produced these bytes are named, for hints raised later (e.g. no signing config).</summary>
+    internal TrustSettingNames SettingNames { get; init; } = TrustSettingNames.CommandLine;
 }
 
 /// <summary>Pluggable source of trust material (tests, the MSBuild task cache).</summary>
@@ -122,16 +131,18 @@ public sealed class TrustRootProvider : ITrustRootProvider
 
     public async Task<TrustMaterialBytes> GetAsync(CancellationToken cancellationToken = default)
     {
+        var names = Configuration.SettingNames;
         if (Configuration.TrustedRootPath is not null)
         {
-            return FromFiles(Configuration.TrustedRootPath, Configuration.SigningConfigPath);
+            return FromFiles(Configuration.TrustedRootPath, Configuration.SigningConfigPath) with { SettingNames = names };
         }
 
         TufOptions tuf = Configuration.Tuf
-            ?? throw new SigstoreException(TufCodes.InvalidOptions, "The trust configuration names neither a TUF repository nor a trusted_root.json file. Choose an instance or pass --trusted-root.");
-        return Configuration.Offline
+            ?? throw new SigstoreException(TufCodes.InvalidOptions, $"The trust configuration names neither a TUF repository nor a trusted_root.json file. Choose an instance, or {names.Set(names.TrustedRootPath, "trusted_root.json")}.");
+        var material = Configuration.Offline
             ? await GetOfflineAsync(tuf with { Offline = true }, cancellationToken).ConfigureAwait(false)
             : await GetOnlineAsync(tuf with { Offline = false }, cancellationToken).ConfigureAwait(false);
+        return material with { SettingNames = names };
     }
 
     private static async Task<TrustMaterialBytes> GetOnlineAsync(TufOptions tuf, CancellationToken cancellationToken)
@@ -209,10 +220,11 @@ public sealed class TrustRootProvider : ITrustRootProvider
     internal static string RefreshHint(TufOptions tuf, bool embeddedExpired = false)
     {
         string cache = tuf.ResolveCacheDirectory();
+        var names = tuf.SettingNames;
         string update = embeddedExpired ? "update SigstoreBuild (the package or the sigstore tool) to a newer version, which embeds newer trust material; or " : string.Empty;
-        return $"To fix it, {update}run once with network access and without offline mode (MSBuild: -p:SigstoreOffline=false; sigstore CLI: without --offline), "
+        return $"To fix it, {update}run once with network access {names.OfflineOff}, "
             + $"or run `sigstore trust-root update --cache-dir \"{cache}\"` with network access, so that the TUF cache {cache} is refreshed; "
-            + "or point SigstoreTufCachePath (MSBuild) or --cache-dir (sigstore CLI) at a TUF cache directory (the one holding mirror.json) refreshed on a machine with network access.";
+            + $"or {names.Set(names.CacheDirectory, "DIR")}, a TUF cache directory (the one holding mirror.json) refreshed on a machine with network access.";
     }
 
     private static async Task<(byte[] TrustedRoot, byte[]? SigningConfig)> GetTargetsAsync(TufClient client, CancellationToken cancellationToken)

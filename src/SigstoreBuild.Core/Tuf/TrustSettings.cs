@@ -107,7 +107,7 @@ public sealed record TrustSettings
                     : cache is not null && Trim(Instance) is null && File.Exists(new TufCache(cache).MirrorFile)
                         ? TrustConfiguration.FromTufCache(cache) // a cache set up by 'sigstore trust-root init' remembers its mirror
                         : TrustConfiguration.PublicGood;
-        configuration = configuration.WithCacheDirectory(cache);
+        configuration = configuration.WithCacheDirectory(cache).WithSettingNames(names);
         return Offline ? configuration with { Offline = true } : configuration;
     }
 
@@ -133,6 +133,12 @@ public sealed record TrustSettingNames
 
     public required string TufRootPath { get; init; }
 
+    /// <summary>The TUF cache directory.</summary>
+    public string CacheDirectory { get; init; } = "--cache-dir";
+
+    /// <summary>The switch that keeps trust offline (a boolean property, or an option given alone).</summary>
+    public string Offline { get; init; } = "--offline";
+
     /// <summary>A setting with a wrong value.</summary>
     public required string InvalidCode { get; init; }
 
@@ -147,6 +153,8 @@ public sealed record TrustSettingNames
         SigningConfigPath = "SigstoreSigningConfigPath",
         TufUrl = "SigstoreTufUrl",
         TufRootPath = "SigstoreTufRootPath",
+        CacheDirectory = "SigstoreTufCachePath",
+        Offline = "SigstoreOffline",
         InvalidCode = invalidCode,
         MissingFileCode = missingFileCode,
     };
@@ -162,4 +170,14 @@ public sealed record TrustSettingNames
         InvalidCode = SetupCodes.InvalidArgument,
         MissingFileCode = SetupCodes.TrustedRootNotFound,
     };
+
+    // Hints in Core's trust errors are phrased through these, so each front end names its own settings.
+    private bool IsOption => Offline.StartsWith('-');
+
+    /// <summary>"pass --offline" / "set SigstoreOffline=true"; with a value: "pass --cache-dir DIR" / "set SigstoreTufCachePath=DIR".</summary>
+    internal string Set(string name, string? value = null) =>
+        IsOption ? $"pass {name}{(value is null ? "" : " " + value)}" : $"set {name}={value ?? "true"}";
+
+    /// <summary>"without --offline" / "with SigstoreOffline=false".</summary>
+    internal string OfflineOff => IsOption ? $"without {Offline}" : $"with {Offline}=false";
 }

@@ -35,7 +35,7 @@ internal sealed class TufCache
 
     public string MirrorFile => Path.Combine(Directory, "mirror.json");
 
-    public void EnsureCreated()
+    public void EnsureCreated(TrustSettingNames? names = null)
     {
         try
         {
@@ -46,7 +46,7 @@ internal sealed class TufCache
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SigstoreException(TufCodes.CacheError, $"The TUF cache directory {Directory} cannot be created ({ex.Message}). Choose a writable directory with --cache-dir or SIGSTORE_TUF_CACHE.", ex);
+            throw new SigstoreException(TufCodes.CacheError, $"The TUF cache directory {Directory} cannot be created ({ex.Message}). Choose a writable directory: {(names ?? TrustSettingNames.CommandLine).Set((names ?? TrustSettingNames.CommandLine).CacheDirectory, "DIR")}, or set the environment variable {TufOptions.CacheEnvironmentVariable}.", ex);
         }
     }
 

@@ -89,14 +89,14 @@ public sealed class TufClient : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();
         var cache = new TufCache(options.ResolveCacheDirectory());
-        cache.EnsureCreated();
+        cache.EnsureCreated(options.SettingNames);
 
         Uri metadataUri = options.ResolveMetadataUri();
         Uri targetsUri = options.ResolveTargetsUri();
         (Uri Metadata, Uri Targets)? recorded = cache.ReadMirror();
         if (recorded is { } mirror && (mirror.Metadata != metadataUri || mirror.Targets != targetsUri))
         {
-            throw new SigstoreException(TufCodes.InvalidOptions, $"The TUF cache {cache.Directory} belongs to the mirror {mirror.Metadata}, not {metadataUri}. Use a separate --cache-dir for each mirror.");
+            throw new SigstoreException(TufCodes.InvalidOptions, $"The TUF cache {cache.Directory} belongs to the mirror {mirror.Metadata}, not {metadataUri}. Use a separate {options.SettingNames.CacheDirectory} for each mirror.");
         }
 
         // Expiry is checked at refresh time, against the time read when the refresh starts; not here.
@@ -217,7 +217,7 @@ public sealed class TufClient : IDisposable
 
         if (Options.Offline)
         {
-            throw new SigstoreException(TufCodes.OfflineUnavailable, $"The TUF target \"{targetName}\" is not in the cache {_cache.Directory} (or no longer matches the trusted metadata). Run once online to fetch it.");
+            throw new SigstoreException(TufCodes.OfflineUnavailable, $"The TUF target \"{targetName}\" is not in the cache {_cache.Directory} (or no longer matches the trusted metadata). Run once online ({Options.SettingNames.OfflineOff}) to fetch it.");
         }
 
         long length = target.Length!.Value;
@@ -303,7 +303,7 @@ public sealed class TufClient : IDisposable
 
     private byte[] ReadForOffline(string role)
         => _cache.TryRead(_cache.TopLevelPath(role))
-            ?? throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF {role} metadata in {_cache.Directory}, and there is none. Run once online (`sigstore trust-root update --cache-dir \"{_cache.Directory}\"`, or without offline mode) to fill the cache.");
+            ?? throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF {role} metadata in {_cache.Directory}, and there is none. Run once online (`sigstore trust-root update --cache-dir \"{_cache.Directory}\"`, or {Options.SettingNames.OfflineOff}) to fill the cache.");
 
     /// <summary>§5.3: walk N+1, N+2, ... until the mirror has no newer root or the cap is reached.</summary>
     private async Task<int> UpdateRootAsync(TrustedMetadataSet trusted, CancellationToken cancellationToken)
@@ -376,7 +376,7 @@ public sealed class TufClient : IDisposable
 
         if (Options.Offline)
         {
-            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF metadata for the role \"{role}\" in {_cache.Directory}. Run once online to fill the cache.");
+            throw new SigstoreException(TufCodes.OfflineUnavailable, $"Offline mode needs cached TUF metadata for the role \"{role}\" in {_cache.Directory}. Run once online ({Options.SettingNames.OfflineOff}) to fill the cache.");
         }
 
         if (!trusted.Snapshot!.Meta.TryGetValue(role + ".json", out TufFileInfo? meta))
@@ -499,7 +499,7 @@ public sealed class TufClient : IDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException)
         {
-            throw new SigstoreException(TufCodes.DownloadFailed, $"Downloading {uri} failed: {ex.Message} Check the network or proxy, or use --offline to use the cached trust root.", ex);
+            throw new SigstoreException(TufCodes.DownloadFailed, $"Downloading {uri} failed: {ex.Message} Check the network or proxy, or {Options.SettingNames.Set(Options.SettingNames.Offline)} to use the cached trust root.", ex);
         }
 
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
@@ -509,7 +509,7 @@ public sealed class TufClient : IDisposable
 
         if (!response.IsSuccessStatusCode)
         {
-            throw new SigstoreException(TufCodes.DownloadFailed, $"Downloading {uri} failed with HTTP {(int)response.StatusCode} after {response.Attempts} attempt(s). Try again later, or use --offline to use the cached trust root.");
+            throw new SigstoreException(TufCodes.DownloadFailed, $"Downloading {uri} failed with HTTP {(int)response.StatusCode} after {response.Attempts} attempt(s). Try again later, or {Options.SettingNames.Set(Options.SettingNames.Offline)} to use the cached trust root.");
         }
 
         return response.Body;

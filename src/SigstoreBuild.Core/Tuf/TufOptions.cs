@@ -69,6 +69,9 @@ public sealed record TufOptions
 
     internal Func<string, string?>? EnvironmentReader { get; init; }
 
+    /// <summary>How the front end names the trust settings, for the hints in TUF errors.</summary>
+    internal TrustSettingNames SettingNames { get; init; } = TrustSettingNames.CommandLine;
+
     private const long DefaultRootMaxLength = 512_000;
 
     private static readonly InputKind InitialRootFile = new("initial TUF root", DefaultRootMaxLength, "Pass the root.json of the instance's TUF repository, obtained out of band.") { Code = TufCodes.InvalidInitialRoot };

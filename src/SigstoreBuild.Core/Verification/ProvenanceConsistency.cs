@@ -53,12 +53,14 @@ public static class ProvenanceConsistency
         if (repository is not null || commit is not null)
         {
             var source = FindSource(root)
-                ?? throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, $"The certificate names the source {repository ?? "(repository)"}@{commit ?? "(commit)"}, but the provenance lists no git source in resolvedDependencies.");
+                ?? throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, $"The certificate names the source {(repository, commit) switch { (not null, not null) => $"{repository}@{commit}", (not null, null) => $"repository {repository}", _ => $"commit {commit}" }}, but the provenance lists no git source in resolvedDependencies.");
             if (repository is not null)
             {
                 if (source.Repository is null || !SameRepository(source.Repository, repository))
                 {
-                    throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, $"The provenance claims source repository '{source.Repository ?? "(none)"}', but the certificate's Source Repository URI is '{repository}'.");
+                    throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, source.Repository is null
+                        ? $"The provenance names no source repository, but the certificate's Source Repository URI is '{repository}'."
+                        : $"The provenance claims source repository '{source.Repository}', but the certificate's Source Repository URI is '{repository}'.");
                 }
 
                 checks.Add("source repository = Source Repository URI (1.12)");
@@ -68,7 +70,9 @@ public static class ProvenanceConsistency
             {
                 if (source.Commit is null || !string.Equals(source.Commit, commit, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, $"The provenance claims source commit '{source.Commit ?? "(none)"}', but the certificate's Source Repository Digest is '{commit}'.");
+                    throw new VerificationException(AttestationCodes.ProvenanceSourceMismatch, source.Commit is null
+                        ? $"The provenance names no source commit, but the certificate's Source Repository Digest is '{commit}'."
+                        : $"The provenance claims source commit '{source.Commit}', but the certificate's Source Repository Digest is '{commit}'.");
                 }
 
                 checks.Add("source commit = Source Repository Digest (1.13)");

@@ -46,7 +46,7 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
         }
         catch (SigstoreException ex)
         {
-            throw new SigstoreException(RestoreCodes.TrustRootUnavailable, $"the Sigstore trust root could not be obtained ({ex.Code}: {ex.Message}) Check the network or SigstoreTufCachePath, or set SigstoreTrustedRootPath.", ex);
+            throw new SigstoreException(RestoreCodes.TrustRootUnavailable, $"the Sigstore trust root could not be obtained ({ex.Code}: {ex.Message})", ex); // the inner hint names the settings as the front end spells them
         }
 
         var verifier = new SigstoreVerifier(root, VerifierOptions.PublicGood, timeProvider);

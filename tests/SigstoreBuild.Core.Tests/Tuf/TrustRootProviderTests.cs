@@ -162,8 +162,14 @@ public sealed class TrustRootProviderTests : TufTestBase
         Assert.AreEqual(TufCodes.OfflineUnavailable, ex.Code);
         StringAssert.Contains(ex.Message, $"TUF root v{root.Version}) expired at {root.Expires:u}");
         StringAssert.Contains(ex.Message, "update SigstoreBuild");
-        StringAssert.Contains(ex.Message, "-p:SigstoreOffline=false");
-        StringAssert.Contains(ex.Message, "SigstoreTufCachePath");
+        StringAssert.Contains(ex.Message, "without --offline"); // the CLI's options by default
+        StringAssert.Contains(ex.Message, "pass --cache-dir DIR");
+
+        // Inside a build the same error names the MSBuild properties instead.
+        SigstoreException msbuild = await Assert.ThrowsAsync<SigstoreException>(() => new TrustRootProvider(configuration.WithSettingNames(TrustSettingNames.MSBuild("SSB0401", "SSB0402"))).GetAsync(TestContext.CancellationToken));
+        StringAssert.Contains(msbuild.Message, "with SigstoreOffline=false");
+        StringAssert.Contains(msbuild.Message, "set SigstoreTufCachePath=DIR");
+        Assert.DoesNotContain("--offline", msbuild.Message);
         string cache = Path.GetFullPath(CacheDirectory);
         StringAssert.Contains(ex.Message, $"`sigstore trust-root update --cache-dir \"{cache}\"`");
 

@@ -1,14 +1,18 @@
 using System.Diagnostics;
+using System.Reflection;
 
-namespace SigstoreBuild.Cli.Tests.Infrastructure;
+namespace SigstoreBuild.Tests.Shared;
 
 /// <summary>
 /// Runs sigstore-js, the reference JavaScript client: tests/interop/verify.mjs verifies one of our bundles, sign.mjs signs
-/// bundles for our verifier.
+/// bundles for our verifier. Linked into each test project that uses it (tests/Shared), which carries the RepoRoot
+/// assembly metadata.
 /// </summary>
 internal static class SigstoreJs
 {
-    public static string InteropDirectory => Path.Combine(SharedAssets.RepoRoot, "tests", "interop");
+    public static string InteropDirectory { get; } = Path.Combine(
+        Path.GetFullPath(typeof(SigstoreJs).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!),
+        "tests", "interop");
 
     /// <summary>The outcome of the one install attempt of this process: null when installed, else why not.</summary>
     private sealed record InstallOutcome(bool NodeMissing, string? Failure);
@@ -141,11 +145,16 @@ internal static class SigstoreJs
         }
     }
 
+    /// <summary>sigstore-js verifies <paramref name="bundle"/> for <paramref name="subject"/> (a file, or sha256:HEX).</summary>
     public static Task<(int ExitCode, string Output)> VerifyAsync(string bundle, string trustedRoot, string identity, string issuer, string subject)
     {
         RequireInstalled();
         return RunAsync(null, "verify.mjs", "--bundle", bundle, "--trusted-root", trustedRoot, "--identity", identity, "--issuer", issuer, subject);
     }
+
+    /// <summary>As <see cref="VerifyAsync"/>, for synchronous tests.</summary>
+    public static (int ExitCode, string Output) Verify(string bundle, string trustedRoot, string identity, string issuer, string subject) =>
+        VerifyAsync(bundle, trustedRoot, identity, issuer, subject).GetAwaiter().GetResult();
 
     /// <summary>
     /// sigstore-js signs <paramref name="artifact"/> through <paramref name="signingConfig"/>: a message signature
