@@ -21,17 +21,17 @@ public static class VerifyPackagesCommand
     /// <summary>Trust options on the command line: SSB5116 names the option.</summary>
     private static readonly TrustSettingNames OptionTrustNames = TrustSettingNames.CommandLine with { InvalidCode = RestoreCodes.TrustConfigurationInvalid, MissingFileCode = RestoreCodes.TrustConfigurationInvalid };
 
-    public static Command Create(CliConsole console) => Build(console, "verify-packages", "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
+    public static Command Create(CliConsole console) => Build(console, "verify-packages", "Verify every package of a project's restore against the Sigstore trust policy.", lockUpdate: false);
 
     /// <summary><c>sigstore lock update</c>: verify and record the current signers in sigstore.lock.json, accepting changes.</summary>
     public static Command CreateLock(CliConsole console)
     {
         var lockCommand = new Command("lock", "Manage sigstore.lock.json, the signer first seen for each package ID.");
-        lockCommand.Subcommands.Add(Build(console, "update", "lock update", "Verify the packages and record their current signers in sigstore.lock.json, accepting changed signers.", lockUpdate: true));
+        lockCommand.Subcommands.Add(Build(console, "update", "Verify the packages and record their current signers in sigstore.lock.json, accepting changed signers.", lockUpdate: true));
         return lockCommand;
     }
 
-    private static Command Build(CliConsole console, string name, string verb, string description, bool lockUpdate)
+    private static Command Build(CliConsole console, string name, string description, bool lockUpdate)
     {
         var project = new Option<FileInfo>("--project") { Description = "The project file, or its folder (default: the one project file in the current directory, as dotnet build finds it); its policy items and properties are read with dotnet msbuild." };
         var assets = new Option<FileInfo>("--assets") { Description = "A project.assets.json to verify (with --policy)." };
@@ -58,7 +58,7 @@ public static class VerifyPackagesCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            var projectPath = parse.GetValue(assets) is null ? ProjectFinder.Find(parse.GetValue(project)?.FullName ?? Environment.CurrentDirectory, verb) : null;
+            var projectPath = parse.GetValue(assets) is null ? ProjectFinder.Find(parse.GetValue(project)?.FullName ?? Environment.CurrentDirectory) : null;
             var fromProject = projectPath is null ? null : await ProjectPolicy.ReadAsync(projectPath, ct).ConfigureAwait(false);
             if (fromProject?.AssetsFile is { } projectAssets && !File.Exists(projectAssets))
             {
@@ -143,7 +143,7 @@ public static class VerifyPackagesCommand
 internal static class ProjectFinder
 {
     /// <summary><paramref name="path"/> is a project file (returned as is) or a folder holding exactly one.</summary>
-    public static string Find(string path, string verb)
+    public static string Find(string path)
     {
         if (!Directory.Exists(path))
         {
@@ -154,8 +154,8 @@ internal static class ProjectFinder
         return candidates.Count switch
         {
             1 => Path.Combine(path, candidates[0]!),
-            0 => throw new SigstoreException(CliCodes.ProjectNotFound, $"There is no project file in '{path}'. Run 'sigstore {verb}' in the project's folder, or name the project: 'sigstore {verb} --project PATH/TO/App.csproj'."),
-            _ => throw new SigstoreException(CliCodes.ProjectAmbiguous, $"'{path}' holds {candidates.Count} project files ({string.Join(", ", candidates)}). Name one: 'sigstore {verb} --project {candidates[0]}'."),
+            0 => throw new SigstoreException(CliCodes.ProjectNotFound, $"There is no project file in '{path}'. Run the command in the project's folder, or name the project with --project PATH/TO/App.csproj."),
+            _ => throw new SigstoreException(CliCodes.ProjectAmbiguous, $"'{path}' holds {candidates.Count} project files ({string.Join(", ", candidates)}). Name one with --project, such as --project {candidates[0]}."),
         };
     }
 }

@@ -125,7 +125,7 @@ public sealed class TufClient : IDisposable
         }
         else
         {
-            rootBytes = cachedRoot ?? throw new SigstoreException(TufCodes.InvalidOptions, $"The TUF cache {cache.Directory} holds no trusted root and no initial root was given. Initialise it with a root.json (`sigstore trust-root init --mirror URL --root ROOT.json`).");
+            rootBytes = cachedRoot ?? throw new SigstoreException(TufCodes.InvalidOptions, $"The TUF cache {cache.Directory} holds no trusted root and no initial root was given. Initialise it with a root.json (`sigstore trust-root init --tuf-mirror URL --tuf-root ROOT.json`).");
         }
 
         if (!ReferenceEquals(rootBytes, cachedRoot))

@@ -101,7 +101,7 @@ public sealed record TufOptions
         ArgumentException.ThrowIfNullOrEmpty(cacheDirectory);
         var cache = new TufCache(cacheDirectory);
         (Uri metadata, Uri targets) = cache.ReadMirror()
-            ?? throw new SigstoreException(TufCodes.InvalidOptions, $"The directory {cache.Directory} is not an initialised TUF cache (no mirror.json). Run `sigstore trust-root init --mirror URL --root ROOT.json --cache-dir {cacheDirectory}` first.");
+            ?? throw new SigstoreException(TufCodes.InvalidOptions, $"The directory {cache.Directory} is not an initialised TUF cache (no mirror.json). Run `sigstore trust-root init --tuf-mirror URL --tuf-root ROOT.json --cache-dir {cacheDirectory}` first.");
         return new TufOptions { MetadataUri = metadata, TargetsUri = targets, CacheDirectory = cache.Directory };
     }
 

@@ -67,7 +67,7 @@ public sealed class LockUpdateProjectFolderTests
         var empty = Directory.CreateDirectory(Path.Combine(s_root, "empty-" + Guid.NewGuid().ToString("N"))).FullName;
         var run = RunCli(empty, "lock", "update");
         Assert.AreEqual(1, run.ExitCode, run.ToString());
-        StringAssert.StartsWith(run.Error, $"error SSB0030: There is no project file in '{empty}'. Run 'sigstore lock update' in the project's folder, or name the project: 'sigstore lock update --project ");
+        StringAssert.StartsWith(run.Error, $"error SSB0030: There is no project file in '{empty}'. Run the command in the project's folder, or name the project with --project PATH/TO/App.csproj.");
     }
 
     [TestMethod]
@@ -78,7 +78,7 @@ public sealed class LockUpdateProjectFolderTests
         File.Copy(Path.Combine(s_project, "App.csproj"), Path.Combine(two, "Tool.csproj"));
         var run = RunCli(two, "verify-packages");
         Assert.AreEqual(1, run.ExitCode, run.ToString());
-        StringAssert.StartsWith(run.Error, $"error SSB0031: '{two}' holds 2 project files (App.csproj, Tool.csproj). Name one: 'sigstore verify-packages --project App.csproj'.");
+        StringAssert.StartsWith(run.Error, $"error SSB0031: '{two}' holds 2 project files (App.csproj, Tool.csproj). Name one with --project, such as --project App.csproj.");
 
         // --project also takes the folder, as dotnet build does.
         var byFolder = await CliRunner.RunAsync("verify-packages", "--project", s_project, "--output", "json");
