@@ -17,8 +17,8 @@ LOCATION=${3:-embedded}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # SSB_RESTORE_WORK=DIR keeps the feed, consumer and trusted root there (for profiling); default: a temp dir, removed.
 if [ -n "${SSB_RESTORE_WORK:-}" ]; then work=$SSB_RESTORE_WORK; rm -rf "$work"; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
-dotnet build "$repo/src/SigstoreBuild.Tasks" -c Release -v:q -nologo >/dev/null
-dotnet build "$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks" -c Release -v:q -nologo >/dev/null
+dotnet build "$repo/src/SigstoreBuild.Tasks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
+dotnet build "$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 tasks="$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0/SigstoreBuild.Tasks.dll"
 signer="$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks/bin/Release/net10.0/SigstoreBuild.Restore.Benchmarks.dll"
 mkdir -p "$work/feed" "$work/app"
