@@ -1,4 +1,13 @@
 using BenchmarkDotNet.Running;
+using SigstoreBuild.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/SigstoreBuild.Benchmarks -- --filter '*'
+// dotnet run -c Release --project benchmarks/SigstoreBuild.Benchmarks -- --interleaved [rounds]   (Floor/Fresh/Shared, busy machines)
+if (args is ["--interleaved", ..])
+{
+    Interleaved.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60,
+        ["happy-path-v0.3", "happy-path-intoto-in-dsse-v3", "rekor2-happy-path"]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
