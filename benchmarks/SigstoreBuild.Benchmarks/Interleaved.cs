@@ -76,3 +76,46 @@ internal static class Interleaved
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
+
+/// <summary>Median microseconds of the sub-steps of one verification (--steps), to find non-crypto cost.</summary>
+internal static class Steps
+{
+    public static void Run(string name)
+    {
+        var s = new VerificationStepBenchmarks { Case = name };
+        s.Setup();
+        var parts = s.Parts().ToList();
+        for (var warm = 0; warm < 2; warm++)
+        {
+            // Long enough for tiered compilation to reach tier 1 before anything is timed.
+            foreach (var (_, action) in parts)
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    action();
+                }
+            }
+
+            Thread.Sleep(300);
+        }
+
+        foreach (var (label, action) in parts)
+        {
+
+            var samples = new List<double>();
+            for (var r = 0; r < 15; r++)
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                for (var i = 0; i < 20; i++)
+                {
+                    action();
+                }
+
+                samples.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMicroseconds / 20);
+            }
+
+            samples.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-30} {label,-28} {samples[samples.Count / 2],9:F1} us (min {samples[0]:F1})"));
+        }
+    }
+}

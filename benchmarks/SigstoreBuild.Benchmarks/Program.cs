@@ -10,4 +10,14 @@ if (args is ["--interleaved", ..])
     return;
 }
 
+if (args is ["--steps", ..])
+{
+    foreach (var name in args.Length > 1 ? args[1..] : ["happy-path-v0.3", "rekor2-happy-path"])
+    {
+        Steps.Run(name);
+    }
+
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -56,6 +56,39 @@ public class VerificationStepBenchmarks
         Timestamp();
     }
 
+    internal IEnumerable<(string, Action)> Parts()
+    {
+        var entry = _bundle.VerificationMaterial!.TlogEntries![0];
+        var log = _trust.FindTransparencyLog(entry.LogId!.KeyId!)!;
+        var proof = entry.InclusionProof!;
+        var checkpoint = SignedCheckpoint.Parse(proof.Checkpoint!.Envelope);
+        var rekorV2 = entry.KindVersion!.Version == "0.0.2";
+        yield return ("parse bundle", () => ParseBundle());
+        yield return ("tlog entry", () => TlogEntry());
+        yield return ("  body bind", () => LogEntryBody.Bind(entry.CanonicalizedBody!, entry.KindVersion!.Kind!, entry.KindVersion.Version!, _content));
+        yield return ("  SET payload", () => TransparencyLogVerifier.SignedEntryTimestampPayload(entry));
+        if (entry.InclusionPromise?.SignedEntryTimestamp is { } set)
+        {
+            yield return ("  SET verify", () => log.Key.VerifyData(TransparencyLogVerifier.SignedEntryTimestampPayload(entry), set));
+        }
+        yield return ("  merkle", () => MerkleProof.VerifyInclusion(proof.LogIndex, proof.TreeSize, MerkleProof.HashLeaf(entry.CanonicalizedBody), proof.Hashes!, proof.RootHash));
+        yield return ("  checkpoint parse", () => SignedCheckpoint.Parse(proof.Checkpoint!.Envelope));
+        yield return ("  checkpoint verify", () => checkpoint.Verify(log, rekorV2, proof.TreeSize, proof.RootHash));
+        yield return ("timestamp", () => Timestamp());
+        yield return ("leaf evidence", () => LeafEvidence());
+        yield return ("  leaf parse", () => FulcioLeaf.Parse(_leafDer));
+        var leaf = FulcioLeaf.Parse(_leafDer);
+        var issuers = FulcioAuthorities.For(_trust).FindIssuers(leaf.Certificate);
+        yield return ("  find issuers", () => FulcioAuthorities.For(_trust).FindIssuers(leaf.Certificate));
+        yield return ("  scts", () => EmbeddedSctVerifier.Verify(leaf.Certificate, issuers[0].IssuingKey, _trust));
+        yield return ("trusted root's CAs, first use", () =>
+        {
+            var authorities = new FulcioAuthorities(_trust); // not the shared one: imports and checks the CA chain again
+            _ = authorities.FindIssuers(leaf.Certificate)[0].Problem;
+        });
+        yield return ("  leaf key import", () => Crypto.VerificationKey.FromSubjectPublicKeyInfo(leaf.Certificate.SubjectPublicKeyInfo));
+    }
+
     [Benchmark]
     public Bundle ParseBundle() => BundleSerializer.Parse(_bundleJson);
 
