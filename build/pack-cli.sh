@@ -8,7 +8,8 @@
 # feed lacks it (there is no fallback to `any` at install time), so a feed for other machines needs their packages too.
 #   build/pack-cli.sh [--no-native] DOTNET-PACK-OPTIONS...
 #   build/pack-cli.sh -c Release -o artifacts/feed -p:Version=0.1.0-dev
-# Native AOT needs clang on Linux (apt-get install clang), Xcode command-line tools on macOS, the C++ build tools on Windows.
+# Native AOT needs a C toolchain: clang or gcc on Linux, Xcode command-line tools on macOS, the C++ build tools on Windows;
+# without one, --no-native packs only the pointer and `any`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 project="$repo/src/SigstoreBuild.Cli/SigstoreBuild.Cli.csproj"
@@ -40,10 +41,6 @@ if [ "$native" = 0 ]; then
 elif [[ ";$rids;" != *";$rid;"* ]]; then
   echo "pack-cli: no native package for $rid; only the framework-dependent one is packed"
 else
-  if [ "$os" = linux ] && ! command -v clang >/dev/null 2>&1; then
-    echo "pack-cli: error: Native AOT needs clang to pack SigstoreBuild.Cli.$rid (apt-get install clang), or pass --no-native" >&2
-    exit 1
-  fi
   echo "pack-cli: SigstoreBuild.Cli.$rid (Native AOT)"
   dotnet pack "$project" -nologo -r "$rid" "$@"
 fi
