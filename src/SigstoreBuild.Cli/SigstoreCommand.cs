@@ -15,14 +15,6 @@ public static partial class SigstoreCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        // Scripts probe for the tool with `--version`: answer it without building the command tree, which is most of a
-        // native start-up. Same text as System.CommandLine's version option (this assembly is the entry assembly).
-        if (args is ["--version"])
-        {
-            await output.WriteLineAsync(ToolVersion).ConfigureAwait(false);
-            return Success;
-        }
-
         var console = new CliConsole(output, error);
         var root = CreateRoot(console);
         var parseResult = root.Parse(args);
@@ -56,12 +48,6 @@ public static partial class SigstoreCommand
             return Failure;
         }
     }
-
-    internal static string ToolVersion =>
-        typeof(SigstoreCommand).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            is [System.Reflection.AssemblyInformationalVersionAttribute { InformationalVersion: var version }, ..]
-            ? version
-            : typeof(SigstoreCommand).Assembly.GetName().Version?.ToString() ?? "";
 
     /// <summary>Every verb; tests walk this tree to check options and help text.</summary>
     internal static RootCommand CreateRoot(CliConsole console)

@@ -244,15 +244,4 @@ public sealed partial class CommandLineConsistencyTests
     /// <summary>A C# string literal on one line, verbatim or interpolated included.</summary>
     [GeneratedRegex(@"\$?@?""(?:[^""\\\n]|\\.)*""")]
     private static partial Regex StringLiteral();
-
-    [TestMethod]
-    public async Task Version_FastPath_PrintsTheInformationalVersion()
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.AreEqual(SigstoreCommand.Success, await SigstoreCommand.RunAsync(["--version"], output, error));
-        Assert.AreEqual(SigstoreCommand.ToolVersion + Environment.NewLine, output.ToString());
-        Assert.IsFalse(string.IsNullOrEmpty(SigstoreCommand.ToolVersion));
-        Assert.AreEqual("", error.ToString());
-    }
 }
