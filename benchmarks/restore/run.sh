@@ -19,7 +19,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -n "${SSB_RESTORE_WORK:-}" ]; then work=$SSB_RESTORE_WORK; rm -rf "$work"; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 dotnet build "$repo/src/SigstoreBuild.Tasks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 dotnet build "$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
-tasks="$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0/SigstoreBuild.Tasks.dll"
+# SSB_TASKS_DIR=DIR loads the task from DIR instead (e.g. obj/Release/net10.0/readytorun, the closure as packed).
+tasks="${SSB_TASKS_DIR:-$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0}/SigstoreBuild.Tasks.dll"
 signer="$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks/bin/Release/net10.0/SigstoreBuild.Restore.Benchmarks.dll"
 mkdir -p "$work/feed" "$work/app"
 python3 - "$work/feed" "$N" <<'PY'

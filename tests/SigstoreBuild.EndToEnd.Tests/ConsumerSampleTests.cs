@@ -53,11 +53,11 @@ public sealed partial class ConsumerSampleTests
 
         // The package consumer's first check, with the sigstore command installed as README.md says.
         var sigstore = E2E.InstallCli();
-        var verified = DotNet.RunProgram(sigstore, testDirectory, DotNetRoot(), "verify-package", Path.Combine(feed, "Contoso.Greetings.1.0.0.nupkg"),
+        var verified = DotNet.RunProgram(sigstore, testDirectory, DotNet.RootEnvironment(), "verify-package", Path.Combine(feed, "Contoso.Greetings.1.0.0.nupkg"),
             "--certificate-identity", Signer, "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer, "--trusted-root", s_sigstore.TrustedRootPath);
         Assert.IsTrue(verified.Succeeded, verified.ToString());
         Assert.Contains("Contoso.Greetings", verified.Output);
-        var impostor = DotNet.RunProgram(sigstore, testDirectory, DotNetRoot(), "verify-package", Path.Combine(feed, "Contoso.Greetings.1.0.0.nupkg"),
+        var impostor = DotNet.RunProgram(sigstore, testDirectory, DotNet.RootEnvironment(), "verify-package", Path.Combine(feed, "Contoso.Greetings.1.0.0.nupkg"),
             "--certificate-identity", "someone-else@example.com", "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer, "--trusted-root", s_sigstore.TrustedRootPath);
         Assert.AreEqual(1, impostor.ExitCode, impostor.ToString());
         Assert.MatchesRegex(@"error SSB\d{4}", impostor.Output);
@@ -85,22 +85,6 @@ public sealed partial class ConsumerSampleTests
         Assert.IsFalse(otherSigner.Succeeded, otherSigner.ToString());
         Assert.Contains("error SSB5105", otherSigner.Output);
         Assert.Contains("Contoso.Greetings", otherSigner.Output);
-    }
-
-    /// <summary>The installed tool's launcher finds the runtime through DOTNET_ROOT when dotnet is not in a default location.</summary>
-    private static Dictionary<string, string> DotNetRoot()
-    {
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        if (root is null)
-        {
-            var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-                .Select(directory => Path.Combine(directory, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"))
-                .FirstOrDefault(File.Exists);
-            var host = onPath is null ? null : new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? onPath;
-            root = host is null ? null : Path.GetDirectoryName(host);
-        }
-
-        return root is null ? [] : new Dictionary<string, string> { ["DOTNET_ROOT"] = root };
     }
 
     /// <summary>

@@ -41,6 +41,31 @@ public sealed class PackageLayoutTests
             Assert.IsTrue(names.Contains("tasks/net10.0/" + assembly), $"deps.json names {assembly}, which the package lacks");
         }
 
+        // ...and so is every platform-specific asset it names (runtimes/<rid>/...), which a publish for one runtime omits.
+        var platformAssets = deps.RootElement.GetProperty("targets").EnumerateObject().First().Value.EnumerateObject()
+            .SelectMany(library => library.Value.TryGetProperty("runtimeTargets", out var targets) ? targets.EnumerateObject().Select(t => t.Name) : [])
+            .Where(path => path.EndsWith(".dll", StringComparison.Ordinal))
+            .ToList();
+        foreach (var asset in platformAssets)
+        {
+            Assert.IsTrue(names.Contains("tasks/net10.0/" + asset), $"deps.json names {asset}, which the package lacks");
+        }
+
+        // The closure is packed ReadyToRun-compiled (the default SigstoreReadyToRunRuntime), so a fresh MSBuild node
+        // does not JIT it first.
+        foreach (var assembly in new[] { "SigstoreBuild.Tasks.dll", "SigstoreBuild.NuGet.dll", "SigstoreBuild.Core.dll", "NuGet.Packaging.dll" })
+        {
+            using var image = new MemoryStream();
+            using (var entry = zip.GetEntry("tasks/net10.0/" + assembly)!.Open())
+            {
+                entry.CopyTo(image);
+            }
+
+            image.Position = 0;
+            using var pe = new System.Reflection.PortableExecutable.PEReader(image);
+            Assert.IsGreaterThan(0, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size, $"{assembly} is not a ReadyToRun image");
+        }
+
         var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
         var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
         Assert.AreEqual("true", metadata.Elements().Single(e => e.Name.LocalName == "developmentDependency").Value);

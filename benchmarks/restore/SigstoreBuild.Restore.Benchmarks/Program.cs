@@ -10,6 +10,11 @@ if (args is ["profile", var assetsFile, var trustedRoot, var issuerArg, var subj
     return await Profile.RunAsync(assetsFile, trustedRoot, issuerArg, subjectArg);
 }
 
+if (args is ["cache-profile", var appDirectory, var rootArg, var issuerArg2, var subjectArg2])
+{
+    return await CacheProfile.RunAsync(appDirectory, rootArg, issuerArg2, subjectArg2);
+}
+
 // Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded]
 // Signs every FEED_DIR/*.nupkg with one identity, key and certificate (bundle beside it, FILE.nupkg.sigstore.json, or
 // embedded in it as dotnet pack does by default); prints the issuer.

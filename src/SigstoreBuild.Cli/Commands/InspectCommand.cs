@@ -75,7 +75,7 @@ internal static class InspectCommand
         var entries = new JsonArray();
         foreach (var entry in material?.TlogEntries ?? [])
         {
-            entries.Add(new JsonObject
+            entries.Add((JsonNode)new JsonObject
             {
                 ["logIndex"] = entry.LogIndex,
                 ["logId"] = entry.LogId?.KeyId is { } id ? Convert.ToHexStringLower(id) : null,
@@ -90,9 +90,9 @@ internal static class InspectCommand
         var timestamps = new JsonArray();
         foreach (var timestamp in material?.TimestampVerificationData?.Rfc3161Timestamps ?? [])
         {
-            timestamps.Add(timestamp.SignedTimestamp is { } token && DecodeTimestamp(token) is { } decoded
+            timestamps.Add((JsonNode)(timestamp.SignedTimestamp is { } token && DecodeTimestamp(token) is { } decoded
                 ? new JsonObject { ["time"] = Time(decoded.TokenInfo.Timestamp), ["serialNumber"] = Convert.ToHexStringLower(decoded.TokenInfo.GetSerialNumber().Span) }
-                : new JsonObject { ["error"] = "not an RFC 3161 timestamp token" });
+                : new JsonObject { ["error"] = "not an RFC 3161 timestamp token" }));
         }
 
         report["timestamps"] = timestamps;

@@ -74,7 +74,7 @@ public sealed class ProvenanceBuilder
         var dependencies = new JsonArray();
         foreach (var source in SourceDependencies())
         {
-            dependencies.Add(source);
+            dependencies.Add((JsonNode)source);
         }
 
         foreach (var package in _packages.Value)
@@ -90,7 +90,7 @@ public sealed class ProvenanceBuilder
                 descriptor["annotations"] = new JsonObject { ["targetFrameworks"] = Strings(package.TargetFrameworks) };
             }
 
-            dependencies.Add(descriptor);
+            dependencies.Add((JsonNode)descriptor);
         }
 
         var metadata = new JsonObject();

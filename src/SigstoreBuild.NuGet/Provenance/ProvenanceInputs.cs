@@ -60,7 +60,7 @@ public sealed record ProvenanceInputs
             ["builderId"] = BuilderId,
             ["includeAssemblies"] = IncludeAssemblies,
         };
-        return JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true });
+        return System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public static ProvenanceInputs Load(string path)

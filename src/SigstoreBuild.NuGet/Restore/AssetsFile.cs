@@ -28,10 +28,12 @@ internal sealed class AssetsFile
     /// <summary>Large solutions have assets files of tens of MiB; this leaves room and still stops /dev/zero.</summary>
     internal const long MaxBytes = 256 * 1024 * 1024;
 
-    public static AssetsFile Load(string path)
+    public static AssetsFile Load(string path) => Parse(ReadBytes(path), path);
+
+    public static byte[] ReadBytes(string path)
     {
         var kind = new InputKind("assets file", MaxBytes, "Pass the project.assets.json that 'dotnet restore' wrote.") { Code = RestoreCodes.AssetsFileInvalid };
-        return Parse(InputFile.ReadAllBytes(path, kind), path);
+        return InputFile.ReadAllBytes(path, kind);
     }
 
     public static AssetsFile Parse(ReadOnlySpan<byte> utf8Json, string path)

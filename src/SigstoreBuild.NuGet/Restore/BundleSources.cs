@@ -81,6 +81,12 @@ internal interface IBundleSource
 
     /// <summary>Bundles for the package (several only from attestation APIs); empty when this source has none.</summary>
     Task<IReadOnlyList<BundleCandidate>> FindAsync(PackageLocation package, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every file whose presence, size or time stamp decides this source's answer for the package (besides the .nupkg),
+    /// so the cache index can re-check it by stat; null when a stat cannot tell (network sources).
+    /// </summary>
+    IReadOnlyList<string>? LocalProbes(PackageLocation package) => null;
 }
 
 /// <summary>Size cap for a bundle file or response: bundles are a few KiB, never megabytes.</summary>
@@ -114,6 +120,9 @@ internal sealed class EmbeddedBundleSource : IBundleSource
         var json = package.Inspection is { } inspection ? inspection.EmbeddedBundle : EmbeddedBundle.Read(package.NupkgPath);
         return Task.FromResult<IReadOnlyList<BundleCandidate>>(json is null ? [] : [new BundleCandidate(Name, $"{package.NupkgPath} ({EmbeddedBundle.EntryName})", json, false)]);
     }
+
+    // Inside the .nupkg, whose stat the index records anyway.
+    public IReadOnlyList<string>? LocalProbes(PackageLocation package) => [];
 }
 
 /// <summary>A sidecar next to the .nupkg in the local folder feed the package was restored from.</summary>
@@ -135,6 +144,15 @@ internal sealed class SidecarBundleSource : IBundleSource
         // Flat feed (<feed>/<id>.<version>.nupkg) and hierarchical feed (<feed>/<id>/<version>/<id>.<version>.nupkg).
         var candidates = FolderCandidates(source, package);
         return Task.FromResult(FirstExisting(candidates, Name, cache: false));
+    }
+
+    // .nupkg.metadata names the feed folder; then the candidates there.
+    public IReadOnlyList<string>? LocalProbes(PackageLocation package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var source = package.Source;
+        var metadata = Path.Combine(package.PackageDirectory, ".nupkg.metadata");
+        return string.IsNullOrEmpty(source) || !Path.IsPathFullyQualified(source) ? [metadata] : [metadata, .. FolderCandidates(source, package)];
     }
 
     internal static IEnumerable<string> FolderCandidates(string folder, PackageLocation package)
@@ -173,6 +191,8 @@ internal sealed class DirectoryBundleSource(string directory) : IBundleSource
 
     public Task<IReadOnlyList<BundleCandidate>> FindAsync(PackageLocation package, CancellationToken cancellationToken) =>
         Task.FromResult(SidecarBundleSource.FirstExisting(SidecarBundleSource.FolderCandidates(Directory, package), $"directory {Directory}", cache: false));
+
+    public IReadOnlyList<string>? LocalProbes(PackageLocation package) => [.. SidecarBundleSource.FolderCandidates(Directory, package)];
 }
 
 /// <summary>Bundles fetched earlier by a network source and cached next to the package.</summary>
@@ -186,6 +206,12 @@ internal sealed class PackageFolderCacheBundleSource : IBundleSource
     {
         ArgumentNullException.ThrowIfNull(package);
         return Task.FromResult(SidecarBundleSource.FirstExisting([package.CachedBundlePath], Name, cache: false));
+    }
+
+    public IReadOnlyList<string>? LocalProbes(PackageLocation package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        return [package.CachedBundlePath];
     }
 }
 

@@ -21,6 +21,9 @@ internal sealed record IntegrityResult(byte[]? ContentHash, PackageFileState? St
 {
     /// <summary>The strict inspection behind <see cref="ContentHash"/> when it was computed now, so verification reuses it.</summary>
     public PackageInspection? Inspection { get; init; }
+
+    /// <summary>The stats behind <see cref="State"/>, taken before anything was hashed or compared (for the cache index).</summary>
+    public IReadOnlyList<StatEntry>? Stats { get; init; }
 }
 
 /// <summary>
@@ -50,11 +53,12 @@ internal static class PackageIntegrity
     public static IntegrityResult Check(string packageDirectory, string nupkgPath, string packageId, PackageFileState? cached, bool rehash, PackageContentHasher? hasher)
     {
         var nupkg = new FileInfo(nupkgPath);
-        var fingerprint = TreeFingerprint(packageDirectory, nupkgPath);
+        var (fingerprint, stats) = TreeState(packageDirectory, nupkgPath);
+        stats.Add(new StatEntry(nupkg.FullName, nupkg.Length, nupkg.LastWriteTimeUtc.Ticks));
         if (!rehash && cached is not null && cached.NupkgLength == nupkg.Length && cached.NupkgWriteTicks == nupkg.LastWriteTimeUtc.Ticks
             && string.Equals(cached.TreeFingerprint, fingerprint, StringComparison.Ordinal))
         {
-            return new IntegrityResult(Convert.FromBase64String(cached.ContentHash), cached, Rehashed: false, Problem: null);
+            return new IntegrityResult(Convert.FromBase64String(cached.ContentHash), cached, Rehashed: false, Problem: null) { Stats = stats };
         }
 
         byte[] contentHash;
@@ -89,7 +93,7 @@ internal static class PackageIntegrity
         }
 
         var state = new PackageFileState(nupkg.Length, nupkg.LastWriteTimeUtc.Ticks, Convert.ToBase64String(contentHash), fingerprint);
-        return new IntegrityResult(contentHash, state, Rehashed: true, Problem: null) { Inspection = inspection };
+        return new IntegrityResult(contentHash, state, Rehashed: true, Problem: null) { Inspection = inspection, Stats = stats };
     }
 
     internal static byte[]? ReadRecordedContentHash(string packageDirectory)
@@ -126,35 +130,64 @@ internal static class PackageIntegrity
     }
 
     /// <summary>Listing, sizes and time stamps of the extracted files: cheap to compute, changes when any file does.</summary>
-    internal static string TreeFingerprint(string packageDirectory, string nupkgPath)
+    internal static string TreeFingerprint(string packageDirectory, string nupkgPath) => TreeState(packageDirectory, nupkgPath).Fingerprint;
+
+    /// <summary>
+    /// The fingerprint, and the stat of every extracted file and of every folder (a folder's time stamp changes when a
+    /// file is added to or removed from it), so the cache index can re-check a package by stat alone.
+    /// </summary>
+    internal static (string Fingerprint, List<StatEntry> Stats) TreeState(string packageDirectory, string nupkgPath)
     {
+        var root = new DirectoryInfo(packageDirectory);
+        var stats = new List<StatEntry> { new(root.FullName, CacheIndex.Directory, root.LastWriteTimeUtc.Ticks) };
+        var files = new List<(string Relative, FileInfo Info)>();
+        var nupkgFullPath = Path.GetFullPath(nupkgPath);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+        foreach (var info in root.EnumerateFileSystemInfos("*", options))
+        {
+            if (info is DirectoryInfo directory)
+            {
+                stats.Add(new StatEntry(directory.FullName, CacheIndex.Directory, directory.LastWriteTimeUtc.Ticks));
+            }
+            else if (info is FileInfo file && Extracted(root, file, nupkgFullPath) is { } relative)
+            {
+                files.Add((relative, file));
+                stats.Add(new StatEntry(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks));
+            }
+        }
+
         var builder = new StringBuilder();
-        foreach (var file in EnumerateExtracted(packageDirectory, nupkgPath).OrderBy(f => f.Relative, StringComparer.Ordinal))
+        foreach (var file in files.OrderBy(f => f.Relative, StringComparer.Ordinal))
         {
             builder.Append(file.Relative).Append('|').Append(file.Info.Length).Append('|').Append(file.Info.LastWriteTimeUtc.Ticks).Append('\n');
         }
 
-        return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+        return (Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString()))), stats);
+    }
+
+    /// <summary>The archive-relative name of an extracted file, or null for the .nupkg and the files NuGet or we add.</summary>
+    private static string? Extracted(DirectoryInfo root, FileInfo file, string nupkgFullPath)
+    {
+        if (string.Equals(file.FullName, nupkgFullPath, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var relative = Path.GetRelativePath(root.FullName, file.FullName).Replace('\\', '/');
+        return !relative.Contains('/', StringComparison.Ordinal) && KnownNonArchiveFiles.Any(s => relative.EndsWith(s, StringComparison.OrdinalIgnoreCase)) ? null : relative;
     }
 
     private static IEnumerable<(string Relative, FileInfo Info)> EnumerateExtracted(string packageDirectory, string nupkgPath)
     {
         var root = new DirectoryInfo(packageDirectory);
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+        var nupkgFullPath = Path.GetFullPath(nupkgPath);
         foreach (var file in root.EnumerateFiles("*", options))
         {
-            if (string.Equals(file.FullName, Path.GetFullPath(nupkgPath), StringComparison.Ordinal))
+            if (Extracted(root, file, nupkgFullPath) is { } relative)
             {
-                continue;
+                yield return (relative, file);
             }
-
-            var relative = Path.GetRelativePath(root.FullName, file.FullName).Replace('\\', '/');
-            if (!relative.Contains('/', StringComparison.Ordinal) && KnownNonArchiveFiles.Any(s => relative.EndsWith(s, StringComparison.OrdinalIgnoreCase)))
-            {
-                continue;
-            }
-
-            yield return (relative, file);
         }
     }
 

@@ -36,13 +36,13 @@ public static class RestoreReport
                 };
             }
 
-            packages.Add(node);
+            packages.Add((JsonNode)node);
         }
 
         var diagnostics = new JsonArray();
         foreach (var d in result.Diagnostics)
         {
-            diagnostics.Add(new JsonObject
+            diagnostics.Add((JsonNode)new JsonObject
             {
                 ["code"] = d.Code,
                 ["severity"] = d.Severity.ToString().ToLowerInvariant(),

@@ -14,10 +14,12 @@ namespace SigstoreBuild.NuGet.Restore;
 public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifier
 {
     private readonly Lazy<(SigstorePackageSignatureVerifier Verifier, IReadOnlyList<VerificationWarning> Warnings)> _loaded;
+    private readonly ITrustRootProvider _provider;
 
     public TrustRootPackageSignatureVerifier(ITrustRootProvider provider, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(provider);
+        _provider = provider;
         _loaded = new(() => Load(provider, timeProvider), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -30,6 +32,15 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
     public IReadOnlyList<VerificationWarning> Warnings => _loaded.IsValueCreated ? _loaded.Value.Warnings : [];
 
     public string TrustRootFingerprint => _loaded.Value.Verifier.TrustRootFingerprint;
+
+    /// <summary>
+    /// <see cref="TrustRootFingerprint"/> without parsing anything when a trusted_root.json file is configured (the hash
+    /// of the bytes the load would read); otherwise the trust material is obtained as for verification (TUF refresh).
+    /// </summary>
+    internal string PeekFingerprint() =>
+        !_loaded.IsValueCreated && _provider is TrustRootProvider { Configuration.TrustedRootPath: { } path }
+            ? RestoreRun.FingerprintFile(path)
+            : TrustRootFingerprint;
 
     public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
         _loaded.Value.Verifier.Verify(package, bundleJson, acceptable);

@@ -100,7 +100,15 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
             return new RestoreVerificationResult { Packages = [], Diagnostics = [], Mode = options.Mode };
         }
 
-        var assets = AssetsFile.Load(options.AssetsFilePath);
+        var assetsBytes = AssetsFile.ReadBytes(options.AssetsFilePath);
+        var indexPath = options.CacheFilePath is null ? null : CacheIndex.PathBeside(options.CacheFilePath);
+        if (indexPath is not null && !options.Rehash && !options.LockUpdate
+            && CacheIndex.TryMatch(indexPath, CacheIndex.RunKey(assetsBytes, options), PeekTrustRootFingerprint) is { } hits)
+        {
+            return new RestoreVerificationResult { Packages = hits, Diagnostics = [], Mode = options.Mode };
+        }
+
+        var assets = AssetsFile.Parse(assetsBytes, options.AssetsFilePath);
         foreach (var identity in options.Policy.Identities.Where(i => i.IsRegexWithoutRef))
         {
             Report(RestoreCodes.RegexWithoutRef, null, null, $"The SubjectRegex '{identity.SubjectRegex}' for '{identity.Packages}' names no ref ('@refs/...'), so a signature from any branch, tag or pull request of that workflow is trusted. Pin the ref in the regex, or use Subject with the exact SAN.", isWarning: true);
@@ -116,13 +124,14 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         var usedDirectories = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var usedKeys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var outcomes = new PackageOutcome[assets.Packages.Count];
+        var records = assets.Packages.Select(_ => new IndexRecord()).ToArray();
 
         await Parallel.ForEachAsync(
             Enumerable.Range(0, assets.Packages.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = cancellationToken },
             async (index, ct) =>
             {
-                outcomes[index] = await VerifyPackageAsync(assets, assets.Packages[index], lockFile, cache, usedDirectories, usedKeys, ct).ConfigureAwait(false);
+                outcomes[index] = await VerifyPackageAsync(assets, assets.Packages[index], lockFile, cache, usedDirectories, usedKeys, records[index], ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
         if (options.CacheFilePath is not null)
@@ -136,6 +145,14 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
             lockFile.Save(options.LockFilePath!);
         }
 
+        if (indexPath is not null)
+        {
+            // After the lock is saved: the index keys on the lock as the next run will read it.
+            var clean = _diagnostics.IsEmpty && options.Verifier is not TrustRootPackageSignatureVerifier { Warnings.Count: > 0 };
+            var trustRoot = outcomes.Any(o => o.Signer is not null) ? options.Verifier?.TrustRootFingerprint : null;
+            CacheIndex.WriteOrDelete(indexPath, CacheIndex.RunKey(assetsBytes, options), trustRoot, outcomes, records.Select(r => r.Eligible ? r.Stats : null).ToList(), clean);
+        }
+
         var ordered = _diagnostics.OrderBy(d => d.PackageId ?? string.Empty, StringComparer.OrdinalIgnoreCase).ThenBy(d => d.Code, StringComparer.Ordinal).ToList();
         return new RestoreVerificationResult { Packages = outcomes, Diagnostics = ordered, Mode = options.Mode };
     }
@@ -147,6 +164,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         VerificationCache cache,
         ConcurrentDictionary<string, bool> usedDirectories,
         ConcurrentDictionary<string, bool> usedKeys,
+        IndexRecord record,
         CancellationToken cancellationToken)
     {
         PackageOutcome Fail(string code, string message, string? hash = null, SignerIdentity? signer = null, string? location = null, string? pattern = null)
@@ -176,6 +194,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         }
 
         cache.SetFileState(directory!, integrity.State!);
+        record.Stats = integrity.Stats is null ? null : [.. integrity.Stats];
         var contentHash = integrity.ContentHash!;
         var hashText = Convert.ToBase64String(contentHash);
         var location = new PackageLocation(package.Id, package.Version, directory!, nupkg, contentHash) { Inspection = integrity.Inspection };
@@ -193,6 +212,17 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
             if (localOnly && !source.IsLocal)
             {
                 continue;
+            }
+
+            // Stat before reading, so a bundle replaced in between differs from what the index records.
+            var probes = source.LocalProbes(location);
+            if (probes is null)
+            {
+                record.Eligible = false;
+            }
+            else
+            {
+                record.Stats?.AddRange(probes.Select(CacheIndex.Stat));
             }
 
             try
@@ -327,6 +357,35 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         }
 
         return Fail(firstProblemCode!, firstProblem!, hashText, pattern: decision.Pattern);
+    }
+
+    /// <summary>
+    /// The trust root fingerprint for the cache index without loading the trust material when a file names it (the
+    /// same SHA-256 the loaded verifier reports); null when it cannot be obtained (the full run reports why).
+    /// </summary>
+    private string? PeekTrustRootFingerprint()
+    {
+        try
+        {
+            return options.Verifier switch
+            {
+                null => null,
+                TrustRootPackageSignatureVerifier trustRoot => trustRoot.PeekFingerprint(),
+                var other => other.TrustRootFingerprint,
+            };
+        }
+        catch (SigstoreException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What the cache index needs of one package: its stats, and whether only local sources were asked.</summary>
+    private sealed class IndexRecord
+    {
+        public List<StatEntry>? Stats { get; set; }
+
+        public bool Eligible { get; set; } = true;
     }
 
     private (string Code, string Message)? CheckLock(SigstoreLockFile? lockFile, AssetsPackage package, SignerIdentity signer)

@@ -23,6 +23,25 @@ internal static class DotNet
         "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "DOTNET_HOST_PATH",
     ];
 
+    /// <summary>
+    /// DOTNET_ROOT for running a framework-dependent tool: its launcher finds the runtime through it when dotnet is not in
+    /// a default location.
+    /// </summary>
+    public static Dictionary<string, string> RootEnvironment()
+    {
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (root is null)
+        {
+            var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+                .Select(directory => Path.Combine(directory, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"))
+                .FirstOrDefault(File.Exists);
+            var host = onPath is null ? null : new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? onPath;
+            root = host is null ? null : Path.GetDirectoryName(host);
+        }
+
+        return root is null ? [] : new Dictionary<string, string> { ["DOTNET_ROOT"] = root };
+    }
+
     public static DotNetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
         RunProgram("dotnet", workingDirectory, environment, arguments);
 

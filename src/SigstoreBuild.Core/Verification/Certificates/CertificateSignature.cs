@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using SigstoreBuild.Crypto;
 
@@ -14,20 +15,34 @@ internal sealed class IssuerKey
     {
         SubjectPublicKeyInfo = subjectPublicKeyInfo;
         KeyHash = SHA256.HashData(subjectPublicKeyInfo);
-        var key = VerificationKey.FromSubjectPublicKeyInfo(subjectPublicKeyInfo);
-        if (key.IsEcdsa)
+        // One import per key: an EC import validates the point, which costs about as much as a P-384 verification.
+        switch (AlgorithmOid(subjectPublicKeyInfo))
         {
-            _ecdsa = ECDsa.Create();
-            _ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+            case "1.2.840.10045.2.1": // id-ecPublicKey
+                _ecdsa = ECDsa.Create();
+                _ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+                break;
+            case "1.2.840.113549.1.1.1": // rsaEncryption
+                _rsa = RSA.Create();
+                _rsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+                break;
+            default:
+                // Ed25519, or anything else, which VerificationKey refuses with its own error.
+                var key = VerificationKey.FromSubjectPublicKeyInfo(subjectPublicKeyInfo);
+                _ed25519 = key.IsEd25519 ? key : throw new CryptographicException("Unsupported CA key algorithm.");
+                break;
         }
-        else if (key.IsRsa)
+    }
+
+    private static string? AlgorithmOid(byte[] spki)
+    {
+        try
         {
-            _rsa = RSA.Create();
-            _rsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+            return new AsnReader(spki, AsnEncodingRules.BER).ReadSequence().ReadSequence().ReadObjectIdentifier();
         }
-        else
+        catch (AsnContentException)
         {
-            _ed25519 = key;
+            return null; // VerificationKey reports the malformed key
         }
     }
 

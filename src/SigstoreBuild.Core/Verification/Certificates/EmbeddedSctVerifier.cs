@@ -83,7 +83,7 @@ internal static class EmbeddedSctVerifier
             && ((log.Key.IsEcdsa && sct.SignatureAlgorithm == 3) || (log.Key.IsRsa && sct.SignatureAlgorithm == 1));
     }
 
-    private static byte[] SignedData(RawSct sct, byte[] issuerKeyHash, byte[] tbs)
+    internal static byte[] SignedData(RawSct sct, byte[] issuerKeyHash, byte[] tbs)
     {
         // digitally-signed struct { version; signature_type = certificate_timestamp(0); timestamp;
         //   entry_type = precert_entry(1); PreCert { issuer_key_hash[32]; opaque tbs<1..2^24-1> }; extensions<0..2^16-1> }
@@ -104,7 +104,7 @@ internal static class EmbeddedSctVerifier
         return buffer;
     }
 
-    private static List<RawSct> ParseList(byte[] extensionValue)
+    internal static List<RawSct> ParseList(byte[] extensionValue)
     {
         // The extension value is an OCTET STRING wrapping the TLS SignedCertificateTimestampList.
         var reader = new AsnReader(extensionValue, AsnEncodingRules.DER);
@@ -207,5 +207,5 @@ internal static class EmbeddedSctVerifier
         return writer.Encode();
     }
 
-    private sealed record RawSct(byte Version, byte[] LogId, ulong Timestamp, byte[] Extensions, byte HashAlgorithm, byte SignatureAlgorithm, byte[] Signature);
+    internal sealed record RawSct(byte Version, byte[] LogId, ulong Timestamp, byte[] Extensions, byte HashAlgorithm, byte SignatureAlgorithm, byte[] Signature);
 }

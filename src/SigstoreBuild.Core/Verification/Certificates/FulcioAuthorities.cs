@@ -218,6 +218,8 @@ internal sealed class FulcioAuthorities
 
         private static string? CheckChain(ParsedCertificate[] chain)
         {
+            // Each key imported once: the root checks both itself and the certificate below it.
+            var keys = new IssuerKey?[chain.Length];
             for (var i = 0; i < chain.Length; i++)
             {
                 var certificate = chain[i];
@@ -274,7 +276,8 @@ internal sealed class FulcioAuthorities
                         : "the last certificate of the CA chain is not a self-signed root.";
                 }
 
-                if (!new IssuerKey(issuer.SubjectPublicKeyInfo).Signed(certificate))
+                var issuerIndex = i + 1 < chain.Length ? i + 1 : i;
+                if (!(keys[issuerIndex] ??= new IssuerKey(issuer.SubjectPublicKeyInfo)).Signed(certificate))
                 {
                     return $"the signature on certificate {i} of the CA chain does not verify.";
                 }
