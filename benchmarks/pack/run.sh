@@ -6,6 +6,7 @@
 # requests of a signed run = distinct signing certificates across its bundles, with the default -m, -m:1 and -m:4, and
 # with -m:4 and SigstoreShareSigningSession=false (one session per node process).
 # Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs only the .NET SDK.
+# SSB_TASKS_PACK_ARGS: more arguments for packing the SigstoreBuild package (e.g. -p:SigstoreReadyToRunRuntime= for IL).
 set -euo pipefail
 N=${1:-10}
 ROUNDS=${2:-5}
@@ -15,7 +16,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1 N
 
 dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >/dev/null
 version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S)"
-dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo >/dev/null
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo ${SSB_TASKS_PACK_ARGS:-} >/dev/null
 
 : >"$work/instance.log"
 dotnet "$repo/src/SigstoreBuild.LocalStack/bin/Release/net10.0/SigstoreBuild.LocalStack.dll" --port 0 --data-dir "$work/instance" >"$work/instance.log" 2>&1 &
