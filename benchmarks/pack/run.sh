@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Pack benchmark: `dotnet pack` of a generated solution of N small libraries that reference the SigstoreBuild package
 # (packed from this repository into a local folder feed), against the local Sigstore instance on 127.0.0.1.
-# Per round, in the same run: unsigned (SigstoreSign=false), signed (bundles removed first, so every package is signed
-# again), and incremental (nothing changed, bundles up to date). Prints the medians, the added time, and the Fulcio
-# requests of a signed run = distinct signing certificates across its bundles, with the default -m, -m:1 and -m:4, and
+# Per round, in the same run: unsigned (SigstoreSign=false), signed (bundle embedded in each .nupkg, as by default), both
+# writing every package anew, and incremental (nothing changed, the signed packages up to date). Prints the
+# medians, the added time, and the Fulcio requests of a signed run = distinct signing certificates across its bundles, with the default -m, -m:1 and -m:4, and
 # with -m:4 and SigstoreShareSigningSession=false (one session per node process).
-# Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs only the .NET SDK.
+# Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs the .NET SDK and python3.
 # SSB_TASKS_PACK_ARGS: more arguments for packing the SigstoreBuild package (e.g. -p:SigstoreReadyToRunRuntime= for IL).
 set -euo pipefail
 N=${1:-10}
@@ -14,10 +14,10 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sigstorebuild-pack-bench.XXXXXX")
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1 NUGET_PACKAGES="$work/nuget-packages"
 
-dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >/dev/null
+dotnet build "$repo/src/SigstoreBuild.LocalStack" -c Release -v quiet -nologo >"$work/setup.log" 2>&1 || { cat "$work/setup.log"; exit 1; }
 version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S)"
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
-dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo ${SSB_TASKS_PACK_ARGS:-} >/dev/null
+dotnet pack "$repo/src/SigstoreBuild.Tasks" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false -v quiet -nologo ${SSB_TASKS_PACK_ARGS:-} >"$work/setup.log" 2>&1 || { cat "$work/setup.log"; exit 1; }
 
 : >"$work/instance.log"
 dotnet "$repo/src/SigstoreBuild.LocalStack/bin/Release/net10.0/SigstoreBuild.LocalStack.dll" --port 0 --data-dir "$work/instance" >"$work/instance.log" 2>&1 &
@@ -67,24 +67,39 @@ pack() { # prints milliseconds
   end=$(date +%s%N)
   echo $(( (end - start) / 1000000 ))
 }
-certificates() { grep -h -A1 '"certificate": {' out/*.sigstore.json | grep -o '"rawBytes": "[^"]*"' | sort -u | wc -l; }
+# The bundles dotnet pack embedded (.sigstore/bundle.sigstore.json in each .nupkg): how many, and how many certificates.
+embedded() { python3 - "$1" out/*.nupkg <<'PY'
+import json, sys, zipfile
+kind, certificates, bundles = sys.argv[1], set(), 0
+for path in sys.argv[2:]:
+    with zipfile.ZipFile(path) as package:
+        if ".sigstore/bundle.sigstore.json" in package.namelist():
+            bundles += 1
+            material = json.loads(package.read(".sigstore/bundle.sigstore.json"))["verificationMaterial"]
+            certificates.add(material["certificate"]["rawBytes"])
+print(len(certificates) if kind == "certificates" else bundles)
+PY
+}
+# Every measured pack writes its packages: remove them and the signed copies the targets keep for an unchanged re-pack.
+fresh() { rm -f out/*.nupkg out/*.snupkg out/*.sigstore.json; rm -rf Lib*/obj/Release/sigstore; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 dotnet restore Bench.slnx -nologo -v:q >/dev/null
 pack -p:SigstoreSign=false >/dev/null   # warm-up: compile once, so every measured pack does the same (incremental) build
 unsigned=() signed=() incremental=()
 for _ in $(seq 1 "$ROUNDS"); do
+  fresh
   unsigned+=("$(pack -p:SigstoreSign=false)")
-  rm -f out/*.sigstore.json
+  fresh
   signed+=("$(pack -p:SigstoreRequireSigning=true "${trust[@]}")")
   incremental+=("$(pack -p:SigstoreRequireSigning=true "${trust[@]}")")
   grep -q 'Sigstore: signed' "$work/last.log" && { echo "incremental pack signed again" >&2; exit 1; }
 done
-bundles=$(ls out/*.sigstore.json | wc -l)
-requests_m=$( rm -f out/*.sigstore.json; pack -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
-requests_m1=$( rm -f out/*.sigstore.json; pack -m:1 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
-requests_m4=$( rm -f out/*.sigstore.json; pack -m:4 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; certificates )
-requests_off=$( rm -f out/*.sigstore.json; pack -m:4 -p:SigstoreRequireSigning=true -p:SigstoreShareSigningSession=false "${trust[@]}" >/dev/null; certificates )
+bundles=$(embedded bundles)
+requests_m=$( fresh; pack -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; embedded certificates )
+requests_m1=$( fresh; pack -m:1 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; embedded certificates )
+requests_m4=$( fresh; pack -m:4 -p:SigstoreRequireSigning=true "${trust[@]}" >/dev/null; embedded certificates )
+requests_off=$( fresh; pack -m:4 -p:SigstoreRequireSigning=true -p:SigstoreShareSigningSession=false "${trust[@]}" >/dev/null; embedded certificates )
 
 u=$(median "${unsigned[@]}") s=$(median "${signed[@]}") i=$(median "${incremental[@]}")
 printf '\ndotnet pack of a %s-project solution, %s rounds, medians (ms), %s cores\n' "$N" "$ROUNDS" "$(nproc)"
