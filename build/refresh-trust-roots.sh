@@ -9,7 +9,7 @@
 # are in the seeds; a file the package does not carry (e.g. the staging instance, or a signing_config) is left as it is
 # and reported. Prints what changed (root versions and expiry dates), then: review `git diff`, run the TUF tests
 #   dotnet test tests/SigstoreBuild.Core.Tests -- --filter "FullyQualifiedName~Tuf"
-# (EmbeddedRootRefreshTests checks that the new root is signed by a threshold of the previous root's keys), and commit.
+# (EmbeddedTrustTests checks that the new root is signed by a threshold of the previous root's keys), and commit.
 set -euo pipefail
 
 version="${1:-5.0.1}"

@@ -216,6 +216,7 @@ public sealed class ConsumerBuildTests
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment.Remove("GITHUB_STEP_SUMMARY");
         start.Environment.Remove("CI");  // a local build: no rehash unless a test asks for it
+        start.Environment.Remove("NUGET_PACKAGES");  // it would override the isolated globalPackagesFolder of nuget.config
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.CancellationToken);
