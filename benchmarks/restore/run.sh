@@ -10,6 +10,9 @@
 # "+wall" = median - median(off): on a loaded machine it is noisy; "targets" is what the verification itself adds.
 # LOCATION: where the bundles are, embedded in each .nupkg (what dotnet pack writes by default) or sidecar files.
 # Usage: benchmarks/restore/run.sh [N=200] [R=5] [LOCATION=embedded|sidecar]
+# SSB_TASKS_VARIANTS="LABEL=DIR ..." times several builds of the task closure in the same rounds (interleaved: one of
+# each per round), e.g. il=src/SigstoreBuild.Tasks/bin/Release/net10.0 r2r=src/SigstoreBuild.Tasks/obj/Release/net10.0/readytorun;
+# a line per variant. Default: one variant, SSB_TASKS_DIR or the Release build of src/SigstoreBuild.Tasks.
 set -euo pipefail
 N=${1:-200}
 R=${2:-5}
@@ -20,7 +23,11 @@ if [ -n "${SSB_RESTORE_WORK:-}" ]; then work=$SSB_RESTORE_WORK; rm -rf "$work"; 
 dotnet build "$repo/src/SigstoreBuild.Tasks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 dotnet build "$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks" -c Release -v:q -nologo >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 # SSB_TASKS_DIR=DIR loads the task from DIR instead (e.g. obj/Release/net10.0/readytorun, the closure as packed).
-tasks="${SSB_TASKS_DIR:-$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0}/SigstoreBuild.Tasks.dll"
+variants=(${SSB_TASKS_VARIANTS:-tasks=${SSB_TASKS_DIR:-$repo/src/SigstoreBuild.Tasks/bin/Release/net10.0}})
+for v in "${variants[@]}"; do
+  [ -f "${v#*=}/SigstoreBuild.Tasks.dll" ] || { echo "no SigstoreBuild.Tasks.dll in ${v#*=} (variant ${v%%=*})" >&2; exit 1; }
+done
+tasks="${variants[0]#*=}/SigstoreBuild.Tasks.dll"
 signer="$repo/benchmarks/restore/SigstoreBuild.Restore.Benchmarks/bin/Release/net10.0/SigstoreBuild.Restore.Benchmarks.dll"
 mkdir -p "$work/feed" "$work/app"
 python3 - "$work/feed" "$N" <<'PY'
@@ -67,18 +74,25 @@ build() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 dotnet restore -nologo -v:q >/dev/null
 build -p:SigstoreVerifyPackages=off >/dev/null   # warm up the SDK and compile once
-: >"$work/off"; : >"$work/cold"; : >"$work/warm"; : >"$work/cache"
+: >"$work/off"
+for v in "${variants[@]}"; do : >"$work/cold.${v%%=*}"; : >"$work/warm.${v%%=*}"; : >"$work/cache.${v%%=*}"; done
 for _ in $(seq "$R"); do
   build -p:SigstoreVerifyPackages=off >>"$work/off"
-  rm -rf obj/sigstore
-  build -p:SigstoreVerifyPackages=enforce >>"$work/cold"
-  build -p:SigstoreVerifyPackages=enforce >>"$work/warm"
-  rm -f obj/sigstore/verified.stamp
-  build -p:SigstoreVerifyPackages=enforce >>"$work/cache"
+  for v in "${variants[@]}"; do
+    label=${v%%=*}; with=(-p:_SigstoreRestoreTasksAssembly="${v#*=}/SigstoreBuild.Tasks.dll" -p:SigstoreVerifyPackages=enforce)
+    rm -rf obj/sigstore
+    build "${with[@]}" >>"$work/cold.$label"
+    build "${with[@]}" >>"$work/warm.$label"
+    rm -f obj/sigstore/verified.stamp
+    build "${with[@]}" >>"$work/cache.$label"
+  done
 done
 summary=$(python3 -c "import json;d=json.load(open('obj/sigstore/verify-packages.json'));print(d['summary'])")
 off=$(cut -d' ' -f1 "$work/off" | median)
-line() { local wall task targets; wall=$(cut -d' ' -f1 "$work/$1" | median); task=$(cut -d' ' -f2 "$work/$1" | median); targets=$(cut -d' ' -f3 "$work/$1" | median); echo "$1=${wall}ms (+$((wall - off))ms wall, targets ${targets}ms, task ${task}ms)"; }
-echo "bundles=$LOCATION packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold) $(line warm) $(line cache) report=$summary"
+line() { local wall task targets; wall=$(cut -d' ' -f1 "$work/$1.$2" | median); task=$(cut -d' ' -f2 "$work/$1.$2" | median); targets=$(cut -d' ' -f3 "$work/$1.$2" | median); echo "$1=${wall}ms (+$((wall - off))ms wall, targets ${targets}ms, task ${task}ms)"; }
+for v in "${variants[@]}"; do
+  label=${v%%=*}
+  echo "tasks=$label bundles=$LOCATION packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold "$label") $(line warm "$label") $(line cache "$label") report=$summary"
+done
 # SSB_RESTORE_PROFILE=1: the same verification in-process, three rounds without cache, and its phases.
 if [ "${SSB_RESTORE_PROFILE:-}" = 1 ]; then dotnet "$signer" profile "$work/app/obj/project.assets.json" "$work/trusted_root.json" "$issuer" "$subject"; fi

@@ -29,6 +29,36 @@ public sealed class CacheIndexTests
     }
 
     [TestMethod]
+    [DataRow("truncated")]
+    [DataRow("not JSON")]
+    [DataRow("another format version")]
+    [DataRow("an unknown field")]
+    [DataRow("a failed package")]
+    [DataRow("a signer index out of range")]
+    [DataRow("a stat that is not a number")]
+    public async Task DamagedOrForeignIndex_MeansTheFullRun(string damage)
+    {
+        using var env = await Env.WarmAsync(TestContext.CancellationToken);
+        var text = File.ReadAllText(env.Index);
+        File.WriteAllText(env.Index, damage switch
+        {
+            "truncated" => text[..(text.Length / 2)],
+            "not JSON" => "\u0000garbage",
+            "another format version" => text.Replace("\"version\":2", "\"version\":1", StringComparison.Ordinal),
+            "an unknown field" => text.Replace("\"runKey\":", "\"extra\":1,\"runKey\":", StringComparison.Ordinal),
+            "a failed package" => text.Replace("\"status\":\"Verified\"", "\"status\":\"Failed\"", StringComparison.Ordinal),
+            "a signer index out of range" => text.Replace("\"signer\":0", "\"signer\":7", StringComparison.Ordinal),
+            _ => System.Text.RegularExpressions.Regex.Replace(text, "\"stats\":\\[\"([^\"]*)\",-?[0-9]+", "\"stats\":[\"$1\",\"0\"", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(5)),
+        });
+        Assert.AreNotEqual(text, File.ReadAllText(env.Index), $"The test did not damage the index ({damage}).");
+
+        var run = await env.RunAsync(TestContext.CancellationToken);
+        Assert.IsTrue(run.Succeeded, Describe(run));
+        Assert.AreEqual(2, env.Verifier.Calls, $"An index with {damage} must not answer: both signed packages are verified again.");
+        Assert.AreEqual(2, run.Verified);
+    }
+
+    [TestMethod]
     public async Task ChangedNupkg_IsRehashed()
     {
         using var env = await Env.WarmAsync(TestContext.CancellationToken);

@@ -18,8 +18,30 @@ public sealed class PolicyTests
     [DataRow("*", "Anything", true)]
     [DataRow("Con*so.Lib", "Contoso.Lib", true)]
     [DataRow("Contoso.Lib", "ContosoXLib", false)]
+    [DataRow("Contoso.Lib", "Contoso.Lib\n", false)]
+    [DataRow("Contoso.*", "Contoso.Lib\nEvil", true)]
+    [DataRow("Contoso.Lib", "\nContoso.Lib", false)]
+    [DataRow("*.Lib", "Contoso.Lib.Lib", true)]
+    [DataRow("*.Lib", "Contoso.Lib.Li", false)]
+    [DataRow("a*b*c", "aXbYbZc", true)]
+    [DataRow("a*b*c", "aXbYcZ", false)]
+    [DataRow("**", "", true)]
+    [DataRow("Contoso.*.Lib", "Contoso..Lib", true)]
+    [DataRow("Contoso.*.Lib", "Contoso.Lib", false)]
+    [DataRow("Contoso_Lib", "Contoso\u007FLib", false)]
+    [DataRow("Kelvin", "\u212Aelvin", false)]
+    [DataRow("Contoso.Lib", "CONTOSO.LIB", true)]
     public void Glob_MatchesWholeIdCaseInsensitively(string pattern, string id, bool expected) =>
         Assert.AreEqual(expected, PackageIdPattern.Parse(pattern).IsMatch(id));
+
+    [TestMethod]
+    public void Glob_WithManyStars_AgainstALongId_IsLinearEnough()
+    {
+        // The shape that makes naive backtracking exponential: it must answer (false) at once.
+        var pattern = PackageIdPattern.Parse(string.Concat(Enumerable.Repeat("a*", 30)) + "b");
+        Assert.IsFalse(pattern.IsMatch(new string('a', 4000)));
+        Assert.IsTrue(pattern.IsMatch(new string('a', 4000) + "b"));
+    }
 
     [TestMethod]
     [DataRow("Contoso.(Lib|X)")]

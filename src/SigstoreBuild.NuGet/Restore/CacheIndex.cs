@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SigstoreBuild.IO;
 
 namespace SigstoreBuild.NuGet.Restore;
@@ -17,7 +16,7 @@ namespace SigstoreBuild.NuGet.Restore;
 internal static class CacheIndex
 {
     public const string FileName = "cache.index.json";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;   // 2: stats as flat [path, length, ticks] triples
 
     // Stat lengths that are not file sizes.
     internal const long Directory = -1;
@@ -52,9 +51,13 @@ internal static class CacheIndex
     }
 
     /// <summary>The recorded outcomes, or null when anything differs (or the file is missing or unreadable).</summary>
+    /// <remarks>
+    /// One pass over the file with a <see cref="Utf8JsonReader"/>, stat by stat, stopping at the first difference: on a
+    /// build where nothing changed this is the whole cost of the check, so no serializer metadata, no object per stat.
+    /// </remarks>
     public static IReadOnlyList<PackageOutcome>? TryMatch(string indexPath, string runKey, Func<string?> trustRootFingerprint)
     {
-        IndexDocument? document;
+        byte[] bytes;
         try
         {
             if (!File.Exists(indexPath))
@@ -62,45 +65,174 @@ internal static class CacheIndex
                 return null;
             }
 
-            document = JsonSerializer.Deserialize(InputFile.ReadAllBytes(indexPath, Kind), IndexJsonContext.Default.IndexDocument);
+            bytes = InputFile.ReadAllBytes(indexPath, Kind);
         }
-        catch (Exception ex) when (ex is JsonException or IOException or Diagnostics.SigstoreException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Diagnostics.SigstoreException)
         {
             return null;
         }
 
-        if (document is null || document.Version != FormatVersion || !string.Equals(document.RunKey, runKey, StringComparison.Ordinal))
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 8 });
+            return ReadMatching(ref reader, runKey, trustRootFingerprint);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             return null;
         }
+    }
 
-        foreach (var package in document.Packages)
+    private static List<PackageOutcome>? ReadMatching(ref Utf8JsonReader reader, string runKey, Func<string?> trustRootFingerprint)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        bool versionSeen = false, keySeen = false;
+        string? trustRoot = null;
+        var signers = new List<SignerIdentity>();
+        List<PackageOutcome>? outcomes = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            foreach (var entry in package.Stats)
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
             {
-                if (Stat(entry.Path) != entry)
-                {
-                    return null;
-                }
+                case "version" when reader.GetInt32() == FormatVersion:
+                    versionSeen = true;
+                    break;
+                case "runKey" when versionSeen && reader.GetString() == runKey:
+                    keySeen = true;
+                    break;
+                case "trustRoot":
+                    trustRoot = reader.GetString();
+                    break;
+                case "signers" when keySeen:
+                    ReadSigners(ref reader, signers);
+                    break;
+                case "packages" when keySeen:
+                    outcomes = ReadPackagesMatching(ref reader, signers);
+                    if (outcomes is null)
+                    {
+                        return null;
+                    }
+
+                    break;
+                default:
+                    return null;   // another format, another run key, or a field out of order
             }
         }
 
         // Last, as it may need the trust material (TUF); a file-based root is only hashed.
-        if (document.TrustRoot is not null && !string.Equals(document.TrustRoot, trustRootFingerprint(), StringComparison.Ordinal))
+        if (outcomes is null || (trustRoot is not null && !string.Equals(trustRoot, trustRootFingerprint(), StringComparison.Ordinal)))
         {
             return null;
         }
 
-        return document.Packages.Select(p => new PackageOutcome(
-            p.Id,
-            p.Version,
-            p.Status,
-            p.ContentHash,
-            p.Signer < 0 ? null : document.Signers[p.Signer].ToSigner(),
-            p.Bundle,
-            p.Pattern,
-            FromCache: p.Status == PackageStatus.Verified,
-            Problem: null)).ToList();
+        return outcomes;
+    }
+
+    private static void ReadSigners(ref Utf8JsonReader reader, List<SignerIdentity> signers)
+    {
+        Expect(ref reader, JsonTokenType.StartArray, current: true);
+        while (Next(ref reader) == JsonTokenType.StartObject)
+        {
+            string? issuer = null, subject = null;
+            var extensions = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "issuer": issuer = reader.GetString(); break;
+                    case "subject": subject = reader.GetString(); break;
+                    case "extensions":
+                        Expect(ref reader, JsonTokenType.StartObject, current: true);
+                        while (Next(ref reader) == JsonTokenType.PropertyName)
+                        {
+                            var oid = reader.GetString()!;
+                            reader.Read();
+                            extensions[oid] = reader.GetString() ?? throw new FormatException();
+                        }
+
+                        break;
+                    default: throw new FormatException();
+                }
+            }
+
+            signers.Add(new SignerIdentity(issuer ?? throw new FormatException(), subject ?? throw new FormatException(), extensions));
+        }
+    }
+
+    /// <summary>The packages, or null at the first path whose stat differs from the one recorded.</summary>
+    private static List<PackageOutcome>? ReadPackagesMatching(ref Utf8JsonReader reader, List<SignerIdentity> signers)
+    {
+        Expect(ref reader, JsonTokenType.StartArray, current: true);
+        var outcomes = new List<PackageOutcome>();
+        while (Next(ref reader) == JsonTokenType.StartObject)
+        {
+            string? id = null, version = null, contentHash = null, bundle = null, pattern = null;
+            PackageStatus? status = null;
+            var signer = -1;
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "id": id = reader.GetString(); break;
+                    case "version": version = reader.GetString(); break;
+                    case "status": status = ParseStatus(reader.GetString()); break;
+                    case "contentHash": contentHash = reader.GetString(); break;
+                    case "signer": signer = reader.GetInt32(); break;
+                    case "bundle": bundle = reader.GetString(); break;
+                    case "pattern": pattern = reader.GetString(); break;
+                    case "stats":
+                        // [path, length, ticks, path, length, ticks, ...]
+                        Expect(ref reader, JsonTokenType.StartArray, current: true);
+                        while (Next(ref reader) == JsonTokenType.String)
+                        {
+                            var path = reader.GetString()!;
+                            reader.Read();
+                            var length = reader.GetInt64();
+                            reader.Read();
+                            var ticks = reader.GetInt64();
+                            if (Stat(path) != new StatEntry(path, length, ticks))
+                            {
+                                return null;
+                            }
+                        }
+
+                        break;
+                    default: throw new FormatException();
+                }
+            }
+
+            if (id is null || version is null || status is not { } known || signer >= signers.Count || (known == PackageStatus.Verified && signer < 0))
+            {
+                throw new FormatException();
+            }
+
+            outcomes.Add(new PackageOutcome(id, version, known, contentHash, signer < 0 ? null : signers[signer], bundle, pattern, FromCache: known == PackageStatus.Verified, Problem: null));
+        }
+
+        return outcomes;
+    }
+
+    private static PackageStatus ParseStatus(string? text) => text switch
+    {
+        nameof(PackageStatus.Verified) => PackageStatus.Verified,
+        nameof(PackageStatus.UnsignedAllowed) => PackageStatus.UnsignedAllowed,
+        _ => throw new FormatException(),   // a failed package never makes an index
+    };
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) => reader.Read() ? reader.TokenType : throw new FormatException();
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, bool current = false)
+    {
+        if ((!current && !reader.Read()) || reader.TokenType != type)
+        {
+            throw new FormatException();
+        }
     }
 
     /// <summary>Writes the index for a clean run; any package without a complete record (network source, failure) means none.</summary>
@@ -112,34 +244,73 @@ internal static class CacheIndex
             return;
         }
 
-        var signers = new List<IndexSigner>();
-        var signerIndex = new Dictionary<SignerIdentity, int>();
-        var packages = new List<IndexPackage>(outcomes.Count);
-        for (var i = 0; i < outcomes.Count; i++)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            var o = outcomes[i];
-            var signer = -1;
-            if (o.Signer is { } s)
+            writer.WriteStartObject();
+            writer.WriteNumber("version", FormatVersion);
+            writer.WriteString("runKey", runKey);
+            writer.WriteString("trustRoot", trustRoot);
+            var signers = new List<SignerIdentity>();
+            foreach (var signer in outcomes.Select(o => o.Signer).OfType<SignerIdentity>())
             {
-                var key = signerIndex.Keys.FirstOrDefault(k => k.Issuer == s.Issuer && k.Subject == s.Subject && k.Extensions.Count == s.Extensions.Count && k.Extensions.All(e => s.Extensions.TryGetValue(e.Key, out var v) && v == e.Value));
-                if (key is null)
+                if (signers.FindIndex(known => SameSigner(known, signer)) < 0)
                 {
-                    signerIndex[s] = signers.Count;
-                    signers.Add(new IndexSigner(s.Issuer, s.Subject, new Dictionary<string, string>(s.Extensions)));
-                    signer = signers.Count - 1;
-                }
-                else
-                {
-                    signer = signerIndex[key];
+                    signers.Add(signer);
                 }
             }
 
-            packages.Add(new IndexPackage(o.Id, o.Version, o.Status, o.ContentHash, signer, o.BundleLocation, o.Pattern, [.. stats[i]!]));
+            writer.WriteStartArray("signers");
+            foreach (var signer in signers)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("issuer", signer.Issuer);
+                writer.WriteString("subject", signer.Subject);
+                writer.WriteStartObject("extensions");
+                foreach (var (oid, value) in signer.Extensions)
+                {
+                    writer.WriteString(oid, value);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("packages");
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                var o = outcomes[i];
+                writer.WriteStartObject();
+                writer.WriteString("id", o.Id);
+                writer.WriteString("version", o.Version);
+                writer.WriteString("status", o.Status.ToString());
+                writer.WriteString("contentHash", o.ContentHash);
+                writer.WriteNumber("signer", o.Signer is { } s ? signers.FindIndex(known => SameSigner(known, s)) : -1);
+                writer.WriteString("bundle", o.BundleLocation);
+                writer.WriteString("pattern", o.Pattern);
+                writer.WriteStartArray("stats");
+                foreach (var stat in stats[i]!)
+                {
+                    writer.WriteStringValue(stat.Path);
+                    writer.WriteNumberValue(stat.Length);
+                    writer.WriteNumberValue(stat.Ticks);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
-        var document = new IndexDocument { RunKey = runKey, TrustRoot = trustRoot, Signers = signers, Packages = packages };
-        FileWrites.WriteAtomically(indexPath, JsonSerializer.SerializeToUtf8Bytes(document, IndexJsonContext.Default.IndexDocument));
+        FileWrites.WriteAtomically(indexPath, buffer.WrittenSpan.ToArray());
     }
+
+    private static bool SameSigner(SignerIdentity a, SignerIdentity b) =>
+        a.Issuer == b.Issuer && a.Subject == b.Subject && a.Extensions.Count == b.Extensions.Count
+        && a.Extensions.All(e => b.Extensions.TryGetValue(e.Key, out var v) && v == e.Value);
 
     public static void Delete(string indexPath)
     {
@@ -150,32 +321,7 @@ internal static class CacheIndex
     }
 
     private static readonly InputKind Kind = new("verification cache index", 64 * 1024 * 1024, "It is rebuilt.");
-
-    internal sealed class IndexDocument
-    {
-        public int Version { get; set; } = FormatVersion;
-
-        public string RunKey { get; set; } = string.Empty;
-
-        /// <summary>The trust root fingerprint the verified outcomes depend on; null when no bundle was verified.</summary>
-        public string? TrustRoot { get; set; }
-
-        public List<IndexSigner> Signers { get; set; } = [];
-
-        public List<IndexPackage> Packages { get; set; } = [];
-    }
-
-    internal sealed record IndexSigner(string Issuer, string Subject, Dictionary<string, string> Extensions)
-    {
-        public SignerIdentity ToSigner() => new(Issuer, Subject, Extensions);
-    }
-
-    internal sealed record IndexPackage(string Id, string Version, PackageStatus Status, string? ContentHash, int Signer, string? Bundle, string? Pattern, List<StatEntry> Stats);
 }
 
 /// <summary>A path's size (or <see cref="CacheIndex.Directory"/>, <see cref="CacheIndex.Absent"/>) and last-write UTC ticks.</summary>
 internal sealed record StatEntry(string Path, long Length, long Ticks);
-
-[JsonSerializable(typeof(CacheIndex.IndexDocument))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
-internal sealed partial class IndexJsonContext : JsonSerializerContext;

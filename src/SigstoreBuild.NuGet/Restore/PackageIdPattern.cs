@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.NuGet.Restore;
@@ -6,19 +5,16 @@ namespace SigstoreBuild.NuGet.Restore;
 /// <summary>
 /// A package ID glob: case-insensitive (like NuGet IDs), matches the whole ID, '*' stands for any run of characters.
 /// The most specific pattern wins, as in package source mapping: an exact ID beats any glob, a longer literal part
-/// beats a shorter one.
+/// beats a shorter one. Matched without a regex engine: building the first regex in a fresh MSBuild node cost ~50 ms, more
+/// than the rest of a build in which every package is a cache hit.
 /// </summary>
 public sealed class PackageIdPattern : IEquatable<PackageIdPattern>
 {
-    private readonly Regex _regex;
-
     private PackageIdPattern(string text)
     {
         Text = text;
         var literal = text.Count(c => c != '*');
         Specificity = text.Contains('*', StringComparison.Ordinal) ? literal : 100_000 + literal;
-        var body = string.Join(".*", text.Split('*').Select(Regex.Escape));
-        _regex = new Regex(@"\A(?:" + body + @")\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 
     public string Text { get; }
@@ -38,7 +34,47 @@ public sealed class PackageIdPattern : IEquatable<PackageIdPattern>
         return new PackageIdPattern(trimmed);
     }
 
-    public bool IsMatch(string packageId) => _regex.IsMatch(packageId);
+    /// <summary>
+    /// The whole ID against the pattern, ASCII letters case-insensitively, anything else exactly. Wildcard matching that
+    /// backtracks only to the last '*': at most pattern length x ID length steps.
+    /// </summary>
+    public bool IsMatch(string packageId)
+    {
+        ArgumentNullException.ThrowIfNull(packageId);
+        var pattern = Text;
+        int p = 0, s = 0, star = -1, resume = 0;
+        while (s < packageId.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                resume = s;
+            }
+            else if (p < pattern.Length && SameIgnoringAsciiCase(pattern[p], packageId[s]))
+            {
+                p++;
+                s++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                s = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private static bool SameIgnoringAsciiCase(char a, char b) => a == b || (char.IsAsciiLetter(a) && (a | 0x20) == (b | 0x20));
 
     public bool Equals(PackageIdPattern? other) => other is not null && string.Equals(Text, other.Text, StringComparison.OrdinalIgnoreCase);
 

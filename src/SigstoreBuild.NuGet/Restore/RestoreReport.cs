@@ -1,69 +1,74 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace SigstoreBuild.NuGet.Restore;
 
 /// <summary>The JSON report under obj/ and the Markdown table for <c>$GITHUB_STEP_SUMMARY</c>.</summary>
 public static class RestoreReport
 {
+    /// <summary>The report, written field by field: it is rewritten on every run, a cache hit included.</summary>
     public static string ToJson(RestoreVerificationResult result, string projectName)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var packages = new JsonArray();
-        foreach (var p in result.Packages)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            var node = new JsonObject
+            writer.WriteStartObject();
+            writer.WriteNumber("version", 1);
+            writer.WriteString("project", projectName);
+            writer.WriteString("mode", result.Mode.ToString().ToLowerInvariant());
+            writer.WriteBoolean("succeeded", result.Succeeded);
+            writer.WriteStartObject("summary");
+            writer.WriteNumber("packages", result.Packages.Count);
+            writer.WriteNumber("verified", result.Verified);
+            writer.WriteNumber("unsigned", result.Unsigned);
+            writer.WriteNumber("failed", result.Failed);
+            writer.WriteEndObject();
+            writer.WriteStartArray("packages");
+            foreach (var p in result.Packages)
             {
-                ["id"] = p.Id,
-                ["version"] = p.Version,
-                ["status"] = p.Status switch { PackageStatus.Verified => "verified", PackageStatus.UnsignedAllowed => "unsigned", _ => "failed" },
-                ["contentHash"] = p.ContentHash,
-                ["policy"] = p.Pattern,
-                ["bundle"] = p.BundleLocation,
-                ["cached"] = p.FromCache,
-                ["problem"] = p.Problem,
-            };
-            if (p.Signer is not null)
-            {
-                node["signer"] = new JsonObject
+                writer.WriteStartObject();
+                writer.WriteString("id", p.Id);
+                writer.WriteString("version", p.Version);
+                writer.WriteString("status", p.Status switch { PackageStatus.Verified => "verified", PackageStatus.UnsignedAllowed => "unsigned", _ => "failed" });
+                writer.WriteString("contentHash", p.ContentHash);
+                writer.WriteString("policy", p.Pattern);
+                writer.WriteString("bundle", p.BundleLocation);
+                writer.WriteBoolean("cached", p.FromCache);
+                writer.WriteString("problem", p.Problem);
+                if (p.Signer is not null)
                 {
-                    ["issuer"] = p.Signer.Issuer,
-                    ["subject"] = p.Signer.Subject,
-                    ["sourceRepositoryIdentifier"] = p.Signer.SourceRepositoryIdentifier,
-                    ["ownerIdentifier"] = p.Signer.OwnerIdentifier,
-                    ["sourceRepositoryUri"] = p.Signer.SourceRepositoryUri,
-                };
+                    writer.WriteStartObject("signer");
+                    writer.WriteString("issuer", p.Signer.Issuer);
+                    writer.WriteString("subject", p.Signer.Subject);
+                    writer.WriteString("sourceRepositoryIdentifier", p.Signer.SourceRepositoryIdentifier);
+                    writer.WriteString("ownerIdentifier", p.Signer.OwnerIdentifier);
+                    writer.WriteString("sourceRepositoryUri", p.Signer.SourceRepositoryUri);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
             }
 
-            packages.Add((JsonNode)node);
-        }
-
-        var diagnostics = new JsonArray();
-        foreach (var d in result.Diagnostics)
-        {
-            diagnostics.Add((JsonNode)new JsonObject
+            writer.WriteEndArray();
+            writer.WriteStartArray("diagnostics");
+            foreach (var d in result.Diagnostics)
             {
-                ["code"] = d.Code,
-                ["severity"] = d.Severity.ToString().ToLowerInvariant(),
-                ["package"] = d.PackageId,
-                ["version"] = d.Version,
-                ["message"] = d.Message,
-                ["suppressed"] = d.Suppressed,
-            });
+                writer.WriteStartObject();
+                writer.WriteString("code", d.Code);
+                writer.WriteString("severity", d.Severity.ToString().ToLowerInvariant());
+                writer.WriteString("package", d.PackageId);
+                writer.WriteString("version", d.Version);
+                writer.WriteString("message", d.Message);
+                writer.WriteBoolean("suppressed", d.Suppressed);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
-        var root = new JsonObject
-        {
-            ["version"] = 1,
-            ["project"] = projectName,
-            ["mode"] = result.Mode.ToString().ToLowerInvariant(),
-            ["succeeded"] = result.Succeeded,
-            ["summary"] = new JsonObject { ["packages"] = result.Packages.Count, ["verified"] = result.Verified, ["unsigned"] = result.Unsigned, ["failed"] = result.Failed },
-            ["packages"] = packages,
-            ["diagnostics"] = diagnostics,
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>

@@ -65,6 +65,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public override bool Execute()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var request = new RestoreRunRequest
@@ -132,6 +133,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
             LogError(SetupCodes.Internal, $"Dependency verification failed unexpectedly ({ex.GetType().Name}: {ex.Message}). Rerun with -v:diag and report it if it persists.");
         }
 
+        Log.LogMessage(MessageImportance.Low, $"Sigstore: dependency check took {clock.ElapsedMilliseconds} ms.");
         return !Log.HasLoggedErrors;
     }
 
