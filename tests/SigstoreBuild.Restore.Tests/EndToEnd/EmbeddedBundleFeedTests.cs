@@ -91,7 +91,7 @@ public sealed class EmbeddedBundleFeedTests
         var json = Encoding.UTF8.GetString(bundle);
         var signature = (string)JsonNode.Parse(json)!["dsseEnvelope"]!["signatures"]![0]!["sig"]!;
         var bytes = Convert.FromBase64String(signature);
-        bytes[bytes.Length / 2] ^= 0x01;
+        bytes[^1] ^= 0x01; // the last byte of s in an ASN.1 ECDSA signature (any byte of a raw one): still well-formed, no longer valid
         Assert.AreEqual(1, json.Split(signature).Length - 1, "the signature occurs once in the bundle");
         var tampered = Encoding.UTF8.GetBytes(json.Replace(signature, Convert.ToBase64String(bytes), StringComparison.Ordinal));
 
