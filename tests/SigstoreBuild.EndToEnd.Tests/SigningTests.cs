@@ -106,6 +106,7 @@ public sealed class SigningTests
 
         var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
         CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")), File.ReadAllBytes(package));
+        Assert.IsNull(EmbeddedBundle.Read(package), $"sidecar: no {EmbeddedBundle.EntryName} in the package");
 
         var verified = Verifier().Verify(package, BundleSerializer.Load(package + ".sigstore.json"));
         Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
@@ -124,6 +125,69 @@ public sealed class SigningTests
         Assert.IsTrue(embedded.Succeeded, embedded.ToString());
         Assert.IsFalse(File.Exists(package + ".sigstore.json"), "the stale sidecar is removed");
         Verifier().Verify(package, E2E.EmbeddedBundleOf(package));
+    }
+
+    [TestMethod]
+    public void BothPack_EmbedsTheBundle_AndWritesTheSameBundleBeside_AndBothVerify()
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+
+        var result = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreBundleLocation=both"));
+
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.AreEqual(1, CountOccurrences(result.Output, "Sigstore: signed Contoso.Greetings.1.0.0.nupkg as " + Signer), result.Output);
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        var sidecar = package + ".sigstore.json";
+        var embedded = EmbeddedBundle.Read(package);
+        Assert.IsNotNull(embedded, $"no {EmbeddedBundle.EntryName} in the package");
+        Assert.IsTrue(File.Exists(sidecar), "no sidecar beside the package");
+        CollectionAssert.AreEqual(embedded, File.ReadAllBytes(sidecar), "the entry and the sidecar are the same bundle");
+
+        // Each copy verifies on its own, for the package as it is (the digest leaves the embedded entry out).
+        var digest = Convert.ToHexStringLower(PackageInspector.Inspect(package).PackageDigest);
+        foreach (var verified in new[] { Verifier().VerifyEmbedded(package), Verifier().Verify(package, BundleSerializer.Load(sidecar)) })
+        {
+            Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verified.MatchedSubject.Name);
+            Assert.AreEqual(digest, verified.MatchedSubject.Digest["sha256"]);
+        }
+
+        // A repack with the same content, the sidecar deleted meanwhile: not signed again, and both places filled again.
+        File.Delete(sidecar);
+        var again = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreBundleLocation=both"));
+        Assert.IsTrue(again.Succeeded, again.ToString());
+        Assert.DoesNotContain("Sigstore: signed", again.Output);
+        CollectionAssert.AreEqual(embedded, EmbeddedBundle.Read(package));
+        Assert.IsTrue(File.Exists(sidecar), "the repack did not write the sidecar again");
+        CollectionAssert.AreEqual(embedded, File.ReadAllBytes(sidecar));
+    }
+
+    /// <summary>
+    /// A sidecar signed for an earlier pack does not describe a package that was packed again unsigned (and changed): it is
+    /// removed, whether signing is off (SigstoreSign=false, SigstoreSignOnPack=false) or skipped for want of an identity.
+    /// </summary>
+    [TestMethod]
+    [DataRow("-p:SigstoreSign=false", true, DisplayName = "SigstoreSign=false")]
+    [DataRow("-p:SigstoreSignOnPack=false", true, DisplayName = "SigstoreSignOnPack=false")]
+    [DataRow("-p:SigstoreSign=auto", false, DisplayName = "auto, no identity")]
+    public void UnsignedRepack_RemovesTheSidecarOfAnEarlierSignedPack(string unsignedProperty, bool identityAvailable)
+    {
+        var project = E2E.CopySample("Library", TestContext.TestName! + "-" + Math.Abs(unsignedProperty.GetHashCode(StringComparison.Ordinal)));
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        var sidecar = package + ".sigstore.json";
+        var signed = DotNet.Run(project, IdentityEnvironment(), Pack("-o", "out", "-p:SigstoreRequireSigning=true", "-p:SigstoreBundleLocation=sidecar"));
+        Assert.IsTrue(signed.Succeeded, signed.ToString());
+        Verifier().Verify(package, BundleSerializer.Load(sidecar));
+
+        File.WriteAllText(Path.Combine(project, "Extra.cs"), "namespace Contoso.Greetings;\n\npublic static class Extra { }\n");
+        var unsigned = DotNet.Run(project, identityAvailable ? IdentityEnvironment() : null, Pack("-o", "out", "-p:SigstoreBundleLocation=sidecar", unsignedProperty, "-v:n"));
+
+        Assert.IsTrue(unsigned.Succeeded, unsigned.ToString());
+        Assert.DoesNotContain("Sigstore: signed", unsigned.Output);
+        Assert.AreEqual(!identityAvailable, unsigned.Output.Contains("warning SSB0900", StringComparison.Ordinal), unsigned.Output);
+        Assert.IsFalse(File.Exists(sidecar), "the sidecar of the earlier signed pack is still beside the unsigned package: " + unsigned.Output);
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(project, "out"), "*.sigstore.json"));
+        Assert.IsNull(EmbeddedBundle.Read(package), "the unsigned package carries a bundle");
+        Assert.Contains("Sigstore: removed '" + sidecar + "' from an earlier pack", unsigned.Output);
     }
 
     private static List<string> EntryNames(string package)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using NuGet.Packaging;
+using NuGet.Packaging.Signing;
 using NuGet.Versioning;
 using SigstoreBuild.Cli.Tests.Infrastructure;
 using SigstoreBuild.Diagnostics;
@@ -175,6 +176,87 @@ public sealed class EmbeddedBundleCommandTests
         StringAssert.Contains(sigstoreVerify.Output, "(NuGet-signed after the attestation)");
     }
 
+    /// <summary>
+    /// What the public gallery does to every upload of an unsigned package: a repository primary signature in
+    /// .signature.p7s, made with NuGet's own signing API. The embedded bundle still verifies.
+    /// </summary>
+    [TestMethod]
+    public async Task RepositorySignedAfterwards_TheEmbeddedBundleStillVerifies()
+    {
+        var signed = Path.Combine(NewDirectory(), Path.GetFileName(s_package));
+
+        await RepositorySignAsync(s_package, signed, TestContext.CancellationToken);
+
+        using (var reader = new PackageArchiveReader(signed))
+        {
+            var primary = await reader.GetPrimarySignatureAsync(TestContext.CancellationToken);
+            Assert.IsNotNull(primary, "no .signature.p7s");
+            Assert.AreEqual(SignatureType.Repository, primary.Type);
+            Assert.AreEqual(RepositoryServiceIndex, ((RepositoryPrimarySignature)primary).V3ServiceIndexUrl);
+            await reader.ValidateIntegrityAsync(primary.SignatureContent, TestContext.CancellationToken);
+        }
+
+        await AssertEmbeddedBundleStillVerifiesAsync(signed);
+    }
+
+    /// <summary>
+    /// Sigstore, then the author's <c>dotnet nuget sign</c>, then the gallery's repository countersignature (NuGet's own
+    /// signing API on an author-signed package adds a countersignature to the author's): the embedded bundle still verifies.
+    /// </summary>
+    [TestMethod]
+    public async Task AuthorSignedThenRepositoryCountersigned_TheEmbeddedBundleStillVerifies()
+    {
+        var dir = NewDirectory();
+        var authorSigned = Copy(s_package, dir);
+        var (pfx, _) = AuthorCertificate(dir, "pw");
+        var sign = RunDotNet(dir, "nuget", "sign", authorSigned, "--certificate-path", pfx, "--certificate-password", "pw", "--overwrite");
+        Assert.AreEqual(0, sign.ExitCode, "dotnet nuget sign: " + sign.Output);
+        var countersigned = Path.Combine(dir, "countersigned", Path.GetFileName(s_package));
+        Directory.CreateDirectory(Path.GetDirectoryName(countersigned)!);
+
+        await RepositorySignAsync(authorSigned, countersigned, TestContext.CancellationToken);
+
+        using (var reader = new PackageArchiveReader(countersigned))
+        {
+            var primary = await reader.GetPrimarySignatureAsync(TestContext.CancellationToken);
+            Assert.IsNotNull(primary, "no .signature.p7s");
+            Assert.AreEqual(SignatureType.Author, primary.Type, "the author's signature stays the primary one");
+            var countersignature = RepositoryCountersignature.GetRepositoryCountersignature(primary);
+            Assert.IsNotNull(countersignature, "no repository countersignature on the author signature");
+            Assert.AreEqual(RepositoryServiceIndex, countersignature.V3ServiceIndexUrl);
+            await reader.ValidateIntegrityAsync(primary.SignatureContent, TestContext.CancellationToken);
+        }
+
+        CollectionAssert.AreNotEqual(File.ReadAllBytes(authorSigned), File.ReadAllBytes(countersigned), "the countersignature changed nothing");
+        await AssertEmbeddedBundleStillVerifiesAsync(countersigned);
+    }
+
+    private static readonly Uri RepositoryServiceIndex = new("https://feed.contoso.invalid/v3/index.json");
+
+    /// <summary>A repository signature by NuGet.Packaging's SigningUtility, no timestamp: primary, or countersignature on an author-signed package.</summary>
+    private static async Task RepositorySignAsync(string input, string output, CancellationToken cancellationToken)
+    {
+        using var certificate = CodeSigningCertificate("CN=SigstoreBuild embedded test repository");
+        using var request = new RepositorySignPackageRequest(certificate, global::NuGet.Common.HashAlgorithmName.SHA256, global::NuGet.Common.HashAlgorithmName.SHA256, RepositoryServiceIndex, ["contoso"]);
+        using var options = SigningOptions.CreateFromFilePaths(input, output, overwrite: false, new X509SignatureProvider(timestampProvider: null), global::NuGet.Common.NullLogger.Instance);
+        await SigningUtility.SignAsync(options, request, cancellationToken);
+    }
+
+    /// <summary>The same bundle as before, verifying for the same package digest (.signature.p7s is outside it).</summary>
+    private static async Task AssertEmbeddedBundleStillVerifiesAsync(string package)
+    {
+        CollectionAssert.AreEqual(EmbeddedBundle.Read(s_package), EmbeddedBundle.Read(package), "the embedded bundle changed");
+        Assert.IsTrue(PackageInspector.Inspect(package).IsSigned);
+        var run = await VerifyAsync(package);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.StartsWith(run.Output, $"Verified OK: pkg:nuget/{Id}@{Version} (NuGet-signed after the attestation), signed by {Email}");
+        StringAssert.Contains(run.Output, "; bundle: embedded (.sigstore/bundle.sigstore.json)");
+        var json = await VerifyAsync(package, "--output", "json");
+        Assert.AreEqual(0, json.ExitCode, json.ToString());
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.AreEqual(Convert.ToHexStringLower(PackageInspector.Inspect(s_package).PackageDigest), document.RootElement.GetProperty("packageDigest").GetString());
+    }
+
     [TestMethod]
     public void EmbeddingIntoAnAuthorSignedPackage_IsRefused()
     {
@@ -232,15 +314,21 @@ public sealed class EmbeddedBundleCommandTests
     /// <summary>A self-signed code-signing certificate made now, as a PFX, and its SHA-256 fingerprint.</summary>
     private static (string Pfx, string Fingerprint) AuthorCertificate(string directory, string password)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=SigstoreBuild embedded test author", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        using var certificate = CodeSigningCertificate("CN=SigstoreBuild embedded test author");
         var pfx = Path.Combine(directory, "author.pfx");
         File.WriteAllBytes(pfx, certificate.Export(X509ContentType.Pfx, password));
         return (pfx, certificate.GetCertHashString(HashAlgorithmName.SHA256));
+    }
+
+    /// <summary>A throwaway self-signed RSA certificate with the code-signing EKU, valid from a few minutes ago for an hour.</summary>
+    private static X509Certificate2 CodeSigningCertificate(string subject)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.3")], false));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
     }
 
     private static (int ExitCode, string Output) RunDotNet(string directory, params string[] arguments)

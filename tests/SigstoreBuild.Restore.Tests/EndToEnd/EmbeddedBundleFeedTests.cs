@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Restore;
@@ -11,7 +13,8 @@ namespace SigstoreBuild.Restore.Tests.EndToEnd;
 /// SigstoreBuild package (signing through the local Sigstore instance embeds the bundle), pushes with
 /// <c>dotnet nuget push</c> to a NuGet V3 server over HTTP, and a consumer restores from that server with
 /// <c>SigstoreVerifyPackages=enforce</c> and a policy. The honest package builds; one whose content was changed on the
-/// server, with its embedded bundle kept, fails with a coded error.
+/// server, with its embedded bundle kept, fails with a coded error; so does the honest package served by a second feed
+/// with its content kept and one byte of its embedded bundle's signature changed.
 /// </summary>
 [TestClass]
 [TestCategory("EndToEnd")]
@@ -24,6 +27,7 @@ public sealed class EmbeddedBundleFeedTests
     private static string s_root = null!;
     private static LocalSigstore s_sigstore = null!;
     private static NuGetV3Server s_server = null!;
+    private static NuGetV3Server s_tamperedServer = null!;
     private static string s_sigstoreBuildVersion = null!;
     private static string s_packOutput = null!;
 
@@ -35,6 +39,7 @@ public sealed class EmbeddedBundleFeedTests
         s_root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ssb-embedded-feed-" + Guid.NewGuid().ToString("N")[..10])).FullName;
         s_sigstore = await LocalSigstore.StartAsync(Path.Combine(s_root, "sigstore"), 0, context.CancellationToken);
         s_server = new NuGetV3Server(ApiKey);
+        s_tamperedServer = new NuGetV3Server(ApiKey);
         s_sigstoreBuildVersion = $"0.0.0-embedded.{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         // The SigstoreBuild package as users get it, published to the same server.
@@ -42,7 +47,9 @@ public sealed class EmbeddedBundleFeedTests
         var pack = DotnetProcess.Run(s_root, null, "pack", Path.Combine(SignedFeed.Metadata("RepoRoot"), "src", "SigstoreBuild.Tasks", "SigstoreBuild.Tasks.csproj"),
             "-c", SignedFeed.Metadata("Configuration"), "-o", tasks, $"-p:PackageVersion={s_sigstoreBuildVersion}", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-tl:off", "-v:q");
         Assert.AreEqual(0, pack.ExitCode, "Packing SigstoreBuild: " + pack);
-        Push(Directory.GetFiles(tasks, "SigstoreBuild.*.nupkg").Single());
+        var sigstoreBuildPackage = Directory.GetFiles(tasks, "SigstoreBuild.*.nupkg").Single();
+        Push(s_server, sigstoreBuildPackage);
+        Push(s_tamperedServer, sigstoreBuildPackage);
 
         // The publisher: two libraries packed and signed by dotnet pack.
         s_packOutput = Path.Combine(s_root, "out");
@@ -66,14 +73,51 @@ public sealed class EmbeddedBundleFeedTests
             writer.Write("<Project><Target Name=\"Steal\" BeforeTargets=\"Build\" /></Project>");
         }
 
-        Push(Path.Combine(s_packOutput, $"Contoso.Shipped.{Version}.nupkg"));
-        Push(altered);
+        Push(s_server, Path.Combine(s_packOutput, $"Contoso.Shipped.{Version}.nupkg"));
+        Push(s_server, altered);
+
+        // The same package, its content kept and one byte of its embedded bundle's signature changed, on a second feed
+        // (the first one already has Contoso.Shipped 1.0.0): what a feed or mirror that rewrites the bundle could serve.
+        Push(s_tamperedServer, WriteTamperedBundleCopy(Path.Combine(s_packOutput, $"Contoso.Shipped.{Version}.nupkg"), Path.Combine(s_root, "tampered-bundle")));
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="package"/> whose embedded bundle differs in one byte of the DSSE signature (the JSON
+    /// otherwise byte for byte the same), rezipped with every other entry as it was.
+    /// </summary>
+    private static string WriteTamperedBundleCopy(string package, string directory)
+    {
+        var bundle = EmbeddedBundle.Read(package) ?? throw new AssertFailedException($"'{package}' carries no embedded bundle.");
+        var json = Encoding.UTF8.GetString(bundle);
+        var signature = (string)JsonNode.Parse(json)!["dsseEnvelope"]!["signatures"]![0]!["sig"]!;
+        var bytes = Convert.FromBase64String(signature);
+        bytes[^1] ^= 0x01; // the last byte of s in an ASN.1 ECDSA signature (any byte of a raw one): still well-formed, no longer valid
+        Assert.AreEqual(1, json.Split(signature).Length - 1, "the signature occurs once in the bundle");
+        var tampered = Encoding.UTF8.GetBytes(json.Replace(signature, Convert.ToBase64String(bytes), StringComparison.Ordinal));
+
+        var copy = Path.Combine(Directory.CreateDirectory(directory).FullName, Path.GetFileName(package));
+        File.Copy(package, copy);
+        using (var zip = ZipFile.Open(copy, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry(EmbeddedBundle.EntryName)!;
+            var lastWrite = entry.LastWriteTime;
+            entry.Delete();
+            var replacement = zip.CreateEntry(EmbeddedBundle.EntryName, CompressionLevel.Optimal);
+            replacement.LastWriteTime = lastWrite;
+            using var stream = replacement.Open();
+            stream.Write(tampered);
+        }
+
+        CollectionAssert.AreEqual(tampered, EmbeddedBundle.Read(copy), "the copy carries the changed bundle");
+        CollectionAssert.AreEqual(PackageInspector.Inspect(package).PackageDigest, PackageInspector.Inspect(copy).PackageDigest, "the content is unchanged");
+        return copy;
     }
 
     [ClassCleanup]
     public static async Task CleanupAsync()
     {
         s_server?.Dispose();
+        s_tamperedServer?.Dispose();
         if (s_sigstore is not null)
         {
             await s_sigstore.DisposeAsync();
@@ -131,17 +175,33 @@ public sealed class EmbeddedBundleFeedTests
         AssertNoSidecars(consumer);
     }
 
-    private static void Push(string package)
+    [TestMethod]
+    public void Consumer_OfAPackageWhoseEmbeddedBundleWasChangedOnTheFeed_FailsWithACode()
     {
-        var push = DotnetProcess.Run(Path.GetDirectoryName(package)!, null, "nuget", "push", package, "-s", s_server.ServiceIndexUrl.ToString(), "-k", ApiKey, "--allow-insecure-connections");
+        var consumer = WriteConsumer("TamperedBundle", "Contoso.Shipped", s_tamperedServer);
+
+        var build = DotnetProcess.Run(consumer, Path.Combine(consumer, "gpf"), DotnetProcess.Build());
+
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        Assert.IsTrue(s_tamperedServer.WasDownloaded("Contoso.Shipped", Version), "restored from the feed with the changed bundle");
+        Assert.IsTrue(build.HasLine("error SSB5104", "Contoso.Shipped"), build.ToString());
+        Assert.IsTrue(build.HasLine("SSB3401", "Contoso.Shipped"), "the DSSE signature does not verify: " + build);
+        AssertNoSidecars(consumer);
+        AssertNoSidecars(s_packOutput);
+        AssertNoSidecars(Path.Combine(s_root, "tampered-bundle"));
+    }
+
+    private static void Push(NuGetV3Server server, string package)
+    {
+        var push = DotnetProcess.Run(Path.GetDirectoryName(package)!, null, "nuget", "push", package, "-s", server.ServiceIndexUrl.ToString(), "-k", ApiKey, "--allow-insecure-connections");
         Assert.AreEqual(0, push.ExitCode, $"dotnet nuget push {Path.GetFileName(package)}: {push}");
     }
 
-    private static string WriteNuGetConfig(string directory, string packagesFolder)
+    private static string WriteNuGetConfig(string directory, string packagesFolder, NuGetV3Server? server = null)
     {
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
             <configuration>
-              <packageSources><clear /><add key="v3" value="{s_server.ServiceIndexUrl}" allowInsecureConnections="true" /></packageSources>
+              <packageSources><clear /><add key="v3" value="{(server ?? s_server).ServiceIndexUrl}" allowInsecureConnections="true" /></packageSources>
               <fallbackPackageFolders><clear /></fallbackPackageFolders>
               <config><add key="globalPackagesFolder" value="{packagesFolder}" /></config>
             </configuration>
@@ -170,7 +230,7 @@ public sealed class EmbeddedBundleFeedTests
         return WriteNuGetConfig(directory, Path.Combine(s_root, "gpf-publisher"));
     }
 
-    private static string WriteConsumer(string name, string package)
+    private static string WriteConsumer(string name, string package, NuGetV3Server? server = null)
     {
         var directory = Directory.CreateDirectory(Path.Combine(s_root, "consumer-" + name)).FullName;
         File.WriteAllText(Path.Combine(directory, "App.csproj"), $"""
@@ -190,13 +250,13 @@ public sealed class EmbeddedBundleFeedTests
               </ItemGroup>
             </Project>
             """);
-        return WriteNuGetConfig(directory, Path.Combine(directory, "gpf"));
+        return WriteNuGetConfig(directory, Path.Combine(directory, "gpf"), server);
     }
 
     /// <summary>Only the entry inside the package (extracted by restore as .sigstore/bundle.sigstore.json) may exist.</summary>
-    private static void AssertNoSidecars(string consumer)
+    private static void AssertNoSidecars(string directory)
     {
-        var sidecars = Directory.EnumerateFiles(consumer, "*.sigstore.json", SearchOption.AllDirectories)
+        var sidecars = Directory.EnumerateFiles(directory, "*.sigstore.json", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith(Path.Combine(".sigstore", "bundle.sigstore.json"), StringComparison.Ordinal))
             .ToList();
         Assert.AreEqual(0, sidecars.Count, string.Join(", ", sidecars));
