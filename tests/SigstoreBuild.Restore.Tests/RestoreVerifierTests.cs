@@ -250,6 +250,68 @@ public sealed class RestoreVerifierTests
 
     private static string Describe(RestoreVerificationResult result) => result.Summary + " " + string.Join(" | ", result.Diagnostics);
 
+    [TestMethod]
+    public async Task Packages_AreVerifiedConcurrently_BoundedByTheOption_AndReportedInAssetsOrder()
+    {
+        using var env = new Env();
+        var ids = Enumerable.Range(0, 16).Select(i => $"Contoso.P{i:00}").ToList();
+        foreach (var id in ids)
+        {
+            // Every fourth package is signed by another workflow: its failure must land at its own place, in any run.
+            env.Publish(id, "1.0.0", ids.IndexOf(id) % 4 == 3 ? TestSigner.Workflow("other") : Release);
+        }
+
+        var verifier = new ConcurrencyProbe(env.Verifier);
+        var result = await new RestoreVerifier(new RestoreVerificationOptions
+        {
+            AssetsFilePath = env.Feed.AssetsFile,
+            Policy = new TrustPolicy([PolicyTests.Identity("Contoso.*", Release)], [], []),
+            Mode = VerificationMode.Enforce,
+            CacheFilePath = env.Feed.CacheFile,
+            Verifier = verifier,
+            Sources = [new SidecarBundleSource()],
+            MaxDegreeOfParallelism = 3,
+        }).VerifyAsync(TestContext.CancellationToken);
+
+        Assert.IsGreaterThan(1, verifier.MaxConcurrent, "Independent packages are verified at the same time.");
+        Assert.IsLessThanOrEqualTo(3, verifier.MaxConcurrent, "No more at once than MaxDegreeOfParallelism.");
+        var assetsOrder = AssetsFile.Load(env.Feed.AssetsFile).Packages.Select(p => p.Id).ToList();
+        CollectionAssert.AreEqual(assetsOrder, result.Packages.Select(p => p.Id).ToList(), "Outcomes in the order of the assets file, whatever finished first.");
+        var failed = result.Diagnostics.Where(d => d.PackageId is not null).Select(d => d.PackageId).ToList();
+        CollectionAssert.AreEqual(failed.OrderBy(id => id, StringComparer.OrdinalIgnoreCase).ToList(), failed, "Diagnostics sorted by package.");
+        Assert.HasCount(4, result.Packages.Where(p => p.Status == PackageStatus.Failed).ToList());
+    }
+
+    /// <summary>Counts how many verifications overlap (each takes long enough for the others to start).</summary>
+    private sealed class ConcurrencyProbe(IPackageSignatureVerifier inner) : IPackageSignatureVerifier
+    {
+        private int _running;
+        private int _max;
+
+        public int MaxConcurrent => Volatile.Read(ref _max);
+
+        public string TrustRootFingerprint => inner.TrustRootFingerprint;
+
+        public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
+        {
+            var now = Interlocked.Increment(ref _running);
+            int seen;
+            while ((seen = Volatile.Read(ref _max)) < now && Interlocked.CompareExchange(ref _max, now, seen) != seen)
+            {
+            }
+
+            try
+            {
+                Thread.Sleep(40);
+                return inner.Verify(package, bundleJson, acceptable);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+
     private sealed class Env : IDisposable
     {
         public Env()
