@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using SharpFuzz;
+using SigstoreBuild.Fuzz;
+
+// fuzz/README.md explains the commands; fuzz/run.sh is what normally runs them.
+return args switch
+{
+    ["list"] => List(),
+    ["fuzz", var name] => WithTarget(name, Fuzz),
+    ["replay", var name, .. var paths] when paths.Length > 0 => WithTarget(name, target => Replay(target, paths)),
+    ["seeds", var output, .. var options] => await WriteSeedsAsync(output, options),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: SigstoreBuild.Fuzz list
+               SigstoreBuild.Fuzz fuzz TARGET                      (under afl-fuzz: reads each input from it)
+               SigstoreBuild.Fuzz replay TARGET FILE|DIR...        (runs inputs once each, prints what happened)
+               SigstoreBuild.Fuzz seeds OUTDIR [--conformance DIR] [--assets project.assets.json]
+        """);
+    return 2;
+}
+
+static int List()
+{
+    foreach (var target in FuzzTargets.All)
+    {
+        Console.WriteLine($"{target.Name,-15} {target.Reads}");
+    }
+
+    return 0;
+}
+
+static int WithTarget(string name, Func<FuzzTarget, int> run)
+{
+    if (FuzzTargets.Find(name) is { } target)
+    {
+        return run(target);
+    }
+
+    Console.Error.WriteLine($"Unknown target '{name}'. Targets: {string.Join(", ", FuzzTargets.All.Select(t => t.Name))}");
+    return 2;
+}
+
+static int Fuzz(FuzzTarget target)
+{
+    // Instrumented code may only run inside Fuzzer.Run, where the coverage map exists. The first input warms up (loads
+    // the trust material, JIT-compiles the common path) so that it is not charged to the allocation bound.
+    var warm = false;
+    Fuzzer.Run(stream =>
+    {
+        if (!warm)
+        {
+            InputContract.Check(target, []);
+            warm = true;
+        }
+
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        InputContract.Check(target, buffer.ToArray());
+    });
+    return 0;
+}
+
+static int Replay(FuzzTarget target, string[] paths)
+{
+    var findings = 0;
+    var files = paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p).Order(StringComparer.Ordinal) : (IEnumerable<string>)[p]);
+    foreach (var file in files)
+    {
+        var input = File.ReadAllBytes(file);
+        var clock = Stopwatch.StartNew();
+        string outcome;
+        try
+        {
+            outcome = InputContract.Check(target, input) ?? "ok";
+        }
+        catch (Exception ex)
+        {
+            findings++;
+            outcome = "FINDING " + ex;
+        }
+
+        Console.WriteLine($"{file}: {outcome} ({clock.ElapsedMilliseconds} ms)");
+    }
+
+    return findings == 0 ? 0 : 1;
+}
+
+static async Task<int> WriteSeedsAsync(string output, string[] options)
+{
+    string? Option(string name) => options.SkipWhile(o => o != name).Skip(1).FirstOrDefault();
+    var seeds = new Seeds(output);
+    await seeds.WriteAsync(Option("--conformance"), Option("--assets"), CancellationToken.None);
+    Console.WriteLine($"{seeds.Written} seeds in {output}");
+    return 0;
+}
