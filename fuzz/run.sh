@@ -56,7 +56,7 @@ dotnet "$harness" seeds "$work/seeds" ${conformance:+--conformance "$conformance
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_FAST_CAL=1 AFL_SUPPRESS_ERROR_CODE=1
-mkdir -p "$work/logs"
+mkdir -p "$work/logs" "$work/findings"
 fuzz_one() {
   local target=$1
   rm -rf "$work/findings/$target"

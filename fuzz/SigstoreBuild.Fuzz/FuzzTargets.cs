@@ -91,9 +91,10 @@ internal static class FuzzTargets
     {
         // The token only verifies over the signature it was issued for, so the input carries that signature too; otherwise
         // every mutated token would stop at the message imprint.
-        var signatureLength = input.Length == 0 ? 0 : Math.Min(input[0], input.Length - 1);
-        var signature = input.AsSpan(1, signatureLength).ToArray();
-        var token = input.AsSpan(Math.Min(1 + signatureLength, input.Length)).ToArray();
+        var header = Math.Min(input.Length, 1);
+        var signatureLength = header == 0 ? 0 : Math.Min(input[0], input.Length - 1);
+        var signature = input.AsSpan(header, signatureLength).ToArray();
+        var token = input.AsSpan(header + signatureLength).ToArray();
         TimestampVerifier.Verify(token, signature, PublicGood.Value);
     }
 

@@ -51,15 +51,24 @@ static int Fuzz(FuzzTarget target)
     var warm = false;
     Fuzzer.Run(stream =>
     {
-        if (!warm)
-        {
-            InputContract.Check(target, []);
-            warm = true;
-        }
-
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        InputContract.Check(target, buffer.ToArray());
+        try
+        {
+            if (!warm)
+            {
+                InputContract.Check(target, []);
+                warm = true;
+            }
+
+            InputContract.Check(target, buffer.ToArray());
+        }
+        catch (Exception ex)
+        {
+            // SharpFuzz reports the crash to afl-fuzz without saying what it was; AFL_DEBUG_CHILD=1 shows this.
+            Console.Error.WriteLine(ex);
+            throw;
+        }
     });
     return 0;
 }

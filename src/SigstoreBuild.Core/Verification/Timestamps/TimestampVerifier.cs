@@ -90,7 +90,8 @@ internal static class TimestampVerifier
     {
         try
         {
-            var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(bytes));
+            // BouncyCastle reads no bytes as no object (null) rather than failing.
+            var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(bytes)) ?? throw Malformed("it is empty");
             Org.BouncyCastle.Asn1.Cms.ContentInfo contentInfo;
             if (sequence.Count > 0 && sequence[0] is DerObjectIdentifier)
             {
