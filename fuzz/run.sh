@@ -54,6 +54,10 @@ rm -rf "$work/seeds"
 dotnet "$harness" seeds "$work/seeds" ${conformance:+--conformance "$conformance"} \
   --assets "$repo/fuzz/SigstoreBuild.Fuzz/obj/project.assets.json"
 
+# The local instance's trusted root, so that the bundles it signed verify all the way (see FuzzTargets.ExtraTrustedRoots).
+trust=()
+[ -f "$work/seeds/local.trusted_root.json" ] && trust=(--trusted-root "$work/seeds/local.trusted_root.json")
+
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_FAST_CAL=1 AFL_SUPPRESS_ERROR_CODE=1
 mkdir -p "$work/logs" "$work/findings"
@@ -61,7 +65,7 @@ fuzz_one() {
   local target=$1
   rm -rf "$work/findings/$target"
   timeout $(( seconds + 300 )) afl-fuzz -i "$work/seeds/$target" -o "$work/findings/$target" -t "$timeout_ms" -m none -V "$seconds" \
-    -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" >"$work/logs/$target.log" 2>&1 \
+    -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" "${trust[@]}" >"$work/logs/$target.log" 2>&1 \
     || echo "afl-fuzz for $target exited with $? (log: $work/logs/$target.log)" >&2
 }
 running=0
@@ -89,7 +93,7 @@ for target in "${targets[@]}"; do
     dir=$work/findings/$target/default/$kind
     if compgen -G "$dir/id:*" >/dev/null; then
       echo "== $target: $kind in $dir"
-      timeout 120 dotnet "$harness" replay "$target" "$dir" 2>&1 | cut -c1-2000 | head -40 || true
+      timeout 120 dotnet "$harness" replay "$target" "${trust[@]}" "$dir" 2>&1 | cut -c1-2000 | head -40 || true
     fi
   done
 done

@@ -48,20 +48,32 @@ internal static class FuzzTargets
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
 
-    private static readonly Lazy<TrustedRoot> PublicGood = new(() => TrustedRoot.Parse(EmbeddedTrust.PublicGoodTrustedRoot));
+    /// <summary>
+    /// More trusted_root.json files to check against, beside the embedded public-good one: the seeds command writes the
+    /// local instance's, so that the bundles it signed verify all the way and mutations reach the last checks. Set before
+    /// the first input (paths only: reading them is instrumented code).
+    /// </summary>
+    public static IReadOnlyList<string> ExtraTrustedRoots { get; set; } = [];
 
-    private static readonly Lazy<IssuerKey> PublicGoodFulcioKey = new(() =>
-        new IssuerKey(PublicGood.Value.CertificateAuthorities[^1].Chain[0].PublicKey.ExportSubjectPublicKeyInfo()));
+    private static readonly Lazy<IReadOnlyList<TrustedRoot>> Trust = new(() =>
+        [TrustedRoot.Parse(EmbeddedTrust.PublicGoodTrustedRoot), .. ExtraTrustedRoots.Select(TrustedRoot.Load)]);
 
-    private static readonly Lazy<SigstoreVerifier> Verifier = new(() =>
-        new SigstoreVerifier(PublicGood.Value, VerifierOptions.PublicGood, new FixedTime(ReferenceTime)));
+    /// <summary>Each trust root with the key of its newest Fulcio intermediate, which signs the SCTs' precertificates.</summary>
+    private static readonly Lazy<IReadOnlyList<(TrustedRoot Root, IssuerKey FulcioKey)>> TrustWithFulcioKeys = new(() =>
+        [.. Trust.Value.Select(root => (root, new IssuerKey(root.CertificateAuthorities[^1].Chain[0].PublicKey.ExportSubjectPublicKeyInfo())))]);
+
+    /// <summary>Runs <paramref name="check"/> against every trust root; each must pass or fail with its code.</summary>
+    private static void ForEachTrust(Action<TrustedRoot> check) => Steps.Each([.. Trust.Value.Select(root => (Action)(() => check(root)))]);
+
+    private static readonly FixedTime Clock = new(ReferenceTime);
 
     private static readonly Lazy<VerificationPolicy> AnySigner = new(() => VerificationPolicy.UnsafeWithoutArtifact().UnsafeWithoutIdentity());
 
     private static void Bundle(byte[] input)
     {
         var bundle = BundleSerializer.Parse(input);
-        Verifier.Value.Verify(bundle, AnySigner.Value);
+        // A verifier per input: its certificate cache would make the same input take another path the second time.
+        ForEachTrust(root => new SigstoreVerifier(root, VerifierOptions.PublicGood, Clock).Verify(bundle, AnySigner.Value));
     }
 
     private static void TrustedRootDocument(byte[] input)
@@ -84,7 +96,7 @@ internal static class FuzzTargets
     {
         var leaf = FulcioLeaf.Parse(input);
         _ = leaf.Identity;
-        EmbeddedSctVerifier.Verify(leaf.Certificate, PublicGoodFulcioKey.Value, PublicGood.Value);
+        Steps.Each([.. TrustWithFulcioKeys.Value.Select(t => (Action)(() => EmbeddedSctVerifier.Verify(leaf.Certificate, t.FulcioKey, t.Root)))]);
     }
 
     private static void Timestamp(byte[] input)
@@ -95,14 +107,14 @@ internal static class FuzzTargets
         var signatureLength = header == 0 ? 0 : Math.Min(input[0], input.Length - 1);
         var signature = input.AsSpan(header, signatureLength).ToArray();
         var token = input.AsSpan(header + signatureLength).ToArray();
-        TimestampVerifier.Verify(token, signature, PublicGood.Value);
+        ForEachTrust(root => TimestampVerifier.Verify(token, signature, root));
     }
 
     private static void Checkpoint(byte[] input)
     {
         var checkpoint = SignedCheckpoint.Parse(Encoding.UTF8.GetString(input));
         var actions = new List<Action>();
-        foreach (var log in PublicGood.Value.TransparencyLogs)
+        foreach (var log in Trust.Value.SelectMany(root => root.TransparencyLogs))
         {
             actions.Add(() => checkpoint.Verify(log, rekorV2: false, checkpoint.Size, checkpoint.RootHash));
             actions.Add(() => checkpoint.Verify(log, rekorV2: true, checkpoint.Size, checkpoint.RootHash));

@@ -3,7 +3,23 @@ using SharpFuzz;
 using SigstoreBuild.Fuzz;
 
 // fuzz/README.md explains the commands; fuzz/run.sh is what normally runs them.
-return args switch
+// --trusted-root FILE (repeatable) adds trust roots to check against; see FuzzTargets.ExtraTrustedRoots.
+var trustedRoots = new List<string>();
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--trusted-root" && i + 1 < args.Length)
+    {
+        trustedRoots.Add(Path.GetFullPath(args[++i]));
+    }
+    else
+    {
+        rest.Add(args[i]);
+    }
+}
+
+FuzzTargets.ExtraTrustedRoots = trustedRoots;
+return rest.ToArray() switch
 {
     ["list"] => List(),
     ["fuzz", var name] => WithTarget(name, Fuzz),
@@ -16,8 +32,8 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: SigstoreBuild.Fuzz list
-               SigstoreBuild.Fuzz fuzz TARGET                      (under afl-fuzz: reads each input from it)
-               SigstoreBuild.Fuzz replay TARGET FILE|DIR...        (runs inputs once each, prints what happened)
+               SigstoreBuild.Fuzz fuzz TARGET [--trusted-root FILE]                 (under afl-fuzz: reads each input from it)
+               SigstoreBuild.Fuzz replay TARGET [--trusted-root FILE] FILE|DIR...   (runs inputs once each, prints what happened)
                SigstoreBuild.Fuzz seeds OUTDIR [--conformance DIR] [--assets project.assets.json]
         """);
     return 2;

@@ -19,6 +19,9 @@ namespace SigstoreBuild.Fuzz;
 /// </summary>
 internal sealed class Seeds(string outputDirectory)
 {
+    /// <summary>The local instance's trusted root, beside the target folders, for the harness's --trusted-root.</summary>
+    public const string LocalTrustedRootName = "local.trusted_root.json";
+
     private int _written;
 
     public int Written => _written;
@@ -91,6 +94,7 @@ internal sealed class Seeds(string outputDirectory)
         {
             await using var sigstore = await LocalSigstore.StartAsync(Path.Combine(work, "sigstore"), 0, cancellationToken);
             Add("trusted-root", File.ReadAllBytes(sigstore.TrustedRootPath));
+            File.Copy(sigstore.TrustedRootPath, Path.Combine(outputDirectory, LocalTrustedRootName), overwrite: true);
             foreach (var config in new[] { sigstore.SigningConfigPath, sigstore.SigningConfigRekorV2Path })
             {
                 Add("signing-config", File.ReadAllBytes(config));
