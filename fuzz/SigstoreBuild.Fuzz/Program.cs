@@ -92,7 +92,8 @@ static int Fuzz(FuzzTarget target)
 static int Replay(FuzzTarget target, string[] paths)
 {
     var findings = 0;
-    var files = paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p).Order(StringComparer.Ordinal) : (IEnumerable<string>)[p]);
+    // afl-fuzz leaves a README.txt in its crashes folder.
+    var files = paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p).Where(f => Path.GetFileName(f) != "README.txt").Order(StringComparer.Ordinal) : (IEnumerable<string>)[p]);
     foreach (var file in files)
     {
         var input = File.ReadAllBytes(file);

@@ -20,6 +20,8 @@ namespace SigstoreBuild.Tests.Fuzzing;
 [TestClass]
 public sealed class FuzzFindingTests
 {
+    private static readonly byte[] TimestampedSignature = [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01];
+
     private static readonly byte[] P256CurveOid = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 
     // System.Text.Json builds a document over a string that is invalid UTF-8 or escapes a lone surrogate, then throws
@@ -100,6 +102,31 @@ public sealed class FuzzFindingTests
     {
         var trust = TrustedRoot.Parse(EmbeddedTrust.PublicGoodTrustedRoot);
         var ex = Assert.ThrowsExactly<VerificationException>(() => TimestampVerifier.Verify([], [1, 2, 3], trust));
+        Assert.AreEqual(TimestampCodes.MalformedTimestamp, ex.Code);
+    }
+
+    [TestMethod]
+    public void Timestamp_EmbeddedCertificateThatDoesNotParse_IsMalformed()
+    {
+        using var tsa = new TestSigstore.Tsa();
+        // Without the leaf in the trusted root, the signer is looked for among the token's embedded certificates, which
+        // BouncyCastle decodes only then.
+        var trust = TestSigstore.Tsa.TrustOnly(tsa.TrustPart(includeLeaf: false));
+        var token = tsa.Token(TimestampedSignature);
+        var leafAt = token.AsSpan().IndexOf(tsa.Leaf.RawData);
+        var commonNameAt = token.AsSpan(leafAt).IndexOf((ReadOnlySpan<byte>)[0x06, 0x03, 0x55, 0x04, 0x03]);
+        token[leafAt + commonNameAt] = 0x80; // the issuer's attribute type, an OID, retagged [0]
+
+        var ex = Assert.ThrowsExactly<VerificationException>(() => TimestampVerifier.Verify(token, TimestampedSignature, trust));
+        Assert.AreEqual(TimestampCodes.MalformedTimestamp, ex.Code);
+    }
+
+    [TestMethod]
+    public void Timestamp_SigningCertificateNamingNoCertificate_IsMalformed()
+    {
+        using var tsa = new TestSigstore.Tsa();
+        var token = tsa.Token(TimestampedSignature, emptySigningCertificate: true);
+        var ex = Assert.ThrowsExactly<VerificationException>(() => TimestampVerifier.Verify(token, TimestampedSignature, TestSigstore.Tsa.TrustOnly(tsa.TrustPart())));
         Assert.AreEqual(TimestampCodes.MalformedTimestamp, ex.Code);
     }
 
