@@ -21,10 +21,10 @@ namespace SigstoreBuild.Fuzz;
 internal sealed record FuzzTarget(string Name, string Reads, Action<byte[]> Run);
 
 /// <summary>
-/// The targets. Nothing here may run code of the instrumented assemblies before SharpFuzz has set up the coverage map
-/// (that is an access violation), hence the Lazy fields. Each calls what verification, restore or signing calls on bytes from outside; where the parser is the
-/// first step of a check against trust material, the check runs too (against the embedded public-good trusted root), so
-/// that the code after the parser sees fuzzed values as well.
+/// The targets. Each calls what verification, restore or signing calls on bytes from outside; where the parser is the
+/// first step of a check against trust material, the check runs too (against each trusted root), so that the code after
+/// the parser sees fuzzed values as well. Nothing here may run code of the instrumented assemblies before SharpFuzz has
+/// set up the coverage map (that is an access violation), hence the Lazy fields.
 /// </summary>
 internal static class FuzzTargets
 {
