@@ -88,9 +88,10 @@ public sealed class VerificationKey
                 {
                     ed25519 = new Ed25519PublicKeyParameters(info.PublicKey.GetOctets());
                 }
-                catch (ArgumentException ex)
+                catch (Exception ex) when (ex is ArgumentException or IOException)
                 {
-                    // BouncyCastle's word for a point that is not on the curve or has the wrong length.
+                    // BouncyCastle's words for a point that is not on the curve or has the wrong length (ArgumentException)
+                    // and for a key BIT STRING that is not whole bytes (IOException).
                     throw new CryptographicException("The Ed25519 public key is not a valid curve point.", ex);
                 }
 

@@ -79,6 +79,15 @@ public sealed class FuzzFindingTests
     }
 
     [TestMethod]
+    public void TrustedRoot_LogKeyEd25519BitsNotWholeBytes_IsMalformed()
+    {
+        // id-Ed25519 SubjectPublicKeyInfo whose BIT STRING declares 4 unused bits.
+        byte[] spki = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x04, .. new byte[32]];
+        var ex = Assert.ThrowsExactly<VerificationException>(() => TrustedRoot.Parse(PublicGoodWithLogKey(spki)));
+        Assert.AreEqual(BundleCodes.MalformedTrustedRoot, ex.Code);
+    }
+
+    [TestMethod]
     public void CaKeyOnUnknownCurve_IsAnUnreadableKey()
     {
         Assert.ThrowsExactly<CryptographicException>(() => VerificationKey.ImportEcdsa(UnknownCurveKey()));
