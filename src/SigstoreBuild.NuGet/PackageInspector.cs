@@ -74,6 +74,11 @@ public static class PackageInspector
             throw new SigstoreException(PackageCodes.InvalidNuspec, $"The package's nuspec '{nuspec.Name}' has an unusual extension case. Repack it with dotnet pack.");
         }
 
+        if (nuspec.UncompressedSize > PackageEntryRules.MaxNuspecBytes)
+        {
+            throw new SigstoreException(PackageCodes.InvalidNuspec, $"The package's nuspec '{nuspec.Name}' is {nuspec.UncompressedSize} bytes, more than the {PackageEntryRules.MaxNuspecBytes} a nuspec may have. Repack it with dotnet pack.");
+        }
+
         var identity = ReadIdentity(archive.ReadEntry(package, nuspec), nuspec.Name);
         if (expectedIdentity is not null)
         {
@@ -122,7 +127,7 @@ public static class PackageInspector
     {
         try
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 16 * 1024 * 1024 };
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = PackageEntryRules.MaxNuspecBytes };
             using var reader = XmlReader.Create(new MemoryStream(nuspecBytes), settings);
             var nuspec = new NuspecReader(XDocument.Load(reader));
             var id = nuspec.GetId();

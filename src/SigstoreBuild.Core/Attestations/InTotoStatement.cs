@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Serialization;
 
 namespace SigstoreBuild.Attestations;
 
@@ -102,7 +103,7 @@ public sealed class InTotoStatement
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8Json.ToArray(), StrictOptions);
+            document = UntrustedJson.Parse(utf8Json.ToArray(), StrictOptions);
         }
         catch (JsonException ex)
         {

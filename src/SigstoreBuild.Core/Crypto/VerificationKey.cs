@@ -69,8 +69,7 @@ public sealed class VerificationKey
         switch (oid)
         {
             case "1.2.840.10045.2.1": // id-ecPublicKey
-                var ec = ECDsa.Create();
-                ec.ImportSubjectPublicKeyInfo(spki, out _);
+                var ec = ImportEcdsa(spki);
                 var hash = HashFromDetails(keyDetails) ?? (ec.KeySize switch
                 {
                     <= 256 => HashAlgorithmName.SHA256,
@@ -84,9 +83,45 @@ public sealed class VerificationKey
                 var padding = keyDetails is not null && keyDetails.Contains("PSS", StringComparison.Ordinal) ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
                 return new VerificationKey(spki, null, rsa, null, HashFromDetails(keyDetails) ?? HashAlgorithmName.SHA256, padding);
             case "1.3.101.112": // id-Ed25519
-                return new VerificationKey(spki, null, null, new Ed25519PublicKeyParameters(info.PublicKey.GetOctets()), HashAlgorithmName.SHA512, null);
+                Ed25519PublicKeyParameters ed25519;
+                try
+                {
+                    ed25519 = new Ed25519PublicKeyParameters(info.PublicKey.GetOctets());
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException)
+                {
+                    // BouncyCastle's words for a point that is not on the curve or has the wrong length (ArgumentException)
+                    // and for a key BIT STRING that is not whole bytes (IOException).
+                    throw new CryptographicException("The Ed25519 public key is not a valid curve point.", ex);
+                }
+
+                return new VerificationKey(spki, null, null, ed25519, HashAlgorithmName.SHA512, null);
             default:
                 throw new VerificationException(KeyCodes.UnsupportedKey, $"Unsupported public key algorithm {oid}. Use an ECDSA, RSA or Ed25519 key.");
+        }
+    }
+
+    /// <summary>
+    /// Imports an EC SubjectPublicKeyInfo. A named curve the platform does not know surfaces from .NET as
+    /// PlatformNotSupportedException; for a key read from outside that is a key that cannot be read, like any other.
+    /// </summary>
+    internal static ECDsa ImportEcdsa(ReadOnlySpan<byte> spki)
+    {
+        var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportSubjectPublicKeyInfo(spki, out _);
+            return ec;
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            ec.Dispose();
+            throw new CryptographicException($"The public key's elliptic curve is not supported: {ex.Message}", ex);
+        }
+        catch
+        {
+            ec.Dispose();
+            throw;
         }
     }
 

@@ -51,7 +51,8 @@ internal sealed class TufKey
                 _ => Unsupported(keyType, scheme),
             };
         }
-        catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
+        // A PEM key on a named curve the platform does not know surfaces as PlatformNotSupportedException.
+        catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException or PlatformNotSupportedException)
         {
             return Unsupported(keyType, scheme);
         }

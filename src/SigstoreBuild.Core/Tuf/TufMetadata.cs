@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Serialization;
 
 namespace SigstoreBuild.Tuf;
 
@@ -377,7 +378,7 @@ internal abstract class TufMetadata
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(data.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            document = UntrustedJson.Parse(data.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {

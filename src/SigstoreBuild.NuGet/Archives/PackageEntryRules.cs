@@ -18,6 +18,12 @@ internal static class PackageEntryRules
     /// <summary>Bundles are a few KiB; the cap keeps a hostile package from making us parse megabytes of JSON.</summary>
     public const long MaxBundleEntryBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// A nuspec is a few KiB; the cap bounds what reading one allocates (the entry is read whole, then parsed), which the
+    /// compression ratio limit alone does not: a package of a few hundred KiB may inflate to a nuspec of hundreds of MiB.
+    /// </summary>
+    public const long MaxNuspecBytes = 4 * 1024 * 1024;
+
     private const int UnixHost = 3;
     private const uint UnixFileTypeMask = 0xF000;
     private const uint UnixSymbolicLink = 0xA000;

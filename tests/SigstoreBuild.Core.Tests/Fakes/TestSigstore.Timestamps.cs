@@ -58,7 +58,8 @@ internal sealed partial class TestSigstore
             X509Certificate2? essCertFor = null,
             string imprintAlgorithm = Sha256,
             X509Certificate2[]? extraCertificates = null,
-            ECDsa? signingKey = null)
+            ECDsa? signingKey = null,
+            bool emptySigningCertificate = false)
         {
             var imprint = imprintAlgorithm switch
             {
@@ -76,7 +77,9 @@ internal sealed partial class TestSigstore
             var attributes = new Asn1EncodableVector();
             if (signingCertificateAttribute)
             {
-                var essCert = new SigningCertificateV2(new EssCertIDv2(SHA256.HashData((essCertFor ?? Leaf).RawData)));
+                var essCert = emptySigningCertificate
+                    ? new SigningCertificateV2(Array.Empty<EssCertIDv2>())
+                    : new SigningCertificateV2(new EssCertIDv2(SHA256.HashData((essCertFor ?? Leaf).RawData)));
                 attributes.Add(new Org.BouncyCastle.Asn1.Cms.Attribute(PkcsObjectIdentifiers.IdAASigningCertificateV2, new DerSet(essCert)));
             }
 

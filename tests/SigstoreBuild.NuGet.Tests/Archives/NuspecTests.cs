@@ -35,6 +35,30 @@ public sealed class NuspecTests
         AssertRejected(TestZip.Build([new TestZipEntry { Name = "x.nuspec", Data = xml }]), PackageCodes.InvalidNuspec);
     }
 
+    /// <summary>
+    /// Found by fuzz/ (issue 20): the nuspec was read whole before parsing, so a package of a few hundred KiB whose nuspec
+    /// inflates to tens of MiB (within the compression ratio limit) made inspection allocate twice that. Now it is refused
+    /// unread, and inspecting it allocates little.
+    /// </summary>
+    [TestMethod]
+    public void HugeNuspec_IsRejectedUnread()
+    {
+        var padding = new byte[20 * 1024 * 1024];
+        padding.AsSpan().Fill((byte)' ');
+        for (var i = 0; i < padding.Length; i += 1500)
+        {
+            padding[i] = (byte)('a' + (i / 1500 % 26)); // compressible, but within the compression ratio limit
+        }
+
+        byte[] nuspec = [.. TestZip.Nuspec(), .. "<!--"u8, .. padding, .. "-->"u8];
+        var package = TestZip.Build(TestZip.PackageEntries().Select(e => e.Name.EndsWith(".nuspec", StringComparison.Ordinal) ? new TestZipEntry { Name = e.Name, Data = nuspec } : e).ToList());
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        AssertRejected(package, PackageCodes.InvalidNuspec);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.IsLessThan(8L * 1024 * 1024, allocated, $"inspecting the package allocated {allocated} bytes");
+    }
+
     [TestMethod]
     public void NestedNuspec_DoesNotCount()
     {

@@ -19,8 +19,7 @@ internal sealed class IssuerKey
         switch (AlgorithmOid(subjectPublicKeyInfo))
         {
             case "1.2.840.10045.2.1": // id-ecPublicKey
-                _ecdsa = ECDsa.Create();
-                _ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+                _ecdsa = VerificationKey.ImportEcdsa(subjectPublicKeyInfo);
                 break;
             case "1.2.840.113549.1.1.1": // rsaEncryption
                 _rsa = RSA.Create();

@@ -37,6 +37,29 @@ internal static class TimestampVerifier
         ArgumentNullException.ThrowIfNull(trust);
 
         var token = Decode(signedTimestamp);
+        try
+        {
+            return VerifyToken(token, signature, trust);
+        }
+        catch (Exception ex) when (IsUnreadableToken(ex))
+        {
+            throw Malformed(ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// BouncyCastle decodes a token's parts (embedded certificates, signer identifiers, attributes) only when they are first
+    /// used, so a malformed part surfaces during verification, as the same exceptions <see cref="Decode"/> maps, or as
+    /// .NET's CryptographicException once handed to X509CertificateLoader. Null and range errors are not among them: those
+    /// would be bugs, not malformed input.
+    /// </summary>
+    private static bool IsUnreadableToken(Exception ex) =>
+        ex is TspException or CmsException or IOException or InvalidOperationException or CryptographicException
+            or Org.BouncyCastle.Security.GeneralSecurityException
+        || (ex is ArgumentException && ex is not (ArgumentNullException or ArgumentOutOfRangeException));
+
+    private static VerifiedTimestamp VerifyToken(TimeStampToken token, byte[] signature, TrustedRoot trust)
+    {
         var info = token.TimeStampInfo;
 
         // S-01: the token must cover this signature, hashed with the token's own algorithm.
@@ -90,7 +113,8 @@ internal static class TimestampVerifier
     {
         try
         {
-            var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(bytes));
+            // BouncyCastle reads no bytes as no object (null) rather than failing.
+            var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(bytes)) ?? throw Malformed("it is empty");
             Org.BouncyCastle.Asn1.Cms.ContentInfo contentInfo;
             if (sequence.Count > 0 && sequence[0] is DerObjectIdentifier)
             {
@@ -113,11 +137,22 @@ internal static class TimestampVerifier
             var signedData = new CmsSignedData(contentInfo);
             foreach (var signer in signedData.GetSignerInfos().GetSigners())
             {
-                if (signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificateV2] is null
-                    && signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificate] is null)
+                var v2 = signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificateV2];
+                var v1 = signer.SignedAttributes?[PkcsObjectIdentifiers.IdAASigningCertificate];
+                if (v2 is null && v1 is null)
                 {
                     throw new VerificationException(TimestampCodes.SignerNotBound,
                         "The timestamp has no signing-certificate attribute (ESSCertID/ESSCertIDv2), so its signer is not bound. Use an RFC 3161 compliant TSA.");
+                }
+
+                // BouncyCastle reads the attribute's first value and that value's first ESSCertID unchecked (an
+                // IndexOutOfRangeException when either is missing); the attribute has exactly one value, which names the
+                // signer first (RFC 2634, RFC 5035).
+                if (v2 is { AttrValues.Count: not 1 } || v1 is { AttrValues.Count: not 1 }
+                    || (v2 is not null && SigningCertificateV2.GetInstance(v2.AttrValues[0]).GetCerts().Length == 0)
+                    || (v1 is not null && SigningCertificate.GetInstance(v1.AttrValues[0]).GetCerts().Length == 0))
+                {
+                    throw Malformed("its signing-certificate attribute does not have exactly one value naming at least one certificate");
                 }
             }
 

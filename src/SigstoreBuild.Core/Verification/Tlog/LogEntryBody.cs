@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Serialization;
 
 namespace SigstoreBuild.Verification.Tlog;
 
@@ -50,7 +51,7 @@ internal static class LogEntryBody
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, Options);
+            document = UntrustedJson.Parse(body, Options);
         }
         catch (JsonException ex)
         {
