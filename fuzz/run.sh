@@ -82,11 +82,15 @@ printf '%-15s %8s %10s %8s %8s %6s\n' target seconds execs/s corpus crashes hang
 for target in "${targets[@]}"; do
   stats=$work/findings/$target/default/fuzzer_stats
   if [ ! -f "$stats" ]; then
-    printf '%-15s did not start (log: %s)\n' "$target" "$work/logs/$target.log"; status=1; continue
+    printf '%-15s did not start (log: %s)\n' "$target" "$work/logs/$target.log"; status=1
+    [ -z "${SSB_FUZZ_RESULTS:-}" ] || echo "failed $target" >>"$SSB_FUZZ_RESULTS"; continue
   fi
   stat() { awk -v k="$1" '$1 == k { print $3 }' "$stats"; }
   printf '%-15s %8s %10s %8s %8s %6s\n' "$target" "$(stat run_time)" "$(stat execs_per_sec)" "$(stat corpus_count)" "$(stat saved_crashes)" "$(stat saved_hangs)"
-  if [ "$(stat saved_crashes)" != 0 ] || [ "$(stat saved_hangs)" != 0 ]; then status=1; fi
+  verdict=passed
+  if [ "$(stat saved_crashes)" != 0 ] || [ "$(stat saved_hangs)" != 0 ]; then status=1; verdict=failed; fi
+  # SSB_FUZZ_RESULTS=FILE: a "passed|failed TARGET" line per target, for .ci/run's count.
+  [ -z "${SSB_FUZZ_RESULTS:-}" ] || echo "$verdict $target" >>"$SSB_FUZZ_RESULTS"
 done
 for target in "${targets[@]}"; do
   for kind in crashes hangs; do
