@@ -62,11 +62,16 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL
   AFL_FAST_CAL=1 AFL_SUPPRESS_ERROR_CODE=1
 mkdir -p "$work/logs" "$work/findings"
 fuzz_one() {
-  local target=$1
-  rm -rf "$work/findings/$target"
-  timeout $(( seconds + 300 )) afl-fuzz -i "$work/seeds/$target" -o "$work/findings/$target" -t "$timeout_ms" -m none -V "$seconds" \
-    -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" "${trust[@]}" >"$work/logs/$target.log" 2>&1 \
-    || echo "afl-fuzz for $target exited with $? (log: $work/logs/$target.log)" >&2
+  local target=$1 attempt
+  # A second attempt only when afl-fuzz gave up before fuzzing: on a loaded machine its dry run of the first seed has
+  # once found an empty coverage map ("No instrumentation detected") although the same seed is instrumented later.
+  for attempt in 1 2; do
+    rm -rf "$work/findings/$target"
+    timeout $(( seconds + 300 )) afl-fuzz -i "$work/seeds/$target" -o "$work/findings/$target" -t "$timeout_ms" -m none -V "$seconds" \
+      -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" "${trust[@]}" >"$work/logs/$target.log" 2>&1 \
+      || echo "afl-fuzz for $target exited with $? (attempt $attempt; log: $work/logs/$target.log)" >&2
+    [ -f "$work/findings/$target/default/fuzzer_stats" ] && return 0
+  done
 }
 running=0
 for target in "${targets[@]}"; do
