@@ -67,6 +67,8 @@ fuzz_one() {
   # once found an empty coverage map ("No instrumentation detected") although the same seed is instrumented later.
   for attempt in 1 2; do
     rm -rf "$work/findings/$target"
+    # The second attempt shuffles the seeds, so that its dry run starts from another one.
+    if [ "$attempt" = 2 ]; then export AFL_SHUFFLE_QUEUE=1; fi
     timeout $(( seconds + 300 )) afl-fuzz -i "$work/seeds/$target" -o "$work/findings/$target" -t "$timeout_ms" -m none -V "$seconds" \
       -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" "${trust[@]}" >"$work/logs/$target.log" 2>&1 \
       || echo "afl-fuzz for $target exited with $? (attempt $attempt; log: $work/logs/$target.log)" >&2
