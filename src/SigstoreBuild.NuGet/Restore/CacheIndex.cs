@@ -53,7 +53,7 @@ internal static class CacheIndex
     /// <summary>The recorded outcomes, or null when anything differs (or the file is missing or unreadable).</summary>
     /// <remarks>
     /// One pass over the file with a <see cref="Utf8JsonReader"/>, stat by stat, stopping at the first difference: on a
-    /// build where nothing changed this is the whole cost of the check, so no serializer metadata, no object per stat.
+    /// build where nothing changed this is the whole cost of the check, so no serializer metadata and no document model.
     /// </remarks>
     public static IReadOnlyList<PackageOutcome>? TryMatch(string indexPath, string runKey, Func<string?> trustRootFingerprint)
     {
