@@ -30,9 +30,15 @@ public static class TaskCodes
     public const string UnsignedPackageRemoved = "SSB0408";
 
     /// <summary>No identity in auto mode: artifacts are left unsigned, explicitly .</summary>
+    /// <summary>The container image cannot be signed: its manifest and digest disagree, or it is not in the registry.</summary>
+    public const string ImageNotSignable = "SSB0409";
+
     public const string NotSigned = "SSB0900";
 
     public const string UnsafeOverride = "SSB0901";
 
     public const string SummaryNotWritten = "SSB0902";
+
+    /// <summary>The base image's manifest could not be read: the provenance lists every layer and no base digest.</summary>
+    public const string BaseImageUnreadable = "SSB0903";
 }

@@ -1,0 +1,45 @@
+using SigstoreBuild.Containers.Attestations;
+using SigstoreBuild.Diagnostics;
+
+namespace SigstoreBuild.Containers;
+
+/// <summary>The base image's digest and the layers a build added on top of it.</summary>
+internal sealed record BaseImageResolution(string? Digest, IReadOnlyList<ImageLayer> AddedLayers, string? Warning);
+
+internal static class BaseImages
+{
+    /// <summary>
+    /// Reads the base image's manifest (the platform manifest, when the base is a multi-platform index) and returns the
+    /// image's layers that are not the base's. When the base cannot be read, every layer is listed and the warning says why.
+    /// </summary>
+    public static BaseImageResolution Resolve(ImageRegistries registries, string? baseImage, string? baseDigest, string? platform, ImageManifest image, CancellationToken cancellationToken)
+    {
+        if (baseImage is null)
+        {
+            return new BaseImageResolution(null, image.Layers, null);
+        }
+
+        try
+        {
+            var reference = ImageReference.Parse(baseImage);
+            using var client = registries.Open(reference.Registry, push: false);
+            var top = client.GetManifestAsync(reference.Repository, baseDigest ?? reference.Digest ?? reference.Tag ?? "latest", cancellationToken).GetAwaiter().GetResult();
+            var parsed = ImageManifest.Parse(top.Content, top.Descriptor.MediaType);
+            if (parsed.IsIndex)
+            {
+                var match = parsed.Manifests.FirstOrDefault(m => m.Platform == platform)
+                    ?? throw new SigstoreException(ContainerCodes.ManifestNotFound, $"the base index lists no manifest for {platform ?? "this platform"}");
+                var platformManifest = client.GetManifestAsync(reference.Repository, match.Digest, cancellationToken).GetAwaiter().GetResult();
+                parsed = ImageManifest.Parse(platformManifest.Content, platformManifest.Descriptor.MediaType);
+            }
+
+            var baseLayers = parsed.Layers.Select(l => l.Digest).ToHashSet(StringComparer.Ordinal);
+            return new BaseImageResolution(top.Descriptor.Digest, image.Layers.Where(l => !baseLayers.Contains(l.Digest)).ToList(), null);
+        }
+        catch (SigstoreException ex)
+        {
+            return new BaseImageResolution(baseDigest, image.Layers,
+                $"The base image '{baseImage}' could not be read ({ex.Code}: {ex.Message}), so the provenance lists every layer of the image, the base's included. Check the registry credentials for the base image.");
+        }
+    }
+}

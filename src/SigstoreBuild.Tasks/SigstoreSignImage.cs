@@ -1,0 +1,171 @@
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using SigstoreBuild.Containers;
+using SigstoreBuild.Containers.Attestations;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Tasks.Reporting;
+
+namespace SigstoreBuild.Tasks;
+
+/// <summary>
+/// Signs a container image the SDK's container publish just produced (an image manifest, or a multi-platform index):
+/// an in-toto statement over the manifest digest with SLSA provenance, attached in the registry as an OCI 1.1 referrer
+/// (or written beside the archive when the SDK wrote a tarball).
+/// </summary>
+public sealed class SigstoreSignImage : SigstoreSigningTask
+{
+    /// <summary>The registry the SDK pushed to (ContainerRegistry); empty with <see cref="ArchivePath"/>.</summary>
+    public string? Registry { get; set; }
+
+    [Required]
+    public string Repository { get; set; } = "";
+
+    public ITaskItem[] Tags { get; set; } = [];
+
+    /// <summary>The manifest (or index) JSON exactly as pushed: its SHA-256 is the image digest.</summary>
+    [Required]
+    public string Manifest { get; set; } = "";
+
+    /// <summary>The digest the SDK reported, checked against <see cref="Manifest"/>.</summary>
+    public string? ManifestDigest { get; set; }
+
+    public string? ManifestMediaType { get; set; }
+
+    /// <summary>The image configuration JSON (platform and base-image labels).</summary>
+    public string? ImageConfiguration { get; set; }
+
+    /// <summary>The tarball the SDK wrote instead of pushing; the bundle goes beside it.</summary>
+    public string? ArchivePath { get; set; }
+
+    public string? BaseRegistry { get; set; }
+    public string? BaseName { get; set; }
+    public string? BaseTag { get; set; }
+    public string? BaseDigest { get; set; }
+    public string? RuntimeIdentifier { get; set; }
+
+    /// <summary>Allow plain HTTP to a registry that is not on loopback (SigstoreAllowInsecureRegistry).</summary>
+    public bool AllowInsecureRegistry { get; set; }
+
+    [Required]
+    public string IntermediateBundleDirectory { get; set; } = "";
+
+    [Output]
+    public ITaskItem[] Bundles { get; set; } = [];
+
+    private protected override void ExecuteCore(TaskRun run)
+    {
+        var content = Encoding.UTF8.GetBytes(Manifest);
+        var manifest = ImageManifest.Parse(content, ManifestMediaType);
+        if (!string.IsNullOrEmpty(ManifestDigest) && !string.Equals(ManifestDigest, manifest.Digest, StringComparison.Ordinal))
+        {
+            throw new SigstoreException(TaskCodes.ImageNotSignable, $"The SDK reported image digest {ManifestDigest}, but the manifest it produced hashes to {manifest.Digest}; nothing was signed. Run the container publish again, and report it if it persists.");
+        }
+
+        var toArchive = !string.IsNullOrEmpty(ArchivePath);
+        if (!toArchive && string.IsNullOrEmpty(Registry))
+        {
+            Log.LogMessage(MessageImportance.Normal, $"Sigstore: the image {Repository}@{manifest.Digest} went to the local container daemon, where a signature cannot be attached; push it to a registry (ContainerRegistry) to sign it.");
+            return;
+        }
+
+        var config = ImageConfig.Parse(ImageConfiguration);
+        var images = new ImageRegistries(Environment.Get, AllowInsecureRegistry);
+        var details = new ImageBuildDetails
+        {
+            Registry = string.IsNullOrEmpty(Registry) ? null : Registry,
+            Repository = Repository,
+            Tags = Tags.Select(t => t.ItemSpec).Where(t => t.Length > 0).ToList(),
+            MediaType = manifest.MediaType,
+            RuntimeIdentifier = string.IsNullOrEmpty(RuntimeIdentifier) ? null : RuntimeIdentifier,
+            BaseImage = BaseImageName(),
+            PlatformManifests = manifest.Manifests,
+        };
+        if (!manifest.IsIndex)
+        {
+            var baseImage = BaseImages.Resolve(images, details.BaseImage, NonEmpty(BaseDigest) ?? config.BaseDigest, config.Platform, manifest, CancellationToken);
+            if (baseImage.Warning is { } warning)
+            {
+                LogCodedWarning(TaskCodes.BaseImageUnreadable, warning);
+            }
+
+            details = details with { BaseImageDigest = baseImage.Digest, AddedLayers = baseImage.AddedLayers };
+        }
+
+        var statement = ImageStatements.ForImage(manifest.Digest, details, run.Provenance("container") ?? PackageStatements.MinimalPredicate(run.BuildContext("container")));
+        var hex = manifest.Digest["sha256:".Length..];
+        var kind = manifest.IsIndex ? "index" : details.RuntimeIdentifier ?? "image";
+        var label = $"{ImageStatements.SubjectName(details.Registry, Repository)}@sha256:{hex[..12]} ({kind})";
+
+        if (toArchive)
+        {
+            var bundlePath = Path.GetFullPath(ArchivePath!) + run.BundleExtension;
+            if (BundleFreshness.IsUpToDate(bundlePath, statement.Subjects))
+            {
+                Bundles = [new TaskItem(bundlePath)];
+                run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, null, null, Path.GetFileName(bundlePath), "up to date"));
+                return;
+            }
+
+            if (run.AcquireSigner(1) is not { } archiveSigner)
+            {
+                return;
+            }
+
+            var signedArchive = run.Sign(archiveSigner, statement, bundlePath);
+            Bundles = [new TaskItem(bundlePath)];
+            run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, signedArchive.SignerIdentity, signedArchive.LogIndex, Path.GetFileName(bundlePath), "signed"));
+            run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "container"));
+            return;
+        }
+
+        // The registry copy is authoritative; obj keeps the bundle so an unchanged image is not signed again.
+        var intermediate = Path.Combine(Path.GetFullPath(IntermediateBundleDirectory), $"image-sha256-{hex}{run.BundleExtension}");
+        using var client = images.Open(Registry!);
+        var subject = client.HeadManifestAsync(Repository, manifest.Digest, CancellationToken).GetAwaiter().GetResult()
+            ?? throw new SigstoreException(TaskCodes.ImageNotSignable, $"The image {Registry}/{Repository}@{manifest.Digest} is not in the registry, so nothing was signed. Check that the container publish pushed it (ContainerRegistry), then publish again.");
+
+        string status;
+        Signing.SignedAttestation? signed = null;
+        if (BundleFreshness.IsUpToDate(intermediate, statement.Subjects))
+        {
+            status = "up to date";
+        }
+        else
+        {
+            if (run.AcquireSigner(1) is not { } signer)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(intermediate)!);
+            signed = run.Sign(signer, statement, intermediate);
+            status = "signed";
+        }
+
+        var attached = BundleAttachment.AttachOnceAsync(client, Repository, subject, File.ReadAllBytes(intermediate), statement.PredicateType, CancellationToken).GetAwaiter().GetResult();
+        if (status == "up to date" && attached.AttachedNow)
+        {
+            status = "attached again";
+        }
+
+        Bundles = [new TaskItem(intermediate)];
+        var where = $"referrer {attached.Referrer.Digest[..19]}… in {Registry}/{Repository}";
+        run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, signed?.SignerIdentity, signed?.LogIndex, where, status));
+        run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "container"));
+    }
+
+    private string? BaseImageName()
+    {
+        if (string.IsNullOrEmpty(BaseName))
+        {
+            return null;
+        }
+
+        var name = string.IsNullOrEmpty(BaseRegistry) ? BaseName : $"{BaseRegistry}/{BaseName}";
+        return !string.IsNullOrEmpty(BaseDigest) ? $"{name}@{BaseDigest}" : $"{name}:{(string.IsNullOrEmpty(BaseTag) ? "latest" : BaseTag)}";
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
