@@ -61,6 +61,7 @@ public static partial class SigstoreCommand
         root.Subcommands.Add(VerifyPackagesCommand.CreateLock(console));
         root.Subcommands.Add(InspectCommand.Create(console));
         root.Subcommands.Add(ExtractBundleCommand.Create(console));
+        root.Subcommands.Add(VerifyImageCommand.Create(console));
         return root;
     }
 

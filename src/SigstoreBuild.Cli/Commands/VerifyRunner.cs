@@ -13,6 +13,14 @@ internal static class VerifyRunner
     {
         var bundle = BundleSerializer.Load(request.BundlePath);
         var trust = TrustedRoot.Parse((await TrustResolver.GetAsync(request.Trust, console, cancellationToken).ConfigureAwait(false)).TrustedRootJson);
+        var result = Verify(bundle, request, trust);
+        ReportWarnings(result, console);
+        return result;
+    }
+
+    /// <summary>Verifies <paramref name="bundle"/> against the request's subject and policy, with trust already resolved.</summary>
+    public static VerificationResult Verify(Bundle bundle, VerifyRequest request, TrustedRoot trust)
+    {
         var options = VerifierOptions.PublicGood with
         {
             TransparencyLogThreshold = request.TlogThreshold,
@@ -20,10 +28,7 @@ internal static class VerifyRunner
             CertificateTransparencyLogThreshold = request.SctThreshold,
         };
 
-        var policy = CreatePolicy(request);
-        var result = new SigstoreVerifier(trust, options).Verify(bundle, policy);
-        ReportWarnings(result, console);
-        return result;
+        return new SigstoreVerifier(trust, options).Verify(bundle, CreatePolicy(request));
     }
 
     public static void ReportWarnings(VerificationResult result, CliConsole console)
