@@ -62,7 +62,7 @@ internal static class SigstoreJs
     {
         try
         {
-            if (IsInstalled("verify") && IsInstalled("sign") && IsInstalled("mock"))
+            if (IsInstalled("verify") && IsInstalled("sign") && IsInstalled("mock") && IsInstalled("oci"))
             {
                 return new InstallOutcome(false, null);
             }
@@ -75,7 +75,7 @@ internal static class SigstoreJs
             // Another test process may be installing: wait for it, then look again.
             var lockPath = Path.Combine(Path.GetTempPath(), $"sigstorebuild-npm-ci-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(InteropDirectory)))[..16]}.lock");
             using var gate = AcquireLock(lockPath, TimeSpan.FromMinutes(15));
-            if (IsInstalled("verify") && IsInstalled("sign") && IsInstalled("mock"))
+            if (IsInstalled("verify") && IsInstalled("sign") && IsInstalled("mock") && IsInstalled("oci"))
             {
                 return new InstallOutcome(false, null);
             }
@@ -167,6 +167,16 @@ internal static class SigstoreJs
         var (exitCode, output) = await RunAsync(identityToken, "sign.mjs", "--signing-config", signingConfig, "--out", outputDirectory, artifact).ConfigureAwait(false);
         Assert.AreEqual(0, exitCode, "sigstore-js could not sign: " + output);
         return (Path.Combine(outputDirectory, "message.sigstore.json"), Path.Combine(outputDirectory, "dsse.sigstore.json"));
+    }
+
+    /// <summary>
+    /// tests/interop/oci.mjs: <c>verify</c> finds an image's attached bundles through the registry's HTTP API and verifies
+    /// them with sigstore-js; <c>attach</c> signs an attestation for an image and attaches it with @sigstore/oci.
+    /// </summary>
+    public static (int ExitCode, string Output) Oci(string? identityToken, params string[] arguments)
+    {
+        RequireInstalled("oci");
+        return RunAsync(identityToken, ["oci.mjs", .. arguments]).GetAwaiter().GetResult();
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string? identityToken, params string[] arguments)
