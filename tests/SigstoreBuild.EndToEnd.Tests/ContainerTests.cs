@@ -188,12 +188,30 @@ public sealed class ContainerTests
         StringAssert.Contains(wrong.Output, "SSB34");
 
         // sigstore-js, independently: fetches the referrer from the registry and verifies it against the digest.
-        var js = SigstoreJs.Oci(null, "verify", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
+        var js = SigstoreJs.Oci(null, "verify", "--insecure", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
             "--trusted-root", s_sigstore.TrustedRootPath, "--certificate-identity", Signer, "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer);
         Assert.AreEqual(0, js.ExitCode, js.Output);
-        var jsWrong = SigstoreJs.Oci(null, "verify", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
+        var jsWrong = SigstoreJs.Oci(null, "verify", "--insecure", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
             "--trusted-root", s_sigstore.TrustedRootPath, "--certificate-identity", "someone-else@example.com", "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer);
         Assert.AreNotEqual(0, jsWrong.ExitCode, jsWrong.Output);
+    }
+
+    [TestMethod]
+    public async Task BundleAttachedBySigstoreJs_WithSigstoreOci_IsFoundAndVerifiedByVerifyImage()
+    {
+        const string JsSigner = "js-signer@example.com";
+        var ct = TestContext.CancellationToken;
+        var image = await TestImages.PushImageAsync(s_registry.BaseUri, "contoso/js", "1", ct);
+        var attach = SigstoreJs.Oci(s_sigstore.MintToken(JsSigner), "attach", "--registry", Registry, "--repository", "contoso/js",
+            "--digest", image.Digest, "--signing-config", s_sigstore.SigningConfigPath);
+        Assert.AreEqual(0, attach.ExitCode, attach.Output);
+
+        var verified = VerifyImage($"{Registry}/contoso/js@{image.Digest}", JsSigner);
+        Assert.AreEqual(0, verified.ExitCode, verified.ToString());
+        StringAssert.Contains(verified.Output, "Verified OK");
+        var wrong = VerifyImage($"{Registry}/contoso/js@{image.Digest}", Signer);
+        Assert.AreEqual(1, wrong.ExitCode, wrong.ToString());
+        StringAssert.Contains(wrong.Output, "error SSB7102");
     }
 
     [TestMethod]
