@@ -140,6 +140,11 @@ internal sealed partial record ImageReference
     /// <summary>True for <c>sha256:&lt;64 hex&gt;</c> or <c>sha512:&lt;128 hex&gt;</c>, lowercase.</summary>
     public static bool IsDigest(string value) => DigestPattern().IsMatch(value);
 
+    /// <summary>True for a repository path as the distribution spec allows it (lowercase components separated by '/').</summary>
+    public static bool IsRepository(string value) => value.Length is > 0 and <= 255 && RepositoryPattern().IsMatch(value);
+
+    public static bool IsTag(string value) => TagPattern().IsMatch(value);
+
     private static SigstoreException Invalid(string reference, string why) =>
         new(ContainerCodes.InvalidReference, $"'{Shorten(reference)}' is not a valid image reference: {why}. {Hint}");
 
