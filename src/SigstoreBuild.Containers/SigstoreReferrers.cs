@@ -195,7 +195,7 @@ internal static class SigstoreReferrers
     internal static byte[] WriteReferrerManifest(OciDescriptor bundleLayer, OciDescriptor subject, IReadOnlyDictionary<string, string> annotations)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, OciDescriptor.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("schemaVersion", 2);
@@ -218,7 +218,7 @@ internal static class SigstoreReferrers
     internal static byte[] WriteIndex(IEnumerable<OciDescriptor> manifests)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, OciDescriptor.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("schemaVersion", 2);

@@ -30,6 +30,12 @@ internal sealed record OciDescriptor(
             && string.Equals(digest, "sha512:" + Convert.ToHexStringLower(SHA512.HashData(content)), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Compact, and '+' in media types written as is: the default encoder's \u002B is valid JSON but not what other
+    /// clients write, and the bytes are hashed.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes the descriptor as OCI JSON; annotations sorted by key so the output is deterministic.</summary>
     public void WriteTo(Utf8JsonWriter writer)
     {
