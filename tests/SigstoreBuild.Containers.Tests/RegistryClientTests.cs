@@ -180,6 +180,39 @@ public sealed class RegistryClientTests
     }
 
     [TestMethod]
+    public async Task BasicChallengeGetsBasicCredentials()
+    {
+        await using var registry = await FakeOciRegistry.StartAsync();
+        var image = await TestImages.PushImageAsync(registry.BaseUri, "app", "1");
+        registry.RequireBasic = true;
+        var credentials = new StaticCredentialSource(new RegistryCredentials(registry.Username, registry.Password), "the test's credentials");
+        using (var client = new RegistryClient(registry.Host, new RegistryClientOptions { Credentials = credentials }))
+        {
+            Assert.AreEqual(image.Digest, (await client.GetManifestAsync("app", "1")).Descriptor.Digest);
+        }
+
+        var wrong = new StaticCredentialSource(new RegistryCredentials(registry.Username, "not-it-456"), "the test's credentials");
+        using var refused = new RegistryClient(registry.Host, new RegistryClientOptions { Credentials = wrong });
+        var ex = await Assert.ThrowsExactlyAsync<SigstoreException>(() => refused.GetManifestAsync("app", "1"));
+        Assert.AreEqual(ContainerCodes.RegistryAuthenticationFailed, ex.Code);
+        StringAssert.Contains(ex.Message, "the test's credentials");
+        Assert.IsFalse(ex.ToString().Contains("not-it-456", StringComparison.Ordinal), ex.ToString());
+    }
+
+    [TestMethod]
+    public async Task ClosedPortIsUnreachable()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var client = new RegistryClient($"127.0.0.1:{port}");
+        var ex = await Assert.ThrowsExactlyAsync<SigstoreException>(() => client.GetManifestAsync("app", "1"));
+        Assert.AreEqual(ContainerCodes.RegistryUnreachable, ex.Code);
+        StringAssert.Contains(ex.Message, $"127.0.0.1:{port}");
+    }
+
+    [TestMethod]
     public async Task AuthorizationNeverFollowsARedirectToAnotherHost()
     {
         await using var registry = await FakeOciRegistry.StartAsync();

@@ -654,7 +654,7 @@ internal sealed class RegistryClient : IDisposable
         {
             if (credentials is not { HasBasic: true })
             {
-                throw await AuthenticationFailedAsync("asked for a user name and password, and refused", cancellationToken).ConfigureAwait(false);
+                throw await AuthenticationFailedAsync("asks for a user name and password, and has only an identity token", cancellationToken).ConfigureAwait(false);
             }
 
             var header = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}"));

@@ -61,6 +61,9 @@ internal sealed partial class FakeOciRegistry : IAsyncDisposable
 
     public string IdentityToken { get; set; } = "identity-token-value";
 
+    /// <summary>Require Basic <see cref="Username"/>:<see cref="Password"/> on every /v2/ request (a Basic challenge).</summary>
+    public bool RequireBasic { get; set; }
+
     /// <summary>Serve manifests with a byte appended (and the digest of the original announced).</summary>
     public bool AlterManifests { get; set; }
 
@@ -124,6 +127,14 @@ internal sealed partial class FakeOciRegistry : IAsyncDisposable
         if (path.StartsWith("/storage/", StringComparison.Ordinal))
         {
             await WriteBlobAsync(context, path["/storage/".Length..]);
+            return;
+        }
+
+        if (RequireBasic && path.StartsWith("/v2/", StringComparison.Ordinal)
+            && authorization != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")))
+        {
+            response.StatusCode = 401;
+            response.Headers.WWWAuthenticate = "Basic realm=\"fake-registry\"";
             return;
         }
 
