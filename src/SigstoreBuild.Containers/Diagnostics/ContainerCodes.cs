@@ -33,6 +33,9 @@ internal static class ContainerCodes
     /// <summary>Content fetched by digest does not hash to that digest.</summary>
     public const string DigestMismatch = "SSB7009";
 
+    /// <summary>A blob (layer, config, bundle) a manifest refers to does not exist in the repository.</summary>
+    public const string BlobNotFound = "SSB7010";
+
     /// <summary>The image has no Sigstore bundle attached (no referrer through the referrers API or its tag fallback).</summary>
     public const string NoBundleAttached = "SSB7101";
 
