@@ -24,13 +24,13 @@ internal static class BaseImages
             var reference = ImageReference.Parse(baseImage);
             using var client = registries.Open(reference.Registry, push: false);
             var top = client.GetManifestAsync(reference.Repository, baseDigest ?? reference.Digest ?? reference.Tag ?? "latest", cancellationToken).GetAwaiter().GetResult();
-            var parsed = ImageManifest.Parse(top.Content, top.Descriptor.MediaType);
+            var parsed = ImageManifest.Parse(top.Bytes.Span, top.Descriptor.MediaType);
             if (parsed.IsIndex)
             {
                 var match = parsed.Manifests.FirstOrDefault(m => m.Platform == platform)
                     ?? throw new SigstoreException(ContainerCodes.ManifestNotFound, $"the base index lists no manifest for {platform ?? "this platform"}");
                 var platformManifest = client.GetManifestAsync(reference.Repository, match.Digest, cancellationToken).GetAwaiter().GetResult();
-                parsed = ImageManifest.Parse(platformManifest.Content, platformManifest.Descriptor.MediaType);
+                parsed = ImageManifest.Parse(platformManifest.Bytes.Span, platformManifest.Descriptor.MediaType);
             }
 
             var baseLayers = parsed.Layers.Select(l => l.Digest).ToHashSet(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
-using System.Net;
+using SigstoreBuild.Containers.Credentials;
+using SigstoreBuild.Containers.Registry;
 
 namespace SigstoreBuild.Containers;
 
@@ -18,7 +19,7 @@ internal sealed class ImageRegistries(Func<string, string?> environment, bool al
         };
         if (CredentialsFromEnvironment(push) is { } credentials)
         {
-            options = options with { Credentials = new StaticCredentialSource(credentials) };
+            options = options with { Credentials = new StaticCredentialSource(credentials, "the SDK's registry credential variables (DOTNET_CONTAINER_*_REGISTRY_UNAME/PWORD)") };
         }
 
         return new RegistryClient(registry, options);

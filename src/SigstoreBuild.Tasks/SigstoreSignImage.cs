@@ -3,6 +3,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using SigstoreBuild.Containers;
 using SigstoreBuild.Containers.Attestations;
+using SigstoreBuild.Containers.Registry;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.Tasks.Reporting;
@@ -127,7 +128,7 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
             ?? throw new SigstoreException(TaskCodes.ImageNotSignable, $"The image {Registry}/{Repository}@{manifest.Digest} is not in the registry, so nothing was signed. Check that the container publish pushed it (ContainerRegistry), then publish again.");
 
         string status;
-        Signing.SignedAttestation? signed = null;
+        SigstoreBuild.Signing.SignedAttestation? signed = null;
         if (BundleFreshness.IsUpToDate(intermediate, statement.Subjects))
         {
             status = "up to date";
@@ -144,7 +145,7 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
             status = "signed";
         }
 
-        var attached = BundleAttachment.AttachOnceAsync(client, Repository, subject, File.ReadAllBytes(intermediate), statement.PredicateType, CancellationToken).GetAwaiter().GetResult();
+        var attached = BundleAttachment.AttachOnceAsync(client, Repository, subject, File.ReadAllBytes(intermediate), CancellationToken).GetAwaiter().GetResult();
         if (status == "up to date" && attached.AttachedNow)
         {
             status = "attached again";

@@ -34,8 +34,8 @@ public sealed class ContainerTests
     {
         E2E.RequirePackage();
         s_sigstore = await LocalSigstore.StartAsync(Path.Combine(E2E.Root, "container-sigstore"), 0, context.CancellationToken);
-        s_registry = DistributionRegistry.Start();
-        s_baseDigest = (await TestImages.PushImageAsync(s_registry.BaseUri, "base", "1", context.CancellationToken)).Digest;
+        s_registry = await DistributionRegistry.StartAsync();
+        s_baseDigest = (await TestImages.PushImageAsync(s_registry.BaseUri, "base", "1")).Digest;
     }
 
     [ClassCleanup]
@@ -201,7 +201,7 @@ public sealed class ContainerTests
     {
         const string JsSigner = "js-signer@example.com";
         var ct = TestContext.CancellationToken;
-        var image = await TestImages.PushImageAsync(s_registry.BaseUri, "contoso/js", "1", ct);
+        var image = await TestImages.PushImageAsync(s_registry.BaseUri, "contoso/js", "1");
         var attach = SigstoreJs.Oci(s_sigstore.MintToken(JsSigner), "attach", "--registry", Registry, "--repository", "contoso/js",
             "--digest", image.Digest, "--signing-config", s_sigstore.SigningConfigPath);
         Assert.AreEqual(0, attach.ExitCode, attach.Output);
@@ -329,7 +329,7 @@ public sealed class ContainerTests
     public async Task MultiPlatformPublish_SignsTheIndexAndEachPlatformManifest_WithOneCertificate()
     {
         var ct = TestContext.CancellationToken;
-        await TestImages.PushIndexAsync(s_registry.BaseUri, "base-multi", "1", ct);
+        await TestImages.PushIndexAsync(s_registry.BaseUri, "base-multi", "1");
         var project = E2E.CopySample("ContainerApp", TestContext.TestName!);
         var arguments = DotNet.BuildArguments("publish",
         [

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Containers;
+using SigstoreBuild.Containers.Oci;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
