@@ -1,1 +1,1 @@
-Console.WriteLine($"Hello from a signed container image ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}).");
+System.Console.WriteLine($"Hello from a signed container image ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}).");

@@ -28,7 +28,12 @@ internal sealed class ImageRegistries(Func<string, string?> environment, bool al
     private bool IsListedInsecure(string registry) =>
         (environment("DOTNET_CONTAINER_INSECURE_REGISTRIES") ?? "")
             .Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Contains(registry, StringComparer.OrdinalIgnoreCase);
+            .Contains(HostOf(registry), StringComparer.OrdinalIgnoreCase);
+
+    private static string HostOf(string registry) =>
+        registry.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? registry["http://".Length..].TrimEnd('/')
+        : registry.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? registry["https://".Length..].TrimEnd('/')
+        : registry;
 
     private RegistryCredentials? CredentialsFromEnvironment(bool push)
     {
