@@ -33,7 +33,13 @@ internal sealed class DistributionRegistry : IDisposable
     /// Starts a registry; when the binary is missing the test fails on CI (CI=true) with the install command, and is
     /// reported inconclusive (NOT RUN) elsewhere.
     /// </summary>
-    public static async Task<DistributionRegistry> StartAsync()
+    public static Task<DistributionRegistry> StartAsync() => StartAsync(htpasswd: null);
+
+    /// <summary>
+    /// As <see cref="StartAsync()"/>; with <paramref name="htpasswd"/> (a <c>user:bcrypt-hash</c> line) the registry asks
+    /// for Basic credentials on every request.
+    /// </summary>
+    public static async Task<DistributionRegistry> StartAsync(string? htpasswd)
     {
         if (!File.Exists(Executable))
         {
@@ -68,6 +74,18 @@ internal sealed class DistributionRegistry : IDisposable
                 http:
                   addr: 127.0.0.1:{port}
                 """);
+            if (htpasswd is not null)
+            {
+                await File.WriteAllTextAsync(Path.Combine(folder, "htpasswd"), htpasswd + "\n");
+                await File.AppendAllTextAsync(config, $"""
+
+                    auth:
+                      htpasswd:
+                        realm: test-registry
+                        path: {Path.Combine(folder, "htpasswd")}
+                    """);
+            }
+
             var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.ArgumentList.Add("serve");
             start.ArgumentList.Add(config);
@@ -111,7 +129,7 @@ internal sealed class DistributionRegistry : IDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(BaseUri, "v2/"));
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return;
                 }
@@ -124,7 +142,7 @@ internal sealed class DistributionRegistry : IDisposable
             await Task.Delay(100);
         }
 
-        throw new InvalidOperationException("GET /v2/ did not answer 200 within 30 s");
+        throw new InvalidOperationException("GET /v2/ did not answer 200 (or 401 with credentials required) within 30 s");
     }
 
     private static int FreePort()

@@ -333,7 +333,7 @@ public sealed class ContainerTests
         var project = E2E.CopySample("ContainerApp", TestContext.TestName!);
         var arguments = DotNet.BuildArguments("publish",
         [
-            "-t:PublishContainer", "-p:ContainerRuntimeIdentifiers=\"linux-x64;linux-arm64\"", "-p:SelfContained=false", "-p:UseAppHost=false",
+            "-t:PublishContainer", "-p:RuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:SelfContained=false", "-p:UseAppHost=false",
             $"-p:ContainerBaseImage={Registry}/base-multi:1", "-p:ContainerRepository=contoso/multi", $"-p:ContainerRegistry={Registry}",
             $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}",
             "-p:SigstoreRequireSigning=true",
@@ -353,7 +353,7 @@ public sealed class ContainerTests
             var (referrerBytes, _, _) = await GetManifestAsync("contoso/multi", (string)referrers.Single()!["digest"]!, ct);
             var layer = JsonNode.Parse(referrerBytes)!["layers"]!.AsArray().Single()!;
             var bundle = BundleSerializer.Parse(await GetBlobAsync("contoso/multi", (string)layer["digest"]!, ct));
-            certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes));
+            certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes!));
             var verified = VerifyImage($"{Registry}/contoso/multi@{digest}");
             Assert.AreEqual(0, verified.ExitCode, verified.ToString());
         }
@@ -362,19 +362,37 @@ public sealed class ContainerTests
     }
 
     [TestMethod]
-    public void RegistryCredentials_AndTheToken_NeverReachTheLogOrBinlog()
+    public async Task RegistryCredentials_AndTheToken_NeverReachTheLogOrBinlog()
     {
+        // A registry that asks for credentials, given to the build as docker login does: in the docker config file.
+        const string User = "sentinel-user";
         const string Secret = "registry-password-sentinel-4b1d";
+        var hash = Org.BouncyCastle.Crypto.Generators.OpenBsdBCrypt.Generate("2b", Secret.ToCharArray(), RandomNumberGenerator.GetBytes(16), 6);
+        using var locked = await DistributionRegistry.StartAsync($"{User}:{hash}");
         var project = E2E.CopySample("ContainerApp", TestContext.TestName!);
+        var dockerConfig = Path.Combine(project, "docker-config");
+        Directory.CreateDirectory(dockerConfig);
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Secret}"));
+        File.WriteAllText(Path.Combine(dockerConfig, "config.json"), $$"""{"auths":{"{{locked.Host}}":{"auth":"{{auth}}"}}}""");
+
         var binlog = Path.Combine(project, "container.binlog");
-        var environment = Environment("DOTNET_CONTAINER_PUSH_REGISTRY_PWORD", Secret);
-        environment["DOTNET_CONTAINER_PUSH_REGISTRY_UNAME"] = "sentinel-user";
+        var environment = Environment("DOCKER_CONFIG", dockerConfig);
+        environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = $"{Registry},{locked.Host}";
         var token = environment["SIGSTORE_ID_TOKEN"];
-        var result = DotNet.Run(project, environment, PublishContainer("contoso/sentinel", $"-p:ContainerRegistry={Registry}", "-v:diag", $"-bl:{binlog}"));
+        var result = DotNet.Run(project, environment, PublishContainer("contoso/sentinel", $"-p:ContainerRegistry={locked.Host}", "-v:diag", $"-bl:{binlog}"));
         Assert.IsTrue(result.Succeeded, result.ToString());
         StringAssert.Contains(result.Output, "Sigstore: signed");
-        Assert.DoesNotContain(Secret, result.Output);
-        Assert.DoesNotContain(token.Split('.')[2], result.Output);
+
+        // The referrer is there, behind the same credentials.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(locked.BaseUri, "v2/contoso/sentinel/tags/list"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", auth);
+        using var tags = await s_http.SendAsync(request, TestContext.CancellationToken);
+        StringAssert.Contains(await tags.Content.ReadAsStringAsync(TestContext.CancellationToken), "\"sha256-");
+
+        foreach (var secret in new[] { Secret, auth, token.Split('.')[2] })
+        {
+            Assert.DoesNotContain(secret, result.Output);
+        }
 
         using var gzip = new GZipStream(File.OpenRead(binlog), CompressionMode.Decompress);
         using var decompressed = new MemoryStream();
@@ -382,6 +400,7 @@ public sealed class ContainerTests
         var bytes = decompressed.ToArray();
         Assert.AreNotEqual(-1, bytes.AsSpan().IndexOf("SigstoreSignContainerImage"u8), "the binlog should record the signing target");
         Assert.AreEqual(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Secret)), "the registry password is in the binlog");
+        Assert.AreEqual(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(auth)), "the docker config auth is in the binlog");
         Assert.AreEqual(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token.Split('.')[2])), "the token's signature is in the binlog");
     }
 }
