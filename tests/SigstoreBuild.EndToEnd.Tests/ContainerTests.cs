@@ -373,7 +373,7 @@ public sealed class ContainerTests
         var dockerConfig = Path.Combine(project, "docker-config");
         Directory.CreateDirectory(dockerConfig);
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Secret}"));
-        File.WriteAllText(Path.Combine(dockerConfig, "config.json"), $$"""{"auths":{"{{locked.Host}}":{"auth":"{{auth}}"}}}""");
+        File.WriteAllText(Path.Combine(dockerConfig, "config.json"), new JsonObject { ["auths"] = new JsonObject { [locked.Host] = new JsonObject { ["auth"] = auth } } }.ToJsonString());
 
         var binlog = Path.Combine(project, "container.binlog");
         var environment = Environment("DOCKER_CONFIG", dockerConfig);
