@@ -37,8 +37,24 @@ internal sealed class CredentialEnvironment
         {
             var output = ReadBoundedAsync(process.StandardOutput, cancellationToken);
             var error = ReadBoundedAsync(process.StandardError, cancellationToken);
-            await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken).ConfigureAwait(false);
-            process.StandardInput.Close();
+            try
+            {
+                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The helper exited without reading its input (a broken pipe): its exit code and output say why.
+                try
+                {
+                    process.StandardInput.Dispose();
+                }
+                catch (IOException)
+                {
+                    // Flushing the rest of the input fails the same way; the pipe is closed either way.
+                }
+            }
+
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
         }
