@@ -333,7 +333,7 @@ public sealed class ContainerTests
         var project = E2E.CopySample("ContainerApp", TestContext.TestName!);
         var arguments = DotNet.BuildArguments("publish",
         [
-            "-t:PublishContainer", "-p:RuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:SelfContained=false", "-p:UseAppHost=false",
+            "-t:PublishContainer", "-p:RuntimeIdentifiers=\"linux-x64;linux-arm64\"", "-p:SelfContained=false", "-p:UseAppHost=false",
             $"-p:ContainerBaseImage={Registry}/base-multi:1", "-p:ContainerRepository=contoso/multi", $"-p:ContainerRegistry={Registry}",
             $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}",
             "-p:SigstoreRequireSigning=true",
@@ -377,7 +377,7 @@ public sealed class ContainerTests
 
         var binlog = Path.Combine(project, "container.binlog");
         var environment = Environment("DOCKER_CONFIG", dockerConfig);
-        environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = $"{Registry},{locked.Host}";
+        environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = $"{Registry};{locked.Host}";
         var token = environment["SIGSTORE_ID_TOKEN"];
         var result = DotNet.Run(project, environment, PublishContainer("contoso/sentinel", $"-p:ContainerRegistry={locked.Host}", "-v:diag", $"-bl:{binlog}"));
         Assert.IsTrue(result.Succeeded, result.ToString());
