@@ -45,7 +45,7 @@ cp -r "$work/plain" "$work/bin"
 harness=$work/plain/SigstoreBuild.Fuzz.dll
 if [ "$list" -eq 1 ]; then dotnet "$harness" list; exit 0; fi
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(dotnet "$harness" list | awk '{print $1}')
-for assembly in SigstoreBuild.Core.dll SigstoreBuild.NuGet.dll; do
+for assembly in SigstoreBuild.Core.dll SigstoreBuild.NuGet.dll SigstoreBuild.Containers.dll; do
   "$work/tools/sharpfuzz" "$work/bin/$assembly" >/dev/null
 done
 

@@ -44,6 +44,7 @@ internal static class FuzzTargets
         new("nupkg", "a .nupkg (the strict zip reader, the nuspec, the embedded bundle)", Nupkg),
         new("intoto", "an in-toto statement and its SLSA provenance predicate", InToto),
         new("assets", "a project.assets.json", Assets),
+        new("oci", "what a registry serves: byte 0 selects an image manifest or index, a referrers index, a referrer's bundle layout, an image config, or a WWW-Authenticate challenge", Oci),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
@@ -153,6 +154,36 @@ internal static class FuzzTargets
     }
 
     private static void Assets(byte[] input) => AssetsFile.Parse(input, "project.assets.json");
+
+    private static void Oci(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        var body = input.AsMemory(1);
+        switch (input[0] % 5)
+        {
+            case 0:
+                _ = SigstoreBuild.Containers.ImageManifest.Parse(body.Span);
+                break;
+            case 1:
+                _ = SigstoreBuild.Containers.Registry.RegistryClient.ReadIndexManifests(body, "the fuzzed referrers index");
+                break;
+            case 2:
+                // A referrer manifest: what ReadBundleAsync checks before it fetches the bundle layer.
+                var manifest = SigstoreBuild.Containers.ImageManifest.Parse(body.Span);
+                _ = manifest.Layers.Count == 1 && SigstoreBuild.Containers.SigstoreReferrers.IsBundleMediaType(manifest.Layers[0].MediaType);
+                break;
+            case 3:
+                _ = SigstoreBuild.Containers.ImageConfig.Parse(Encoding.UTF8.GetString(body.Span));
+                break;
+            default:
+                _ = SigstoreBuild.Containers.Registry.RegistryClient.ChallengeParameters(Encoding.UTF8.GetString(body.Span));
+                break;
+        }
+    }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {

@@ -41,6 +41,7 @@ internal sealed class Seeds(string outputDirectory)
         FromEmbeddedTrust();
         await FromLocalInstanceAsync(cancellationToken);
         FromAssets(assetsFile);
+        FromRegistry();
     }
 
     private void FromConformance(string directory)
@@ -152,6 +153,20 @@ internal sealed class Seeds(string outputDirectory)
         {
             Add("assets", File.ReadAllBytes(assetsFile));
         }
+    }
+
+    /// <summary>Registry responses, each behind the selector byte of the oci target.</summary>
+    private void FromRegistry()
+    {
+        const string Layer = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        const string Empty = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        void Oci(byte selector, string text) => Add("oci", [selector, .. Encoding.UTF8.GetBytes(text)]);
+        Oci(0, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1\u002Bjson","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"{{{Empty}}}"},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","size":5,"digest":"{{{Layer}}}"}]}""");
+        Oci(0, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":5,"digest":"{{{Layer}}}","platform":{"os":"linux","architecture":"arm","variant":"v7"}}]}""");
+        Oci(1, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":5,"digest":"{{{Layer}}}","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","annotations":{"dev.sigstore.bundle.content":"dsse-envelope"}}]}""");
+        Oci(2, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{{{Empty}}}","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"{{{Layer}}}","size":5}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{{Layer}}}","size":5}}""");
+        Oci(3, """{"architecture":"amd64","os":"linux","config":{"Labels":{"org.opencontainers.image.base.name":"r/base:1","org.opencontainers.image.base.digest":"sha256:00"}}}""");
+        Oci(4, "realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull,push\"");
     }
 
     /// <summary>Every piece of a bundle that has a target of its own.</summary>

@@ -17,6 +17,7 @@ internal sealed class ImageRegistries(Func<string, string?> environment, bool al
         {
             AllowInsecure = allowInsecure || IsListedInsecure(registry),
         };
+        options = options with { Credentials = options.Credentials ?? new DockerCredentials(new CredentialEnvironment { GetVariable = environment }) };
         if (CredentialsFromEnvironment(push) is { } credentials)
         {
             options = options with { Credentials = new StaticCredentialSource(credentials, "the SDK's registry credential variables (DOTNET_CONTAINER_*_REGISTRY_UNAME/PWORD)") };

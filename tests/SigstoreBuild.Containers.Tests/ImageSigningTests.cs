@@ -163,6 +163,14 @@ public sealed class ImageSigningTests
             Assert.DoesNotContain(registry.Password, ex.Message);
         }
 
+        // Without the SDK's variables: docker login's config file (DOCKER_CONFIG), as the SDK itself does.
+        using var config = new TempDockerConfig();
+        config.WriteConfig(new JsonObject { ["auths"] = new JsonObject { [registry.Host] = new JsonObject { ["auth"] = TempDockerConfig.Auth(registry.Username, registry.Password) } } }.ToJsonString());
+        using (var fromConfig = new ImageRegistries(name => name == "DOCKER_CONFIG" ? config.Folder : null, allowInsecure: false).Open(registry.Host))
+        {
+            Assert.IsNotNull(await fromConfig.HeadManifestAsync("app", image.Digest));
+        }
+
         // A non-loopback name is refused over HTTP unless the SDK's insecure list names it.
         Assert.AreEqual(ContainerCodes.InsecureRegistryRefused,
             Assert.ThrowsExactly<SigstoreException>(() => new ImageRegistries(_ => null, false).Open("http://registry.example:5000")).Code);
