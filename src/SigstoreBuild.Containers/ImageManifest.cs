@@ -52,8 +52,9 @@ internal sealed record ImageManifest(string Digest, string MediaType, ImageLayer
             var manifests = root.TryGetProperty("manifests", out var ms) && ms.ValueKind == JsonValueKind.Array ? ms.EnumerateArray().Select(Descriptor).ToList() : [];
             return new ImageManifest(DigestOf(content), type, config, layers, manifests);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 (found by the oci fuzz target).
             throw Invalid($"it is not valid JSON ({ex.Message})");
         }
     }
@@ -111,8 +112,9 @@ internal sealed record ImageConfig(string? Platform, string? BaseName, string? B
                 hasLabels ? Text(labels, "org.opencontainers.image.base.name") : null,
                 hasLabels ? Text(labels, "org.opencontainers.image.base.digest") : null);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
+            // ArgumentException: a lone surrogate in the string, which has no UTF-8 form.
             return new ImageConfig(null, null, null);
         }
     }

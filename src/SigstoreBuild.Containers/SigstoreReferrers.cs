@@ -266,7 +266,7 @@ internal static class SigstoreReferrers
                 throw new ArgumentException("The bundle has neither a dsseEnvelope nor a messageSignature.", nameof(bundleJson));
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new ArgumentException("The bundle is not valid JSON.", nameof(bundleJson), ex);
         }
@@ -287,7 +287,7 @@ internal static class SigstoreReferrers
             using var statement = JsonDocument.Parse(Convert.FromBase64String(payload), new JsonDocumentOptions { MaxDepth = 64 });
             return statement.RootElement.ValueKind == JsonValueKind.Object ? OciDescriptor.OptionalString(statement.RootElement, "predicateType") : null;
         }
-        catch (Exception ex) when (ex is FormatException or JsonException)
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
         {
             return null;
         }

@@ -41,6 +41,19 @@ public sealed class ImageSigningTests
     }
 
     [TestMethod]
+    public void InvalidUtf8InAString_IsACodedError_NotACrash()
+    {
+        // Found by the oci fuzz target: JsonElement.GetString throws InvalidOperationException on invalid UTF-8.
+        byte[] mediaType = [.. "{\"schemaVersion\":2,\"mediaType\":\""u8, 0xFF, .. "\"}"u8];
+        Assert.AreEqual(ContainerCodes.RegistryResponseInvalid, Assert.ThrowsExactly<SigstoreException>(() => ImageManifest.Parse(mediaType)).Code);
+        byte[] layer = [.. "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a\",\"digest\":\""u8, 0xC3, .. "\",\"size\":1},\"layers\":[]}"u8];
+        Assert.AreEqual(ContainerCodes.RegistryResponseInvalid, Assert.ThrowsExactly<SigstoreException>(() => ImageManifest.Parse(layer)).Code);
+        Assert.AreEqual(new ImageConfig(null, null, null), ImageConfig.Parse("{\"os\":\"\uD800\"}"));
+        byte[] index = [.. "{\"manifests\":[{\"mediaType\":\"a\",\"digest\":\"b\",\"size\":1,\"artifactType\":\""u8, 0xFF, .. "\"}]}"u8];
+        Assert.AreEqual(ContainerCodes.RegistryResponseInvalid, Assert.ThrowsExactly<SigstoreException>(() => SigstoreBuild.Containers.Registry.RegistryClient.ReadIndexManifests(index, "an index")).Code);
+    }
+
+    [TestMethod]
     public void Index_ListsItsPlatformManifests()
     {
         var json = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["

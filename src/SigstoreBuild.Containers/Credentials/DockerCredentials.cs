@@ -164,7 +164,7 @@ internal sealed class DockerCredentials(CredentialEnvironment? environment = nul
                 helper = store.GetString();
             }
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             // The message says where, never what: the file holds secrets.
             throw new SigstoreException(ContainerCodes.CredentialHelperFailed, $"The docker config file {path} is not valid ({(ex is FormatException ? ex.Message : "not JSON")}); fix it, or run docker login again.", null);
@@ -302,7 +302,7 @@ internal sealed class DockerCredentials(CredentialEnvironment? environment = nul
                 ? new RegistryCredentials(null, null, secret) { Source = source }
                 : new RegistryCredentials(username, secret) { Source = source };
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             // Not the output itself: it may hold the secret.
             throw new SigstoreException(ContainerCodes.CredentialHelperFailed, $"{name} get did not print a JSON object with Username and Secret; check it (echo {key} | {name} get).");

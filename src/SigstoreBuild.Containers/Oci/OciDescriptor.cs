@@ -137,7 +137,7 @@ internal sealed record OciManifest(OciDescriptor Descriptor, ReadOnlyMemory<byte
         {
             return JsonDocument.Parse(Bytes, new JsonDocumentOptions { MaxDepth = 32 });
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new SigstoreException(ContainerCodes.RegistryResponseInvalid, $"The manifest {Descriptor.Digest} is not valid JSON: {ex.Message}", ex);
         }

@@ -327,7 +327,7 @@ internal sealed class RegistryClient : IDisposable
 
             return [.. manifests.EnumerateArray().Select(OciDescriptor.Read)];
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new SigstoreException(ContainerCodes.RegistryResponseInvalid, $"{what} is not a valid OCI image index: {ex.Message}", ex);
         }
@@ -424,7 +424,7 @@ internal sealed class RegistryClient : IDisposable
                 throw new FormatException();
             }
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new SigstoreException(ContainerCodes.RegistryResponseInvalid, $"The manifest {Registry} served for {repository}{Separator(reference)}{reference} is not a JSON object.");
         }
@@ -804,7 +804,7 @@ internal sealed class RegistryClient : IDisposable
 
                 return token;
             }
-            catch (Exception ex) when (ex is JsonException or FormatException)
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
             {
                 // Never the body: it may hold a token.
                 throw new SigstoreException(ContainerCodes.RegistryResponseInvalid, $"The token service {realm.Authority} of {Registry} did not answer with a token (a JSON object with token or access_token).");
@@ -847,7 +847,7 @@ internal sealed class RegistryClient : IDisposable
                 return text.Length == 0 ? "" : " — " + (text.Length > 300 ? text[..300] + "..." : text);
             }
         }
-        catch (Exception ex) when (ex is JsonException or SigstoreException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or SigstoreException or HttpRequestException or IOException)
         {
             // No usable detail; the status says enough.
         }
