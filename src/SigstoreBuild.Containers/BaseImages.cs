@@ -33,8 +33,16 @@ internal static class BaseImages
                 parsed = ImageManifest.Parse(platformManifest.Bytes.Span, platformManifest.Descriptor.MediaType);
             }
 
-            var baseLayers = parsed.Layers.Select(l => l.Digest).ToHashSet(StringComparer.Ordinal);
-            return new BaseImageResolution(top.Descriptor.Digest, image.Layers.Where(l => !baseLayers.Contains(l.Digest)).ToList(), null);
+            // The image starts with the base's layers; if it does not, this is not the base it was built on (a tag
+            // that moved since the build), and claiming its digest would be wrong.
+            if (parsed.Layers.Count > image.Layers.Count
+                || !parsed.Layers.Select(l => l.Digest).SequenceEqual(image.Layers.Take(parsed.Layers.Count).Select(l => l.Digest), StringComparer.Ordinal))
+            {
+                return new BaseImageResolution(null, image.Layers,
+                    $"The base image '{baseImage}' ({top.Descriptor.Digest}) does not have the layers the image starts with (did its tag move since the build?), so the provenance names no base digest and lists every layer. Pin the base by digest (ContainerBaseImage=...@sha256:...).");
+            }
+
+            return new BaseImageResolution(top.Descriptor.Digest, image.Layers.Skip(parsed.Layers.Count).ToList(), null);
         }
         catch (SigstoreException ex)
         {

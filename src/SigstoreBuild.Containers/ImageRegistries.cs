@@ -9,16 +9,21 @@ namespace SigstoreBuild.Containers;
 /// pair), else the docker config file and its credential helpers; plain HTTP for loopback, for the registries listed
 /// in DOTNET_CONTAINER_INSECURE_REGISTRIES, or when explicitly allowed.
 /// </summary>
-internal sealed class ImageRegistries(Func<string, string?> environment, bool allowInsecure, RegistryClientOptions? template = null)
+/// <param name="sdkEnvironment">
+/// Also read the SDK's DOTNET_CONTAINER_* credential and insecure-registry variables: true inside a build (they were set
+/// for it, and the SDK applies them the same way), false for the CLI, where they would send one registry's credentials
+/// to whatever registry an image reference names.
+/// </param>
+internal sealed class ImageRegistries(Func<string, string?> environment, bool allowInsecure, RegistryClientOptions? template = null, bool sdkEnvironment = true)
 {
     public RegistryClient Open(string registry, bool push = true)
     {
         var options = (template ?? new RegistryClientOptions()) with
         {
-            AllowInsecure = allowInsecure || IsListedInsecure(registry),
+            AllowInsecure = allowInsecure || (sdkEnvironment && IsListedInsecure(registry)),
         };
         options = options with { Credentials = options.Credentials ?? new DockerCredentials(new CredentialEnvironment { GetVariable = environment }) };
-        if (CredentialsFromEnvironment(push) is { } credentials)
+        if (sdkEnvironment && CredentialsFromEnvironment(push) is { } credentials)
         {
             options = options with { Credentials = new StaticCredentialSource(credentials, "the SDK's registry credential variables (DOTNET_CONTAINER_*_REGISTRY_UNAME/PWORD)") };
         }

@@ -53,8 +53,10 @@ internal static class SigstoreReferrers
             throw new ArgumentException($"'{subjectDigest}' is not a digest.", nameof(subjectDigest));
         }
 
-        var tag = subjectDigest.Replace(':', '-');
-        return tag.Length <= 128 ? tag : tag[..128];
+        // The referrers tag schema: <alg>-<ref>, with <ref> the encoded digest truncated to 64 characters.
+        var colon = subjectDigest.IndexOf(':', StringComparison.Ordinal);
+        var encoded = subjectDigest[(colon + 1)..];
+        return subjectDigest[..colon] + "-" + encoded[..Math.Min(64, encoded.Length)];
     }
 
     /// <summary>

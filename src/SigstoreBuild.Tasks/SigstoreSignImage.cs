@@ -71,6 +71,12 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
             return;
         }
 
+        // The identity first: without one (and signing not required) nothing is signed, and the registry is not asked anything.
+        if (run.AcquireSigner(1) is not { } signer)
+        {
+            return;
+        }
+
         var config = ImageConfig.Parse(ImageConfiguration);
         var images = new ImageRegistries(Environment.Get, AllowInsecureRegistry);
         var details = new ImageBuildDetails
@@ -109,12 +115,7 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
                 return;
             }
 
-            if (run.AcquireSigner(1) is not { } archiveSigner)
-            {
-                return;
-            }
-
-            var signedArchive = run.Sign(archiveSigner, statement, bundlePath);
+            var signedArchive = run.Sign(signer, statement, bundlePath);
             Bundles = [new TaskItem(bundlePath)];
             run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, signedArchive.SignerIdentity, signedArchive.LogIndex, Path.GetFileName(bundlePath), "signed"));
             run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "container"));
@@ -135,11 +136,6 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
         }
         else
         {
-            if (run.AcquireSigner(1) is not { } signer)
-            {
-                return;
-            }
-
             Directory.CreateDirectory(Path.GetDirectoryName(intermediate)!);
             signed = run.Sign(signer, statement, intermediate);
             status = "signed";

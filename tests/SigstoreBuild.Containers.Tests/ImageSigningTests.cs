@@ -54,6 +54,13 @@ public sealed class ImageSigningTests
     }
 
     [TestMethod]
+    public void FallbackTag_IsTheAlgorithmAndTheDigestCutTo64Characters()
+    {
+        Assert.AreEqual("sha256-" + new string('a', 64), SigstoreReferrers.FallbackTag("sha256:" + new string('a', 64)));
+        Assert.AreEqual("sha512-" + new string('b', 64), SigstoreReferrers.FallbackTag("sha512:" + new string('b', 128)));
+    }
+
+    [TestMethod]
     public void Index_ListsItsPlatformManifests()
     {
         var json = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
@@ -129,6 +136,13 @@ public sealed class ImageSigningTests
 
         var missing = BaseImages.Resolve(registries, $"{registry.Host}/nothing:1", null, "linux/amd64", image, CancellationToken.None);
         StringAssert.Contains(missing.Warning, ContainerCodes.ManifestNotFound);
+
+        // A base whose layers the image does not start with (its tag moved since the build): no base digest is claimed.
+        await TestImages.PushImageAsync(registry.BaseUri, "moved", "1", content: "another base");
+        var moved = BaseImages.Resolve(registries, $"{registry.Host}/moved:1", null, "linux/amd64", image, CancellationToken.None);
+        StringAssert.Contains(moved.Warning, "does not have the layers the image starts with");
+        Assert.IsNull(moved.Digest);
+        Assert.HasCount(image.Layers.Count, moved.AddedLayers);
     }
 
     [TestMethod]
@@ -183,6 +197,16 @@ public sealed class ImageSigningTests
         {
             Assert.IsNotNull(await fromConfig.HeadManifestAsync("app", image.Digest));
         }
+
+        // Outside a build (the CLI) the SDK's variables are not read: they would send these credentials to any registry.
+        using (var cli = new ImageRegistries(name => environment.GetValueOrDefault(name), allowInsecure: false, sdkEnvironment: false).Open(registry.Host))
+        {
+            var ex = await Assert.ThrowsExactlyAsync<SigstoreException>(() => cli.HeadManifestAsync("app", image.Digest));
+            Assert.AreEqual(ContainerCodes.RegistryAuthenticationFailed, ex.Code);
+        }
+
+        Assert.AreEqual(ContainerCodes.InsecureRegistryRefused, Assert.ThrowsExactly<SigstoreException>(() =>
+            new ImageRegistries(name => name == "DOTNET_CONTAINER_INSECURE_REGISTRIES" ? "registry.example:5000" : null, false, sdkEnvironment: false).Open("http://registry.example:5000")).Code);
 
         // A non-loopback name is refused over HTTP unless the SDK's insecure list names it.
         Assert.AreEqual(ContainerCodes.InsecureRegistryRefused,

@@ -295,6 +295,21 @@ public sealed class ContainerTests
     }
 
     [TestMethod]
+    public async Task WithoutAnIdentity_ThePublishWarnsAndAttachesNothing()
+    {
+        var project = E2E.CopySample("ContainerApp", TestContext.TestName!);
+        var environment = Environment();
+        environment.Remove("SIGSTORE_ID_TOKEN");
+        var arguments = PublishContainer("contoso/unsigned", $"-p:ContainerRegistry={Registry}").Where(a => a != "-p:SigstoreRequireSigning=true").ToArray();
+        var result = DotNet.Run(project, environment, arguments);
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        StringAssert.Contains(result.Output, "SSB0900");
+        var (_, digest, _) = await GetManifestAsync("contoso/unsigned", "1.0.0", TestContext.CancellationToken);
+        using var fallback = await s_http.GetAsync(new Uri(s_registry.BaseUri, $"v2/contoso/unsigned/manifests/{digest.Replace(':', '-')}"), TestContext.CancellationToken);
+        Assert.AreEqual(System.Net.HttpStatusCode.NotFound, fallback.StatusCode, "nothing attached");
+    }
+
+    [TestMethod]
     public void ArchiveOutput_WritesTheBundleBesideTheTarball_ForTheManifestInside()
     {
         var project = E2E.CopySample("ContainerApp", TestContext.TestName!);

@@ -180,6 +180,9 @@ internal sealed record VerifyRequest
 
     public required string Subject { get; init; }
 
+    /// <summary>The subject is a digest (sha256:hex) as such, never a file that happens to have that name.</summary>
+    public bool SubjectIsDigest { get; init; }
+
     public string? Identity { get; init; }
 
     public string? IdentityRegex { get; init; }

@@ -45,12 +45,16 @@ internal static class VerifyImageCommand
             {
                 result.AddError("Give --certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer: the identity the image must be signed by.");
             }
+            else if (result.GetValue(identity) is not null && result.GetValue(identityRegex) is not null)
+            {
+                result.AddError("Give --certificate-identity or --certificate-identity-regexp, not both.");
+            }
         });
 
         command.SetAction(async (parse, ct) =>
         {
             var reference = ImageReference.Parse(parse.GetValue(image)!);
-            var registries = new ImageRegistries(Environment.GetEnvironmentVariable, parse.GetValue(allowInsecure));
+            var registries = new ImageRegistries(Environment.GetEnvironmentVariable, parse.GetValue(allowInsecure), sdkEnvironment: false);
             using var client = registries.Open(reference.Registry, push: false);
             var manifest = await client.GetManifestAsync(reference.Repository, reference.Digest ?? reference.Tag ?? "latest", ct).ConfigureAwait(false);
             var digest = manifest.Descriptor.Digest;
@@ -71,6 +75,7 @@ internal static class VerifyImageCommand
             {
                 BundlePath = name,
                 Subject = digest,
+                SubjectIsDigest = true,
                 Identity = parse.GetValue(identity),
                 IdentityRegex = parse.GetValue(identityRegex),
                 Issuer = parse.GetValue(issuer),

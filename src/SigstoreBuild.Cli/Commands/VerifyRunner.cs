@@ -42,7 +42,7 @@ internal static class VerifyRunner
     private static VerificationPolicy CreatePolicy(VerifyRequest request)
     {
         VerificationPolicy policy;
-        if (LooksLikeDigest(request.Subject) && !File.Exists(request.Subject))
+        if (request.SubjectIsDigest || (LooksLikeDigest(request.Subject) && !File.Exists(request.Subject)))
         {
             policy = VerificationPolicy.ForDigest(request.Subject);
         }

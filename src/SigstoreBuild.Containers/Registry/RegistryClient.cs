@@ -462,6 +462,13 @@ internal sealed class RegistryClient : IDisposable
 
     private bool InsecureAllowed(string authority) => _options.AllowInsecure || IsLoopback(authority);
 
+    /// <summary>
+    /// Credentials go over plain HTTP only to this machine, or, when insecure access was allowed, to the registry's own
+    /// host: never to another host a registry names as its token realm.
+    /// </summary>
+    private bool PlainHttpRealmAllowed(Uri realm) =>
+        IsLoopback(realm.Authority) || (_options.AllowInsecure && string.Equals(realm.Host, new Uri("http://" + Host).Host, StringComparison.OrdinalIgnoreCase));
+
     private static SigstoreException Refused(string authority) => new(ContainerCodes.InsecureRegistryRefused,
         $"Refusing plain HTTP to the registry {authority}: it is not on this machine, so anyone on the network could change what it serves. Use HTTPS, or, on a network you trust, pass --allow-insecure-registry.");
 
@@ -723,7 +730,7 @@ internal sealed class RegistryClient : IDisposable
     private async Task<string> FetchTokenAsync(Dictionary<string, string> challenge, string scope, RegistryCredentials? credentials, CancellationToken cancellationToken)
     {
         if (!challenge.TryGetValue("realm", out var realmText) || !Uri.TryCreate(realmText, UriKind.Absolute, out var realm)
-            || (realm.Scheme != Uri.UriSchemeHttps && !(realm.Scheme == Uri.UriSchemeHttp && InsecureAllowed(realm.Authority))))
+            || (realm.Scheme != Uri.UriSchemeHttps && !(realm.Scheme == Uri.UriSchemeHttp && PlainHttpRealmAllowed(realm))))
         {
             throw new SigstoreException(ContainerCodes.RegistryAuthenticationFailed,
                 $"The registry {Registry} asked for a token from a realm that is missing or not an HTTPS address; this client does not send credentials there.");

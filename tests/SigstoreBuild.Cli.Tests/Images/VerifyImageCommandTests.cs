@@ -107,6 +107,47 @@ public sealed class VerifyImageCommandTests
     }
 
     [TestMethod]
+    public async Task AFileNamedLikeTheDigest_IsNeverWhatIsVerified()
+    {
+        // An attacker attaches to image E a genuine bundle for another artifact F, and leaves F in the working directory
+        // under the name sha256:<E's hex>: the image digest must be checked, never a file that happens to have its name.
+        await using var registry = await FakeOciRegistry.StartAsync();
+        var image = await TestImages.PushImageAsync(registry.BaseUri, "contoso/evil", "1");
+        var dir = Directory.CreateDirectory(Path.Combine(s_root, TestContext.TestName!)).FullName;
+        var other = Path.Combine(dir, "other.bin");
+        await File.WriteAllTextAsync(other, "a genuine artifact the victim signed");
+        var tokenFile = Path.Combine(dir, "token.jwt");
+        await File.WriteAllTextAsync(tokenFile, s_sigstore.MintToken(Email));
+        var attest = await CliRunner.RunAsync("attest", other, "--predicate-type", "https://slsa.dev/provenance/v1",
+            "--oidc-provider", "env", "--identity-token-file", tokenFile, "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath);
+        Assert.AreEqual(0, attest.ExitCode, attest.ToString());
+        using var client = new RegistryClient(registry.Host);
+        await SigstoreReferrers.AttachAsync(client, "contoso/evil", new OciDescriptor(image.MediaType, image.Digest, image.Size),
+            await File.ReadAllBytesAsync(other + ".sigstore.json"), cancellationToken: TestContext.CancellationToken);
+
+        var decoy = Path.Combine(Environment.CurrentDirectory, image.Digest);
+        File.Copy(other, decoy, overwrite: true);
+        try
+        {
+            var result = await VerifyImageAsync($"{registry.Host}/contoso/evil@{image.Digest}");
+            Assert.AreEqual(1, result.ExitCode, result.ToString());
+            StringAssert.Contains(result.Error, "error SSB7102");
+        }
+        finally
+        {
+            File.Delete(decoy);
+        }
+    }
+
+    [TestMethod]
+    public async Task IdentityAndIdentityRegexp_TogetherAreAUsageError()
+    {
+        var both = await VerifyImageAsync("127.0.0.1:1/contoso/app@sha256:" + new string('a', 64), Email, "--certificate-identity-regexp", ".*");
+        Assert.AreEqual(2, both.ExitCode, both.ToString());
+        StringAssert.Contains(both.Error, "not both");
+    }
+
+    [TestMethod]
     public async Task UnsignedImage_AndAMissingImage_SayWhatIsWrong()
     {
         await using var registry = await FakeOciRegistry.StartAsync();
