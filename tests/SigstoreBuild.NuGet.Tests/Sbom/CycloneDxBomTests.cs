@@ -42,7 +42,7 @@ public sealed class CycloneDxBomTests
             var nupkg = folders.Select(f => Path.Combine(f, library.Value.GetProperty("path").GetString()!, nupkgName)).First(File.Exists);
 
             // The assets file's sha512 is NuGet's content hash: the .nupkg's SHA-512 when unsigned, the SHA-512 of the
-            // package without its signature when signed (as every nuget.org package is, by the repository), so it stays
+            // package without its signature when signed (as packages from the public feed are, by the repository), so it stays
             // the same when a package is re-signed. Recomputed here from the .nupkg by NuGet's own reader.
             using var reader = new PackageArchiveReader(nupkg);
             var contentHash = Convert.ToHexStringLower(Convert.FromBase64String(reader.GetContentHash(CancellationToken.None)));

@@ -50,7 +50,7 @@ public sealed class CycloneDxToolTests
         CollectionAssert.AreEquivalent(ourPurls.Keys.ToList(), theirPurls.Keys.ToList(), $"ours: {string.Join(", ", ourPurls.Keys)}\ntheirs: {string.Join(", ", theirPurls.Keys)}");
 
         // The one difference, by design: the SHA-512 of a signed package. Ours is the assets file's, NuGet's content hash
-        // (the package without its repository signature, stable when nuget.org re-signs); theirs is the SHA-512 of the
+        // (the package without its repository signature, stable when the feed re-signs); theirs is the SHA-512 of the
         // .nupkg file as downloaded (NuGet's .nupkg.sha512). They agree for unsigned packages only; all six are signed.
         var folder = ((JsonObject)JsonNode.Parse(File.ReadAllBytes(SampleProject.AssetsFile))!["packageFolders"]!).First().Key;
         foreach (var package in resolved.Packages)
