@@ -63,12 +63,12 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL
 mkdir -p "$work/logs" "$work/findings"
 fuzz_one() {
   local target=$1 attempt
-  # A second attempt only when afl-fuzz gave up before fuzzing: on a loaded machine its dry run of the first seed has
-  # once found an empty coverage map ("No instrumentation detected") although the same seed is instrumented later.
-  for attempt in 1 2; do
+  # More attempts only when afl-fuzz gave up before fuzzing: on a loaded machine its dry run of the first seed has
+  # found an empty coverage map ("No instrumentation detected") although the same seed is instrumented later.
+  for attempt in 1 2 3 4; do
     rm -rf "$work/findings/$target"
-    # The second attempt shuffles the seeds, so that its dry run starts from another one.
-    if [ "$attempt" = 2 ]; then export AFL_SHUFFLE_QUEUE=1; fi
+    # Later attempts shuffle the seeds, so that the dry run starts from another one, and wait for the load to pass.
+    if [ "$attempt" -ge 2 ]; then export AFL_SHUFFLE_QUEUE=1; sleep $(( attempt * 5 )); fi
     timeout $(( seconds + 300 )) afl-fuzz -i "$work/seeds/$target" -o "$work/findings/$target" -t "$timeout_ms" -m none -V "$seconds" \
       -- dotnet "$work/bin/SigstoreBuild.Fuzz.dll" fuzz "$target" "${trust[@]}" >"$work/logs/$target.log" 2>&1 \
       || echo "afl-fuzz for $target exited with $? (attempt $attempt; log: $work/logs/$target.log)" >&2

@@ -295,19 +295,35 @@ internal static class SigstoreReferrers
         }
     }
 
+    private const int MaxFallbackAttempts = 8;
+
     private static async Task AddToFallbackTagAsync(RegistryClient client, string repository, string subjectDigest, OciDescriptor referrer,
         CancellationToken cancellationToken)
     {
+        // Read, add, write back only if nobody wrote in between (If-Match, or If-None-Match for a new tag); a lost race is
+        // read again, so that two publishers attaching at once both end up in the index.
         var tag = FallbackTag(subjectDigest);
-        var existing = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-        var manifests = existing is null ? [] : ReadFallbackIndex(existing, client.Registry, repository, tag);
-        if (manifests.Any(m => m.Digest == referrer.Digest))
+        for (var attempt = 1; ; attempt++)
         {
-            return;
-        }
+            var existing = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+            var manifests = existing is null ? [] : ReadFallbackIndex(existing, client.Registry, repository, tag);
+            if (manifests.Any(m => m.Digest == referrer.Digest))
+            {
+                return;
+            }
 
-        manifests.Add(referrer);
-        await client.PushManifestAsync(repository, tag, WriteIndex(manifests), OciMediaTypes.ImageIndex, existing?.ETag, cancellationToken).ConfigureAwait(false);
+            manifests.Add(referrer);
+            try
+            {
+                await client.PushManifestAsync(repository, tag, WriteIndex(manifests), OciMediaTypes.ImageIndex, existing?.ETag, cancellationToken,
+                    createOnly: existing is null).ConfigureAwait(false);
+                return;
+            }
+            catch (ConcurrentUpdateException) when (attempt < MaxFallbackAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt + Random.Shared.Next(50)), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static List<OciDescriptor> ReadFallbackIndex(OciManifest index, string registry, string repository, string tag)

@@ -162,6 +162,26 @@ public sealed class SigstoreReferrersTests
     }
 
     [TestMethod]
+    public async Task ConcurrentAttachesThroughTheTagFallback_AllEndUpInTheIndex()
+    {
+        // Publishers signing the same image at once (a matrix build, a re-run) race on the fallback tag: each update is
+        // conditional, a lost race reads the index again, and no referrer is dropped.
+        await using var registry = await FakeOciRegistry.StartAsync();
+        registry.ReferrersApi = false;
+        var image = await TestImages.PushImageAsync(registry.BaseUri, "app", "1");
+        var attached = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var client = new RegistryClient(registry.Host);
+            return await SigstoreReferrers.AttachAsync(client, "app", Subject(image), TestBundles.Dsse(marker: $"c{i}"));
+        }));
+
+        using var reader = new RegistryClient(registry.Host);
+        var listed = await SigstoreReferrers.ListBundlesAsync(reader, "app", image.Digest);
+        CollectionAssert.AreEquivalent(attached.Select(a => a.Digest).ToArray(), listed.Select(l => l.Digest).ToArray());
+        Assert.IsTrue(registry.Requests.Any(r => r.Method == "PUT" && r.PathAndQuery.Contains("/manifests/sha256-", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public async Task ReadBundleRefusesMalformedReferrers()
     {
         await using var registry = await FakeOciRegistry.StartAsync();

@@ -139,8 +139,10 @@ internal sealed class RegistryClient : IDisposable
     /// Pushes a manifest under a tag or its digest. <see cref="PushManifestResult.SubjectProcessed"/> tells whether the
     /// registry indexed its subject (the <c>OCI-Subject</c> header). <paramref name="ifMatch"/> makes the update conditional.
     /// </summary>
+    /// <param name="ifMatch">Update only if the tag still has this ETag; <c>*</c> as <paramref name="ifMatch"/> is not used, see <paramref name="createOnly"/>.</param>
+    /// <param name="createOnly">Create the tag only if it does not exist yet (If-None-Match: *).</param>
     public async Task<PushManifestResult> PushManifestAsync(string repository, string reference, ReadOnlyMemory<byte> manifest, string mediaType,
-        string? ifMatch = null, CancellationToken cancellationToken = default)
+        string? ifMatch = null, CancellationToken cancellationToken = default, bool createOnly = false)
     {
         CheckNames(repository, reference);
         ArgumentException.ThrowIfNullOrEmpty(mediaType);
@@ -162,11 +164,16 @@ internal sealed class RegistryClient : IDisposable
                 request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
             }
 
+            if (createOnly)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", "*");
+            }
+
             return request;
         }, PushScope(repository), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            throw new SigstoreException(ContainerCodes.RegistryRequestFailed, $"{Registry}/{repository}:{reference} changed while it was being updated; run the command again.");
+            throw new ConcurrentUpdateException($"{Registry}/{repository}:{reference} changed while it was being updated; run the command again.");
         }
 
         await EnsureSuccessAsync(response, $"pushing the manifest {repository}{Separator(reference)}{reference}", cancellationToken).ConfigureAwait(false);
@@ -890,3 +897,6 @@ internal sealed class RegistryClient : IDisposable
     private static SigstoreException TooLarge(string what, long max) =>
         new(ContainerCodes.RegistryResponseInvalid, $"{what} is larger than the {max} bytes allowed; refusing it.");
 }
+
+/// <summary>A conditional manifest update lost a race (HTTP 412): another client changed the tag first.</summary>
+internal sealed class ConcurrentUpdateException(string message) : SigstoreException(ContainerCodes.RegistryRequestFailed, message);

@@ -49,6 +49,8 @@ internal sealed partial class FakeOciRegistry : IAsyncDisposable
     /// <summary>When false, the referrers API answers 404 (a registry without it).</summary>
     public bool ReferrersApi { get; set; } = true;
 
+    private readonly object _tagGate = new();
+
     /// <summary>When false, the referrers API ignores the artifactType filter (some registries do).</summary>
     public bool HonourArtifactTypeFilter { get; set; } = true;
 
@@ -342,13 +344,24 @@ internal sealed partial class FakeOciRegistry : IAsyncDisposable
         {
             var key = $"{name}:{reference}";
             var ifMatch = context.Request.Headers.IfMatch.ToString();
-            if (ifMatch.Length > 0 && (!_tags.TryGetValue(key, out var current) || ifMatch != $"\"{current}\""))
+            var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+            bool refused;
+            lock (_tagGate)
+            {
+                // Check and set as one step, as a registry's conditional update does.
+                var exists = _tags.TryGetValue(key, out var current);
+                refused = (ifMatch.Length > 0 && (!exists || ifMatch != $"\"{current}\"")) || (ifNoneMatch == "*" && exists);
+                if (!refused)
+                {
+                    _tags[key] = digest;
+                }
+            }
+
+            if (refused)
             {
                 await ErrorAsync(context, 412, "PRECONDITION_FAILED");
                 return;
             }
-
-            _tags[key] = digest;
         }
 
         _manifests[$"{name}@{digest}"] = (bytes, context.Request.ContentType ?? "");
