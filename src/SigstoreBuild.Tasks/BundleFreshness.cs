@@ -11,13 +11,13 @@ namespace SigstoreBuild.Tasks;
 /// </summary>
 internal static class BundleFreshness
 {
-    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects) =>
-        File.Exists(bundlePath) && IsUpToDate(() => BundleSerializer.Load(bundlePath), subjects);
+    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null) =>
+        File.Exists(bundlePath) && IsUpToDate(() => BundleSerializer.Load(bundlePath), subjects, predicateType);
 
     public static bool IsUpToDate(byte[] bundleJson, IReadOnlyList<InTotoSubject> subjects) =>
         IsUpToDate(() => BundleSerializer.Parse(bundleJson), subjects);
 
-    private static bool IsUpToDate(Func<Bundle> read, IReadOnlyList<InTotoSubject> subjects)
+    private static bool IsUpToDate(Func<Bundle> read, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null)
     {
         try
         {
@@ -26,7 +26,13 @@ internal static class BundleFreshness
                 return false;
             }
 
-            var existing = InTotoStatement.Parse(payload).Subjects;
+            var parsed = InTotoStatement.Parse(payload);
+            if (predicateType is not null && parsed.PredicateType != predicateType)
+            {
+                return false;
+            }
+
+            var existing = parsed.Subjects;
             return existing.Count == subjects.Count && existing.Zip(subjects).All(pair =>
                 pair.First.Name == pair.Second.Name
                 && pair.First.Digest.Count == pair.Second.Digest.Count

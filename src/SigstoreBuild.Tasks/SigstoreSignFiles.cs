@@ -2,6 +2,8 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.Attestations;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Tasks.Reporting;
 
 namespace SigstoreBuild.Tasks;
@@ -22,6 +24,9 @@ public sealed class SigstoreSignFiles : SigstoreSigningTask
     public string BundlePath { get; set; } = "";
 
     public string Step { get; set; } = "publish";
+
+    /// <summary>The project's assets file: when set, a CycloneDX SBOM of what it resolved is signed too (SigstoreSbom).</summary>
+    public string? SbomAssetsFile { get; set; }
 
     [Output]
     public ITaskItem[] Bundles { get; set; } = [];
@@ -53,23 +58,44 @@ public sealed class SigstoreSignFiles : SigstoreSigningTask
 
         var statement = PackageStatements.ForPublishOutput(root, files, run.BuildContext(Step), run.Provenance(Step));
         var label = $"{Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar))} ({statement.Subjects.Count} files)";
-        if (BundleFreshness.IsUpToDate(bundlePath, statement.Subjects))
+
+        // The SBOM: a second attestation over the same subjects, beside the provenance.
+        var attestations = new List<(InTotoStatement Statement, string Path, string Label)> { (statement, bundlePath, label) };
+        if (!string.IsNullOrEmpty(SbomAssetsFile))
         {
-            Bundles = [new TaskItem(bundlePath)];
-            run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, statement.Subjects[0].Digest["sha256"], null, null, Path.GetFileName(bundlePath), "up to date"));
-            return;
+            var sbomPath = SbomBundlePath(bundlePath, run.BundleExtension);
+            attestations.Add((SbomStatements.ForAssets(statement.Subjects, SbomAssetsFile, Path.GetFileNameWithoutExtension(ProjectPath) ?? "project", DateTimeOffset.UtcNow), sbomPath, label + " SBOM"));
         }
 
-        var signer = run.AcquireSigner(statement.Subjects.Count);
-        if (signer is null)
+        var bundles = new List<ITaskItem>();
+        SigstoreBuild.Signing.Sharing.SharedSigner? signer = null;
+        foreach (var (attestation, path, name) in attestations)
         {
-            return;
+            bundles.Add(new TaskItem(path));
+            if (BundleFreshness.IsUpToDate(path, attestation.Subjects, attestation.PredicateType))
+            {
+                run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, attestation.Subjects[0].Digest["sha256"], null, null, Path.GetFileName(path), "up to date"));
+                continue;
+            }
+
+            signer ??= run.AcquireSigner(statement.Subjects.Count);
+            if (signer is null)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var signed = run.Sign(signer, attestation, path);
+            run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, attestation.Subjects[0].Digest["sha256"], signed.SignerIdentity, signed.LogIndex, Path.GetFileName(path), "signed"));
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(bundlePath)!);
-        var signed = run.Sign(signer, statement, bundlePath);
-        Bundles = [new TaskItem(bundlePath)];
-        run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, statement.Subjects[0].Digest["sha256"], signed.SignerIdentity, signed.LogIndex, Path.GetFileName(bundlePath), "signed"));
+        Bundles = [.. bundles];
         run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "publish"));
     }
+
+    /// <summary><c>publish.sigstore.json</c> → <c>publish.sbom.sigstore.json</c>.</summary>
+    internal static string SbomBundlePath(string bundlePath, string extension) =>
+        bundlePath.EndsWith(extension, StringComparison.OrdinalIgnoreCase)
+            ? bundlePath[..^extension.Length] + ".sbom" + extension
+            : bundlePath + ".sbom" + extension;
 }

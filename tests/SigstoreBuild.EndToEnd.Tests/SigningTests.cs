@@ -278,6 +278,25 @@ public sealed class SigningTests
         verifier.Verify(bundle, VerificationPolicy.ForDigest("sha256:" + first.Digest["sha256"]).RequireIdentity(CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
         var last = statement.Subjects[^1];
         verifier.Verify(bundle, VerificationPolicy.ForDigest("sha256:" + last.Digest["sha256"]).RequireIdentity(CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer)));
+
+        // The SBOM: a second attestation over the same files, by the same certificate, listing what restore resolved.
+        var sbomBundle = BundleSerializer.Load(publishDir + ".sbom.sigstore.json");
+        var sbom = InTotoStatement.Parse(sbomBundle.DsseEnvelope!.Payload!);
+        Assert.AreEqual("https://cyclonedx.org/bom", sbom.PredicateType);
+        CollectionAssert.AreEqual(statement.Subjects.Select(s => s.Name).ToList(), sbom.Subjects.Select(s => s.Name).ToList());
+        CollectionAssert.AreEqual(bundle.VerificationMaterial!.Certificate!.RawBytes, sbomBundle.VerificationMaterial!.Certificate!.RawBytes, "one certificate for the build");
+        Assert.IsEmpty(SigstoreBuild.NuGet.Sbom.CycloneDxRules.Check(sbom.Predicate!.Value), "a valid CycloneDX 1.6 document");
+        var purls = sbom.Predicate!.Value.GetProperty("components").EnumerateArray().Select(c => c.GetProperty("purl").GetString()).ToList();
+        CollectionAssert.Contains(purls, $"pkg:nuget/SigstoreBuild@{E2E.PackageVersion}");
+        verifier.Verify(sbomBundle, VerificationPolicy.ForDigest("sha256:" + first.Digest["sha256"]).RequireIdentity(CertificateIdentity.Exact(Signer, s_sigstore.Services.Oidc.Issuer))
+            .RequirePredicateType("https://cyclonedx.org/bom"));
+
+        // Opted out: no SBOM.
+        var optedOut = DotNet.Run(project, IdentityEnvironment(), DotNet.BuildArguments("publish", "-o", "out-nosbom", "-p:SigstoreSbom=false",
+            $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}", "-p:SigstoreRequireSigning=true"));
+        Assert.IsTrue(optedOut.Succeeded, optedOut.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(project, "out-nosbom.sigstore.json")));
+        Assert.IsFalse(File.Exists(Path.Combine(project, "out-nosbom.sbom.sigstore.json")));
     }
 
     [TestMethod]
