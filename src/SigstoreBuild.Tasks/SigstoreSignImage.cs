@@ -5,7 +5,9 @@ using SigstoreBuild.Containers;
 using SigstoreBuild.Containers.Attestations;
 using SigstoreBuild.Containers.Registry;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.Attestations;
 using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Tasks.Reporting;
 
 namespace SigstoreBuild.Tasks;
@@ -51,6 +53,9 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
 
     [Required]
     public string IntermediateBundleDirectory { get; set; } = "";
+
+    /// <summary>The project's assets file: when set, a CycloneDX SBOM of what it resolved is signed and attached too (SigstoreSbom).</summary>
+    public string? SbomAssetsFile { get; set; }
 
     [Output]
     public ITaskItem[] Bundles { get; set; } = [];
@@ -105,51 +110,68 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
         var kind = manifest.IsIndex ? "index" : details.RuntimeIdentifier ?? "image";
         var label = $"{ImageStatements.SubjectName(details.Registry, Repository)}@sha256:{hex[..12]} ({kind})";
 
+        // The SBOM: a second attestation about the same image, beside the provenance.
+        var attestations = new List<(InTotoStatement Statement, string Suffix, string Label)> { (statement, "", label) };
+        if (!string.IsNullOrEmpty(SbomAssetsFile))
+        {
+            var sbom = SbomStatements.ForAssets(statement.Subjects, SbomAssetsFile, Path.GetFileNameWithoutExtension(ProjectPath) ?? Repository, DateTimeOffset.UtcNow);
+            attestations.Add((sbom, ".sbom", label + " SBOM"));
+        }
+
+        var bundles = new List<ITaskItem>();
         if (toArchive)
         {
-            var bundlePath = Path.GetFullPath(ArchivePath!) + run.BundleExtension;
-            if (BundleFreshness.IsUpToDate(bundlePath, statement.Subjects))
+            foreach (var (attestation, suffix, name) in attestations)
             {
-                Bundles = [new TaskItem(bundlePath)];
-                run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, null, null, Path.GetFileName(bundlePath), "up to date"));
-                return;
+                var bundlePath = Path.GetFullPath(ArchivePath!) + suffix + run.BundleExtension;
+                bundles.Add(new TaskItem(bundlePath));
+                if (BundleFreshness.IsUpToDate(bundlePath, attestation.Subjects, attestation.PredicateType))
+                {
+                    run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, hex, null, null, Path.GetFileName(bundlePath), "up to date"));
+                    continue;
+                }
+
+                var signedArchive = run.Sign(signer, attestation, bundlePath);
+                run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, hex, signedArchive.SignerIdentity, signedArchive.LogIndex, Path.GetFileName(bundlePath), "signed"));
             }
 
-            var signedArchive = run.Sign(signer, statement, bundlePath);
-            Bundles = [new TaskItem(bundlePath)];
-            run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, signedArchive.SignerIdentity, signedArchive.LogIndex, Path.GetFileName(bundlePath), "signed"));
+            Bundles = [.. bundles];
             run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "container"));
             return;
         }
 
-        // The registry copy is authoritative; obj keeps the bundle so an unchanged image is not signed again.
-        var intermediate = Path.Combine(Path.GetFullPath(IntermediateBundleDirectory), $"image-sha256-{hex}{run.BundleExtension}");
+        // The registry copy is authoritative; obj keeps each bundle so an unchanged image is not signed again.
         using var client = images.Open(Registry!);
         var subject = client.HeadManifestAsync(Repository, manifest.Digest, CancellationToken).GetAwaiter().GetResult()
             ?? throw new SigstoreException(TaskCodes.ImageNotSignable, $"The image {Registry}/{Repository}@{manifest.Digest} is not in the registry, so nothing was signed. Check that the container publish pushed it (ContainerRegistry), then publish again.");
-
-        string status;
-        SigstoreBuild.Signing.SignedAttestation? signed = null;
-        if (BundleFreshness.IsUpToDate(intermediate, statement.Subjects))
+        foreach (var (attestation, suffix, name) in attestations)
         {
-            status = "up to date";
-        }
-        else
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(intermediate)!);
-            signed = run.Sign(signer, statement, intermediate);
-            status = "signed";
+            var intermediate = Path.Combine(Path.GetFullPath(IntermediateBundleDirectory), $"image-sha256-{hex}{suffix}{run.BundleExtension}");
+            string status;
+            SigstoreBuild.Signing.SignedAttestation? signed = null;
+            if (BundleFreshness.IsUpToDate(intermediate, attestation.Subjects, attestation.PredicateType))
+            {
+                status = "up to date";
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(intermediate)!);
+                signed = run.Sign(signer, attestation, intermediate);
+                status = "signed";
+            }
+
+            var attached = BundleAttachment.AttachOnceAsync(client, Repository, subject, File.ReadAllBytes(intermediate), CancellationToken).GetAwaiter().GetResult();
+            if (status == "up to date" && attached.AttachedNow)
+            {
+                status = "attached again";
+            }
+
+            bundles.Add(new TaskItem(intermediate));
+            var where = $"referrer {attached.Referrer.Digest[..19]}… in {Registry}/{Repository}";
+            run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, hex, signed?.SignerIdentity, signed?.LogIndex, where, status));
         }
 
-        var attached = BundleAttachment.AttachOnceAsync(client, Repository, subject, File.ReadAllBytes(intermediate), CancellationToken).GetAwaiter().GetResult();
-        if (status == "up to date" && attached.AttachedNow)
-        {
-            status = "attached again";
-        }
-
-        Bundles = [new TaskItem(intermediate)];
-        var where = $"referrer {attached.Referrer.Digest[..19]}… in {Registry}/{Repository}";
-        run.Report(new SignedArtifactRow(label, statement.Subjects[0].Name, hex, signed?.SignerIdentity, signed?.LogIndex, where, status));
+        Bundles = [.. bundles];
         run.WriteStepSummary(Path.GetFileName(ProjectPath ?? "container"));
     }
 

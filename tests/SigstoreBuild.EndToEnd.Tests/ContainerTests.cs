@@ -117,6 +117,10 @@ public sealed class ContainerTests
         return digest;
     }
 
+    /// <summary>The referrer whose annotation names <paramref name="predicateType"/> (provenance by default; the SBOM is the other one).</summary>
+    private static JsonNode Referrer(JsonArray referrers, string predicateType = "https://slsa.dev/provenance/v1") =>
+        referrers.Single(r => (string?)r!["annotations"]?["dev.sigstore.bundle.predicateType"] == predicateType)!;
+
     /// <summary>The referrers listed by the tag fallback index for <paramref name="digest"/>.</summary>
     private static async Task<JsonArray> FallbackReferrersAsync(string repository, string digest, CancellationToken cancellationToken)
     {
@@ -143,11 +147,11 @@ public sealed class ContainerTests
 
         // Read back through the registry's own API.
         var referrers = await FallbackReferrersAsync("contoso/signed", imageDigest, ct);
-        Assert.HasCount(1, referrers);
-        Assert.AreEqual(BundleType, (string?)referrers[0]!["artifactType"]);
-        Assert.AreEqual("https://slsa.dev/provenance/v1", (string?)referrers[0]!["annotations"]!["dev.sigstore.bundle.predicateType"]);
-        var (referrerBytes, referrerDigest, _) = await GetManifestAsync("contoso/signed", (string)referrers[0]!["digest"]!, ct);
-        Assert.AreEqual((string)referrers[0]!["digest"]!, referrerDigest);
+        Assert.HasCount(2, referrers, "the provenance and the SBOM");
+        var provenanceReferrer = Referrer(referrers);
+        Assert.AreEqual(BundleType, (string?)provenanceReferrer["artifactType"]);
+        var (referrerBytes, referrerDigest, _) = await GetManifestAsync("contoso/signed", (string)provenanceReferrer["digest"]!, ct);
+        Assert.AreEqual((string)provenanceReferrer["digest"]!, referrerDigest);
         var referrer = JsonNode.Parse(referrerBytes)!;
         Assert.AreEqual(BundleType, (string?)referrer["artifactType"]);
         Assert.AreEqual("application/vnd.oci.empty.v1+json", (string?)referrer["config"]!["mediaType"]);
@@ -177,6 +181,9 @@ public sealed class ContainerTests
         var verified = VerifyImage($"{Registry}/contoso/signed@{imageDigest}", Signer, "--predicate-type", "https://slsa.dev/provenance/v1");
         Assert.AreEqual(0, verified.ExitCode, verified.ToString());
         StringAssert.Contains(verified.Output, "Verified OK");
+        var sbom = VerifyImage($"{Registry}/contoso/signed@{imageDigest}", Signer, "--predicate-type", "https://cyclonedx.org/bom");
+        Assert.AreEqual(0, sbom.ExitCode, sbom.ToString());
+        StringAssert.Contains(sbom.Output, "https://cyclonedx.org/bom");
         var byTag = VerifyImage($"{Registry}/contoso/signed:1.0.0");
         Assert.AreEqual(0, byTag.ExitCode, byTag.ToString());
         StringAssert.Contains(byTag.Output, imageDigest);
@@ -220,7 +227,7 @@ public sealed class ContainerTests
         var ct = TestContext.CancellationToken;
         var imageDigest = await PublishSignedAsync("contoso/altered");
         var referrers = await FallbackReferrersAsync("contoso/altered", imageDigest, ct);
-        var (referrerBytes, _, _) = await GetManifestAsync("contoso/altered", (string)referrers.Single()!["digest"]!, ct);
+        var (referrerBytes, _, _) = await GetManifestAsync("contoso/altered", (string)Referrer(referrers)["digest"]!, ct);
         var referrer = JsonNode.Parse(referrerBytes)!;
         var layer = referrer["layers"]!.AsArray().Single()!;
         var bundle = JsonNode.Parse(await GetBlobAsync("contoso/altered", (string)layer["digest"]!, ct))!;
@@ -249,7 +256,7 @@ public sealed class ContainerTests
         StringAssert.Contains(rejected.Output, alteredDigest);
 
         // Both attached: the valid one passes, the altered one is named in a warning.
-        index["manifests"]!.AsArray().Add(referrers.Single()!.DeepClone());
+        index["manifests"]!.AsArray().Add(Referrer(referrers).DeepClone());
         await PutManifestAsync("contoso/altered", imageDigest.Replace(':', '-'), Encoding.UTF8.GetBytes(index.ToJsonString()), "application/vnd.oci.image.index.v1+json", ct);
         var both = VerifyImage($"{Registry}/contoso/altered@{imageDigest}");
         Assert.AreEqual(0, both.ExitCode, both.ToString());
@@ -276,7 +283,7 @@ public sealed class ContainerTests
 
         // An attacker copies the old referrer over to the new digest, re-pointing its subject: the bundle still signs the old digest.
         var referrers = await FallbackReferrersAsync("contoso/repushed", imageDigest, ct);
-        var (referrerBytes, _, _) = await GetManifestAsync("contoso/repushed", (string)referrers.Single()!["digest"]!, ct);
+        var (referrerBytes, _, _) = await GetManifestAsync("contoso/repushed", (string)Referrer(referrers)["digest"]!, ct);
         var moved = JsonNode.Parse(referrerBytes)!;
         moved["subject"] = new JsonObject { ["mediaType"] = "application/vnd.oci.image.manifest.v1+json", ["digest"] = changedDigest, ["size"] = changedBytes.Length };
         var movedBytes = Encoding.UTF8.GetBytes(moved.ToJsonString());
@@ -318,6 +325,7 @@ public sealed class ContainerTests
         Assert.IsTrue(result.Succeeded, result.ToString());
         var bundlePath = archive + ".sigstore.json";
         Assert.IsTrue(File.Exists(bundlePath), result.Output);
+        Assert.IsTrue(File.Exists(archive + ".sbom.sigstore.json"), "the SBOM beside the archive too");
 
         // The OCI layout inside the archive: index.json names the manifest, whose blob must hash to the signed digest.
         using var tar = new System.Formats.Tar.TarReader(File.OpenRead(archive));
@@ -364,11 +372,15 @@ public sealed class ContainerTests
         foreach (var digest in platforms.Prepend(indexDigest))
         {
             var referrers = await FallbackReferrersAsync("contoso/multi", digest, ct);
-            Assert.HasCount(1, referrers, digest);
-            var (referrerBytes, _, _) = await GetManifestAsync("contoso/multi", (string)referrers.Single()!["digest"]!, ct);
-            var layer = JsonNode.Parse(referrerBytes)!["layers"]!.AsArray().Single()!;
-            var bundle = BundleSerializer.Parse(await GetBlobAsync("contoso/multi", (string)layer["digest"]!, ct));
-            certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes!));
+            Assert.HasCount(2, referrers, $"{digest}: the provenance and the SBOM");
+            foreach (var referrer in referrers)
+            {
+                var (referrerBytes, _, _) = await GetManifestAsync("contoso/multi", (string)referrer!["digest"]!, ct);
+                var layer = JsonNode.Parse(referrerBytes)!["layers"]!.AsArray().Single()!;
+                var bundle = BundleSerializer.Parse(await GetBlobAsync("contoso/multi", (string)layer["digest"]!, ct));
+                certificates.Add(Convert.ToBase64String(bundle.VerificationMaterial!.Certificate!.RawBytes!));
+            }
+
             var verified = VerifyImage($"{Registry}/contoso/multi@{digest}");
             Assert.AreEqual(0, verified.ExitCode, verified.ToString());
         }
