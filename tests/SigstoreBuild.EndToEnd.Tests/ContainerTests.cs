@@ -198,6 +198,9 @@ public sealed class ContainerTests
         var js = SigstoreJs.Oci(null, "verify", "--insecure", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
             "--trusted-root", s_sigstore.TrustedRootPath, "--certificate-identity", Signer, "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer);
         Assert.AreEqual(0, js.ExitCode, js.Output);
+        // Each attached bundle, the provenance and the SBOM, verified by sigstore-js against the image digest.
+        StringAssert.Contains(js.Output, $"OK {(string)provenanceReferrer["digest"]!} https://slsa.dev/provenance/v1");
+        StringAssert.Contains(js.Output, $"OK {(string)Referrer(referrers, "https://cyclonedx.org/bom")["digest"]!} https://cyclonedx.org/bom");
         var jsWrong = SigstoreJs.Oci(null, "verify", "--insecure", "--registry", Registry, "--repository", "contoso/signed", "--digest", imageDigest,
             "--trusted-root", s_sigstore.TrustedRootPath, "--certificate-identity", "someone-else@example.com", "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer);
         Assert.AreNotEqual(0, jsWrong.ExitCode, jsWrong.Output);
