@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using SigstoreBuild.Containers.Attestations;
+using SigstoreBuild.Containers.Oci;
+using SigstoreBuild.Containers.Registry;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.Containers;
@@ -11,17 +12,12 @@ namespace SigstoreBuild.Containers;
 /// </summary>
 internal sealed record ImageManifest(string Digest, string MediaType, ImageLayer? Config, IReadOnlyList<ImageLayer> Layers, IReadOnlyList<ImageLayer> Manifests)
 {
-    public const string OciManifest = "application/vnd.oci.image.manifest.v1+json";
-    public const string OciIndex = "application/vnd.oci.image.index.v1+json";
-    public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-    public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
+    /// <summary>Largest manifest read: the registry client's limit.</summary>
+    public const long MaxBytes = RegistryClient.MaxManifestBytes;
 
-    /// <summary>Largest manifest read (the distribution spec suggests registries accept at least 4 MiB).</summary>
-    public const int MaxBytes = 4 * 1024 * 1024;
+    public bool IsIndex => OciMediaTypes.IsIndex(MediaType);
 
-    public bool IsIndex => MediaType is OciIndex or DockerManifestList;
-
-    public static string DigestOf(ReadOnlySpan<byte> content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
+    public static string DigestOf(ReadOnlySpan<byte> content) => OciDescriptor.Sha256Digest(content);
 
     /// <summary>Parses <paramref name="content"/>; <paramref name="mediaType"/> is the registry's Content-Type, used when the document has none.</summary>
     public static ImageManifest Parse(ReadOnlySpan<byte> content, string? mediaType = null)
@@ -41,10 +37,10 @@ internal sealed record ImageManifest(string Digest, string MediaType, ImageLayer
             }
 
             var type = root.TryGetProperty("mediaType", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : mediaType ?? "";
-            if (type is not (OciManifest or OciIndex or DockerManifest or DockerManifestList))
+            if (!OciMediaTypes.Manifests.Contains(type))
             {
                 // OCI allows mediaType to be absent: an index has "manifests", an image manifest has "config".
-                type = root.TryGetProperty("manifests", out _) ? OciIndex : root.TryGetProperty("config", out _) ? OciManifest : throw Invalid($"its media type '{type}' is not an image manifest or index");
+                type = root.TryGetProperty("manifests", out _) ? OciMediaTypes.ImageIndex : root.TryGetProperty("config", out _) ? OciMediaTypes.ImageManifest : throw Invalid($"its media type '{type}' is not an image manifest or index");
             }
 
             var config = root.TryGetProperty("config", out var c) ? Descriptor(c) : null;

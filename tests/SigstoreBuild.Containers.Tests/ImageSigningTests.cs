@@ -24,7 +24,7 @@ public sealed class ImageSigningTests
         var bytes = Encoding.UTF8.GetBytes(json);
         var manifest = ImageManifest.Parse(bytes);
         Assert.AreEqual(OciDescriptor.Sha256Digest(bytes), manifest.Digest);
-        Assert.AreEqual(ImageManifest.OciManifest, manifest.MediaType);
+        Assert.AreEqual(OciMediaTypes.ImageManifest, manifest.MediaType);
         Assert.IsFalse(manifest.IsIndex);
         Assert.AreEqual(s_layer2, manifest.Layers.Single().Digest);
     }
@@ -84,7 +84,7 @@ public sealed class ImageSigningTests
             Registry = "127.0.0.1:5000",
             Repository = "contoso/app",
             Tags = ["1.0.0"],
-            MediaType = ImageManifest.OciManifest,
+            MediaType = OciMediaTypes.ImageManifest,
             RuntimeIdentifier = "linux-x64",
             BaseImage = "127.0.0.1:5000/base:1",
             BaseImageDigest = s_layer1,
@@ -110,7 +110,7 @@ public sealed class ImageSigningTests
     [TestMethod]
     public void Statement_RefusesADigestThatIsNotSha256()
     {
-        var details = new ImageBuildDetails { Repository = "app", MediaType = ImageManifest.OciManifest };
+        var details = new ImageBuildDetails { Repository = "app", MediaType = OciMediaTypes.ImageManifest };
         Assert.ThrowsExactly<ArgumentException>(() => ImageStatements.ForImage("sha512:" + new string('a', 128), details, new JsonObject()));
         Assert.ThrowsExactly<ArgumentException>(() => ImageStatements.ForImage("sha256:" + new string('A', 64), details, new JsonObject()));
     }
