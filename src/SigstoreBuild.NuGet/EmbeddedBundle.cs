@@ -16,6 +16,9 @@ public static class EmbeddedBundle
     /// <summary>The entry name: outside every folder NuGet assigns a meaning to (lib, content, build, tools, ...).</summary>
     public const string EntryName = PackageEntryRules.BundleEntryName;
 
+    /// <summary>The SBOM attestation's entry, beside the provenance's: a second bundle, signed in the same session.</summary>
+    public const string SbomEntryName = PackageEntryRules.SbomBundleEntryName;
+
     private static readonly InputKind PackageFile = InputKind.AnySize("package");
 
     /// <summary>The embedded bundle's JSON, or null when the package has none. The archive is read strictly.</summary>
@@ -24,7 +27,7 @@ public static class EmbeddedBundle
         ArgumentException.ThrowIfNullOrEmpty(packagePath);
         using var stream = InputFile.Open(packagePath, PackageFile);
         var archive = StrictZipArchive.Read(stream, ArchiveLimits.Default);
-        var (_, entry) = PackageEntryRules.Check(archive.Entries);
+        var entry = PackageEntryRules.Check(archive.Entries).Bundle;
         return entry is null ? null : archive.ReadEntry(stream, entry);
     }
 
@@ -39,18 +42,20 @@ public static class EmbeddedBundle
     }
 
     /// <summary>
-    /// Writes <paramref name="bundleJson"/> into the package as <see cref="EntryName"/>, replacing an earlier one.
-    /// Atomic: the package is rewritten to a temporary file that must pass the strict checks with the same package
-    /// digest, then moved over the original; on any failure the original is untouched. A NuGet-signed package is
-    /// refused (SSB5415): its signature covers every entry, so Sigstore signing has to come first.
+    /// Writes <paramref name="bundleJson"/> into the package as <see cref="EntryName"/> and, when given,
+    /// <paramref name="sbomBundleJson"/> as <see cref="SbomEntryName"/>, replacing earlier ones (an SBOM entry is removed
+    /// when none is given). Atomic: the package is rewritten to a temporary file that must pass the strict checks with the
+    /// same package digest, then moved over the original; on any failure the original is untouched. A NuGet-signed package
+    /// is refused (SSB5415): its signature covers every entry, so Sigstore signing has to come first.
     /// </summary>
-    public static void Embed(string packagePath, byte[] bundleJson)
+    public static void Embed(string packagePath, byte[] bundleJson, byte[]? sbomBundleJson = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(packagePath);
         ArgumentNullException.ThrowIfNull(bundleJson);
-        if (bundleJson.Length == 0 || bundleJson.Length > PackageEntryRules.MaxBundleEntryBytes)
+        CheckSize(bundleJson, PackageEntryRules.MaxBundleEntryBytes, nameof(bundleJson));
+        if (sbomBundleJson is not null)
         {
-            throw new ArgumentException($"A bundle has 1 to {PackageEntryRules.MaxBundleEntryBytes} bytes.", nameof(bundleJson));
+            CheckSize(sbomBundleJson, PackageEntryRules.MaxSbomBundleEntryBytes, nameof(sbomBundleJson));
         }
 
         var before = PackageInspector.Inspect(packagePath);
@@ -69,17 +74,21 @@ public static class EmbeddedBundle
             using (var zip = ZipFile.Open(temp, ZipArchiveMode.Update))
             {
                 zip.GetEntry(EntryName)?.Delete();
+                zip.GetEntry(SbomEntryName)?.Delete();
 
                 // The nuspec's time, not now: galleries refuse entries dated in the future, and it keeps repacks stable.
                 var nuspec = zip.Entries.First(e => !e.FullName.Contains('/', StringComparison.Ordinal) && e.FullName.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase));
-                var entry = zip.CreateEntry(EntryName, CompressionLevel.Optimal);
-                entry.LastWriteTime = nuspec.LastWriteTime;
-                using var content = entry.Open();
-                content.Write(bundleJson);
+                Write(zip, EntryName, bundleJson, nuspec.LastWriteTime);
+                if (sbomBundleJson is not null)
+                {
+                    Write(zip, SbomEntryName, sbomBundleJson, nuspec.LastWriteTime);
+                }
             }
 
             var after = PackageInspector.Inspect(temp);
-            if (!after.PackageDigest.AsSpan().SequenceEqual(before.PackageDigest) || after.EmbeddedBundle is null || !after.EmbeddedBundle.AsSpan().SequenceEqual(bundleJson))
+            if (!after.PackageDigest.AsSpan().SequenceEqual(before.PackageDigest)
+                || after.EmbeddedBundle is null || !after.EmbeddedBundle.AsSpan().SequenceEqual(bundleJson)
+                || !(after.EmbeddedSbomBundle ?? []).AsSpan().SequenceEqual(sbomBundleJson ?? []))
             {
                 throw new SigstoreException(PackageCodes.MalformedArchive, $"Embedding the bundle changed the content of '{Path.GetFileName(packagePath)}'; the package was left as it was. Report this with the package attached.");
             }
@@ -90,5 +99,21 @@ public static class EmbeddedBundle
         {
             File.Delete(temp);
         }
+    }
+
+    private static void CheckSize(byte[] json, long maxBytes, string name)
+    {
+        if (json.Length == 0 || json.Length > maxBytes)
+        {
+            throw new ArgumentException($"A bundle has 1 to {maxBytes} bytes.", name);
+        }
+    }
+
+    private static void Write(ZipArchive zip, string name, byte[] content, DateTimeOffset time)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+        entry.LastWriteTime = time;
+        using var stream = entry.Open();
+        stream.Write(content);
     }
 }

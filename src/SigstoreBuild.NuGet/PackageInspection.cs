@@ -21,7 +21,7 @@ public sealed class PackageInspection
 
     /// <summary>
     /// The package digest SigstoreBuild signs (docs/embedded-bundle.md): SHA-256 over the sorted names and contents of
-    /// every entry except <c>.signature.p7s</c> and the embedded bundle, so embedding the bundle, NuGet signing and a feed
+    /// every entry except <c>.signature.p7s</c> and the embedded bundles, so embedding the bundle, NuGet signing and a feed
     /// rewriting the zip leave it unchanged, and any other change to the content breaks it.
     /// </summary>
     public required byte[] PackageDigest { get; init; }
@@ -30,6 +30,9 @@ public sealed class PackageInspection
 
     /// <summary>The embedded Sigstore bundle (<c>.sigstore/bundle.sigstore.json</c>), if the package carries one.</summary>
     public byte[]? EmbeddedBundle { get; init; }
+
+    /// <summary>The embedded SBOM attestation bundle (<c>.sigstore/sbom.sigstore.json</c>), if the package carries one.</summary>
+    public byte[]? EmbeddedSbomBundle { get; init; }
 
     /// <summary>The <c>pkg:nuget/...</c> subject name.</summary>
     public string SubjectName => PackageSubject.Name(Identity.Id, Identity.Version);

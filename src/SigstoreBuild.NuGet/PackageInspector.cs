@@ -35,7 +35,7 @@ public static class PackageInspector
         }
 
         var archive = StrictZipArchive.Read(package, limits ?? ArchiveLimits.Default);
-        var (signature, bundleEntry) = PackageEntryRules.Check(archive.Entries);
+        var special = PackageEntryRules.Check(archive.Entries);
 
         // Every entry must decompress to exactly its declared size and CRC (what lands on disk is what was hashed);
         // the same pass hashes the contents for the package digest.
@@ -89,8 +89,9 @@ public static class PackageInspector
         var sha256 = SHA256.HashData(package);
         package.Seek(0, SeekOrigin.Begin);
         var sha512 = SHA512.HashData(package);
-        var contentHash = signature is null ? sha512 : ComputeSignedContentHash(package);
-        var embeddedBundle = bundleEntry is null ? null : archive.ReadEntry(package, bundleEntry);
+        var contentHash = special.Signature is null ? sha512 : ComputeSignedContentHash(package);
+        var embeddedBundle = special.Bundle is null ? null : archive.ReadEntry(package, special.Bundle);
+        var embeddedSbomBundle = special.SbomBundle is null ? null : archive.ReadEntry(package, special.SbomBundle);
 
         return new PackageInspection
         {
@@ -99,8 +100,9 @@ public static class PackageInspector
             FileSha512 = sha512,
             ContentHashSha512 = contentHash,
             PackageDigest = digest.Complete(),
-            IsSigned = signature is not null,
+            IsSigned = special.Signature is not null,
             EmbeddedBundle = embeddedBundle,
+            EmbeddedSbomBundle = embeddedSbomBundle,
         };
     }
 

@@ -11,13 +11,14 @@ namespace SigstoreBuild.Tasks;
 /// </summary>
 internal static class BundleFreshness
 {
-    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null) =>
-        File.Exists(bundlePath) && IsUpToDate(() => BundleSerializer.Load(bundlePath), subjects, predicateType);
+    public static bool IsUpToDate(string bundlePath, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null, JsonElement? predicate = null) =>
+        File.Exists(bundlePath) && IsUpToDate(() => BundleSerializer.Load(bundlePath), subjects, predicateType, predicate);
 
-    public static bool IsUpToDate(byte[] bundleJson, IReadOnlyList<InTotoSubject> subjects) =>
-        IsUpToDate(() => BundleSerializer.Parse(bundleJson), subjects);
+    public static bool IsUpToDate(byte[] bundleJson, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null, JsonElement? predicate = null) =>
+        IsUpToDate(() => BundleSerializer.Parse(bundleJson), subjects, predicateType, predicate);
 
-    private static bool IsUpToDate(Func<Bundle> read, IReadOnlyList<InTotoSubject> subjects, string? predicateType = null)
+    /// <summary>With <paramref name="predicate"/>, the signed predicate must also be that JSON (compared as JSON, not bytes).</summary>
+    private static bool IsUpToDate(Func<Bundle> read, IReadOnlyList<InTotoSubject> subjects, string? predicateType, JsonElement? predicate)
     {
         try
         {
@@ -28,6 +29,11 @@ internal static class BundleFreshness
 
             var parsed = InTotoStatement.Parse(payload);
             if (predicateType is not null && parsed.PredicateType != predicateType)
+            {
+                return false;
+            }
+
+            if (predicate is { } expected && (parsed.Predicate is not { } actual || !JsonElement.DeepEquals(expected, actual)))
             {
                 return false;
             }

@@ -25,9 +25,6 @@ public sealed class SigstoreSignFiles : SigstoreSigningTask
 
     public string Step { get; set; } = "publish";
 
-    /// <summary>The project's assets file: when set, a CycloneDX SBOM of what it resolved is signed too (SigstoreSbom).</summary>
-    public string? SbomAssetsFile { get; set; }
-
     [Output]
     public ITaskItem[] Bundles { get; set; } = [];
 
@@ -60,19 +57,21 @@ public sealed class SigstoreSignFiles : SigstoreSigningTask
         var label = $"{Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar))} ({statement.Subjects.Count} files)";
 
         // The SBOM: a second attestation over the same subjects, beside the provenance.
-        var attestations = new List<(InTotoStatement Statement, string Path, string Label)> { (statement, bundlePath, label) };
-        if (!string.IsNullOrEmpty(SbomAssetsFile))
+        var attestations = new List<(InTotoStatement Statement, Func<string, bool> IsUpToDate, string Path, string Label)>
         {
-            var sbomPath = SbomBundlePath(bundlePath, run.BundleExtension);
-            attestations.Add((SbomStatements.ForAssets(statement.Subjects, SbomAssetsFile, Path.GetFileNameWithoutExtension(ProjectPath) ?? "project", DateTimeOffset.UtcNow), sbomPath, label + " SBOM"));
+            (statement, path => BundleFreshness.IsUpToDate(path, statement.Subjects, statement.PredicateType), bundlePath, label),
+        };
+        if (run.Sbom(statement.Subjects, assets => SbomStatements.ForAssets(statement.Subjects, assets, Path.GetFileNameWithoutExtension(ProjectPath) ?? "project", DateTimeOffset.UtcNow)) is { } sbom)
+        {
+            attestations.Add((sbom.Statement, sbom.IsUpToDate, SbomBundlePath(bundlePath, run.BundleExtension), label + " SBOM"));
         }
 
         var bundles = new List<ITaskItem>();
         SigstoreBuild.Signing.Sharing.SharedSigner? signer = null;
-        foreach (var (attestation, path, name) in attestations)
+        foreach (var (attestation, isUpToDate, path, name) in attestations)
         {
             bundles.Add(new TaskItem(path));
-            if (BundleFreshness.IsUpToDate(path, attestation.Subjects, attestation.PredicateType))
+            if (isUpToDate(path))
             {
                 run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, attestation.Subjects[0].Digest["sha256"], null, null, Path.GetFileName(path), "up to date"));
                 continue;

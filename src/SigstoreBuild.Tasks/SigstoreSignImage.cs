@@ -54,9 +54,6 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
     [Required]
     public string IntermediateBundleDirectory { get; set; } = "";
 
-    /// <summary>The project's assets file: when set, a CycloneDX SBOM of what it resolved is signed and attached too (SigstoreSbom).</summary>
-    public string? SbomAssetsFile { get; set; }
-
     [Output]
     public ITaskItem[] Bundles { get; set; } = [];
 
@@ -111,21 +108,23 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
         var label = $"{ImageStatements.SubjectName(details.Registry, Repository)}@sha256:{hex[..12]} ({kind})";
 
         // The SBOM: a second attestation about the same image, beside the provenance.
-        var attestations = new List<(InTotoStatement Statement, string Suffix, string Label)> { (statement, "", label) };
-        if (!string.IsNullOrEmpty(SbomAssetsFile))
+        var attestations = new List<(InTotoStatement Statement, Func<string, bool> IsUpToDate, string Suffix, string Label)>
         {
-            var sbom = SbomStatements.ForAssets(statement.Subjects, SbomAssetsFile, Path.GetFileNameWithoutExtension(ProjectPath) ?? Repository, DateTimeOffset.UtcNow);
-            attestations.Add((sbom, ".sbom", label + " SBOM"));
+            (statement, path => BundleFreshness.IsUpToDate(path, statement.Subjects, statement.PredicateType), "", label),
+        };
+        if (run.Sbom(statement.Subjects, assets => SbomStatements.ForAssets(statement.Subjects, assets, Path.GetFileNameWithoutExtension(ProjectPath) ?? Repository, DateTimeOffset.UtcNow)) is { } sbom)
+        {
+            attestations.Add((sbom.Statement, sbom.IsUpToDate, ".sbom", label + " SBOM"));
         }
 
         var bundles = new List<ITaskItem>();
         if (toArchive)
         {
-            foreach (var (attestation, suffix, name) in attestations)
+            foreach (var (attestation, isUpToDate, suffix, name) in attestations)
             {
                 var bundlePath = Path.GetFullPath(ArchivePath!) + suffix + run.BundleExtension;
                 bundles.Add(new TaskItem(bundlePath));
-                if (BundleFreshness.IsUpToDate(bundlePath, attestation.Subjects, attestation.PredicateType))
+                if (isUpToDate(bundlePath))
                 {
                     run.Report(new SignedArtifactRow(name, attestation.Subjects[0].Name, hex, null, null, Path.GetFileName(bundlePath), "up to date"));
                     continue;
@@ -144,12 +143,12 @@ public sealed class SigstoreSignImage : SigstoreSigningTask
         using var client = images.Open(Registry!);
         var subject = client.HeadManifestAsync(Repository, manifest.Digest, CancellationToken).GetAwaiter().GetResult()
             ?? throw new SigstoreException(TaskCodes.ImageNotSignable, $"The image {Registry}/{Repository}@{manifest.Digest} is not in the registry, so nothing was signed. Check that the container publish pushed it (ContainerRegistry), then publish again.");
-        foreach (var (attestation, suffix, name) in attestations)
+        foreach (var (attestation, isUpToDate, suffix, name) in attestations)
         {
             var intermediate = Path.Combine(Path.GetFullPath(IntermediateBundleDirectory), $"image-sha256-{hex}{suffix}{run.BundleExtension}");
             string status;
             SigstoreBuild.Signing.SignedAttestation? signed = null;
-            if (BundleFreshness.IsUpToDate(intermediate, attestation.Subjects, attestation.PredicateType))
+            if (isUpToDate(intermediate))
             {
                 status = "up to date";
             }

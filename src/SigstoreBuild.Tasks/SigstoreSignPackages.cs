@@ -4,13 +4,14 @@ using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Tasks.Reporting;
 
 namespace SigstoreBuild.Tasks;
 
 /// <summary>
 /// Signs each .nupkg/.snupkg that pack produced: a DSSE in-toto attestation whose subject is <c>pkg:nuget/id@version</c>
-/// with the package digest (docs/embedded-bundle.md). By default the bundle is embedded in the package
+/// with the package digest (docs/embedded-bundle.md), and, for a .nupkg, the SBOM as a second attestation. By default the bundle is embedded in the package
 /// (<see cref="EmbeddedBundle"/>), so it survives <c>dotnet nuget push</c> to any feed; <c>sidecar</c> writes
 /// <c>&lt;package&gt;&lt;extension&gt;</c> instead and leaves the package bytes untouched; <c>both</c> does both.
 /// </summary>
@@ -52,22 +53,26 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
             var package = PackageInspector.Inspect(path);
 
             // The public gallery accepts only symbol files in a .snupkg (an unknown entry fails the push), so its bundle
-            // stays beside it; restore never reads symbol packages.
-            var location = IsSymbolPackage(path) ? PackageBundleLocation.Sidecar : packageLocation;
-            var target = new Target(path, package, PackageStatements.ForPackage(package), path + run.BundleExtension, IntermediatePath(path, run.BundleExtension), location);
+            // stays beside it; restore never reads symbol packages, and symbols have no dependencies of their own to list.
+            var symbols = IsSymbolPackage(path);
+            var location = symbols ? PackageBundleLocation.Sidecar : packageLocation;
+            var sbom = symbols ? null : run.Sbom([PackageStatements.ForPackage(package)], assets => SbomStatements.ForPackage(package, assets, DateTimeOffset.UtcNow));
+            var sidecar = path + run.BundleExtension;
+            var intermediate = IntermediatePath(path, run.BundleExtension);
+            var target = new Target(path, package, PackageStatements.ForPackage(package), sidecar, intermediate, location, sbom,
+                SigstoreSignFiles.SbomBundlePath(sidecar, run.BundleExtension), SigstoreSignFiles.SbomBundlePath(intermediate, run.BundleExtension));
             if (location != PackageBundleLocation.Sidecar)
             {
                 if (package.IsSigned)
                 {
                     throw new SigstoreException(PackageCodes.AlreadyNuGetSigned, $"'{Path.GetFileName(path)}' is already NuGet-signed, so the Sigstore bundle cannot be embedded without breaking that signature. Run dotnet nuget sign after dotnet pack, not before; or set SigstoreBundleLocation=sidecar.");
                 }
-
-                RemoveStaleSidecar(target, location);
             }
 
-            if (TryKeep(run, target, location))
+            RemoveStaleSidecars(target);
+            if (TryKeep(run, target))
             {
-                bundles.AddRange(target.Files(location).Where(File.Exists));
+                bundles.AddRange(target.Files().Where(File.Exists));
                 continue;
             }
 
@@ -77,7 +82,7 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         if (pending.Count > 0)
         {
             SignPending(run, pending);
-            bundles.AddRange(pending.SelectMany(t => t.Files(t.Location)).Where(File.Exists));
+            bundles.AddRange(pending.SelectMany(t => t.Files()).Where(File.Exists));
         }
 
         Bundles = [.. bundles.Distinct(StringComparer.Ordinal).Select(b => new TaskItem(b))];
@@ -104,13 +109,24 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
             {
                 CancellationToken.ThrowIfCancellationRequested();
                 var statement = run.WithAssemblies(PackageStatements.ForPackages([target.Package], context, run.Provenance("pack")), target.Path);
-                var location = target.Location;
-                var bundlePath = location == PackageBundleLocation.Sidecar ? target.Sidecar : target.Intermediate;
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(bundlePath)!);
-                var result = run.Sign(signer, statement, bundlePath);
-                Place(target, location);
+                var sidecar = target.Location == PackageBundleLocation.Sidecar;
+                var attestations = new List<(InTotoStatement Statement, string Path, string Label)> { (statement, sidecar ? target.Sidecar : target.Intermediate, "") };
+                if (target.Sbom is { } sbom)
+                {
+                    attestations.Add((sbom.Statement, sidecar ? target.SbomSidecar : target.SbomIntermediate, " SBOM"));
+                }
+
+                var rows = new List<SignedArtifactRow>();
+                foreach (var (attestation, bundlePath, label) in attestations)
+                {
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(bundlePath)!);
+                    var result = run.Sign(signer, attestation, bundlePath);
+                    rows.Add(new SignedArtifactRow(System.IO.Path.GetFileName(target.Path) + label, target.Subject.Name, target.Subject.Digest["sha256"], result.SignerIdentity, result.LogIndex, Describe(target, label.Length > 0), "signed"));
+                }
+
+                Place(target);
                 signed++;
-                run.Report(new SignedArtifactRow(System.IO.Path.GetFileName(target.Path), target.Subject.Name, target.Subject.Digest["sha256"], result.SignerIdentity, result.LogIndex, Describe(target, location), "signed"));
+                rows.ForEach(run.Report);
             }
         }
         catch (Exception) when (run.Required)
@@ -129,71 +145,120 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         run.WriteStepSummary(System.IO.Path.GetFileName(ProjectPath ?? "packages"));
     }
 
-    /// <summary>A bundle that already signs this content (in the package, in obj, or the sidecar) is kept, not re-signed.</summary>
-    private static bool TryKeep(TaskRun run, Target target, PackageBundleLocation location)
+    /// <summary>
+    /// Bundles that already sign this content (in the package, in obj, or the sidecars) are kept, not re-signed: the
+    /// provenance and, when wanted, the SBOM. If either must be signed, both are.
+    /// </summary>
+    private static bool TryKeep(TaskRun run, Target target)
     {
-        string? status = null;
-        if (location == PackageBundleLocation.Sidecar)
-        {
-            status = BundleFreshness.IsUpToDate(target.Sidecar, [target.Subject]) ? "up to date" : null;
-        }
-        else if (target.Package.EmbeddedBundle is { } embedded && BundleFreshness.IsUpToDate(embedded, [target.Subject]))
-        {
-            if (!File.Exists(target.Intermediate))
-            {
-                WriteFile(target.Intermediate, embedded);
-            }
-
-            status = "up to date";
-        }
-        else if (BundleFreshness.IsUpToDate(target.Intermediate, [target.Subject]))
-        {
-            EmbeddedBundle.Embed(target.Path, File.ReadAllBytes(target.Intermediate));
-            status = "up to date (embedded again)";
-        }
-
-        if (status is null)
+        var provenance = Current(target, target.Sidecar, target.Intermediate, target.Package.EmbeddedBundle, json => BundleFreshness.IsUpToDate(json, [target.Subject]));
+        byte[]? sbom = null;
+        if (provenance is null || (target.Sbom is { } wanted && (sbom = Current(target, target.SbomSidecar, target.SbomIntermediate, target.Package.EmbeddedSbomBundle, wanted.IsUpToDate)) is null))
         {
             return false;
         }
 
-        if (location == PackageBundleLocation.Both)
+        var status = "up to date";
+        if (target.Location != PackageBundleLocation.Sidecar)
         {
-            File.Copy(target.Intermediate, target.Sidecar, overwrite: true);
+            if (!Same(target.Package.EmbeddedBundle, provenance) || !Same(target.Package.EmbeddedSbomBundle, sbom))
+            {
+                EmbeddedBundle.Embed(target.Path, provenance, sbom);
+                status = "up to date (embedded again)";
+            }
+
+            if (target.Location == PackageBundleLocation.Both)
+            {
+                CopySidecars(target);
+            }
         }
 
-        run.Report(new SignedArtifactRow(System.IO.Path.GetFileName(target.Path), target.Subject.Name, target.Subject.Digest["sha256"], null, null, Describe(target, location), status));
+        run.Report(new SignedArtifactRow(System.IO.Path.GetFileName(target.Path), target.Subject.Name, target.Subject.Digest["sha256"], null, null, Describe(target, sbom: false), status));
+        if (target.Sbom is not null)
+        {
+            run.Report(new SignedArtifactRow(System.IO.Path.GetFileName(target.Path) + " SBOM", target.Subject.Name, target.Subject.Digest["sha256"], null, null, Describe(target, sbom: true), status));
+        }
+
         return true;
+
+        static bool Same(byte[]? a, byte[]? b) => (a ?? []).AsSpan().SequenceEqual(b ?? []);
     }
 
-    private static void Place(Target target, PackageBundleLocation location)
+    /// <summary>
+    /// The current bundle of one attestation, or null when it must be signed: the sidecar (sidecar location), else the
+    /// embedded entry (copied to obj if missing there), else the copy in obj (to be embedded again).
+    /// </summary>
+    private static byte[]? Current(Target target, string sidecar, string intermediate, byte[]? embedded, Func<byte[], bool> isUpToDate)
     {
-        if (location == PackageBundleLocation.Sidecar)
+        if (target.Location == PackageBundleLocation.Sidecar)
+        {
+            return File.Exists(sidecar) && File.ReadAllBytes(sidecar) is var json && isUpToDate(json) ? json : null;
+        }
+
+        if (embedded is not null && isUpToDate(embedded))
+        {
+            if (!File.Exists(intermediate))
+            {
+                WriteFile(intermediate, embedded);
+            }
+
+            return embedded;
+        }
+
+        return File.Exists(intermediate) && File.ReadAllBytes(intermediate) is var kept && isUpToDate(kept) ? kept : null;
+    }
+
+    private static void Place(Target target)
+    {
+        if (target.Location == PackageBundleLocation.Sidecar)
         {
             return;
         }
 
-        EmbeddedBundle.Embed(target.Path, File.ReadAllBytes(target.Intermediate));
-        if (location == PackageBundleLocation.Both)
+        EmbeddedBundle.Embed(target.Path, File.ReadAllBytes(target.Intermediate), target.Sbom is null ? null : File.ReadAllBytes(target.SbomIntermediate));
+        if (target.Location == PackageBundleLocation.Both)
         {
-            File.Copy(target.Intermediate, target.Sidecar, overwrite: true);
+            CopySidecars(target);
         }
     }
 
-    /// <summary>A sidecar from an earlier pack describes an earlier package; with embedding it only misleads.</summary>
-    private void RemoveStaleSidecar(Target target, PackageBundleLocation location)
+    private static void CopySidecars(Target target)
     {
-        if (location == PackageBundleLocation.Embedded && File.Exists(target.Sidecar))
+        File.Copy(target.Intermediate, target.Sidecar, overwrite: true);
+        if (target.Sbom is not null)
         {
-            File.Delete(target.Sidecar);
-            Log.LogMessage(MessageImportance.Normal, $"Sigstore: removed '{target.Sidecar}' from an earlier pack; the bundle is embedded in the package now.");
+            File.Copy(target.SbomIntermediate, target.SbomSidecar, overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// A sidecar from an earlier pack describes an earlier package: with embedding it only misleads, and an SBOM sidecar
+    /// stays only while an SBOM is signed.
+    /// </summary>
+    private void RemoveStaleSidecars(Target target)
+    {
+        var stale = new List<string>();
+        if (target.Location == PackageBundleLocation.Embedded)
+        {
+            stale.Add(target.Sidecar);
+            stale.Add(target.SbomSidecar);
+        }
+        else if (target.Sbom is null)
+        {
+            stale.Add(target.SbomSidecar);
+        }
+
+        foreach (var path in stale.Where(File.Exists))
+        {
+            File.Delete(path);
+            Log.LogMessage(MessageImportance.Normal, $"Sigstore: removed '{path}' from an earlier pack; {(target.Location == PackageBundleLocation.Embedded ? "the bundles are embedded in the package now" : "no SBOM is signed now")}.");
         }
     }
 
     /// <summary>Left unsigned: no bundle from an earlier pack may stay beside (or be re-embedded into) the new package.</summary>
     private void RemoveStaleBundles(Target target)
     {
-        foreach (var path in new[] { target.Sidecar, target.Intermediate }.Where(File.Exists))
+        foreach (var path in new[] { target.Sidecar, target.Intermediate, target.SbomSidecar, target.SbomIntermediate }.Where(File.Exists))
         {
             File.Delete(path);
             Log.LogMessage(MessageImportance.Normal, $"Sigstore: removed '{path}' from an earlier pack; it does not sign the new package.");
@@ -206,12 +271,16 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         return System.IO.Path.Combine(directory, System.IO.Path.GetFileName(packagePath) + extension);
     }
 
-    private static string Describe(Target target, PackageBundleLocation location) => location switch
+    private static string Describe(Target target, bool sbom)
     {
-        PackageBundleLocation.Sidecar => System.IO.Path.GetFileName(target.Sidecar),
-        PackageBundleLocation.Both => $"{System.IO.Path.GetFileName(target.Path)} ({EmbeddedBundle.EntryName}) and {System.IO.Path.GetFileName(target.Sidecar)}",
-        _ => $"{System.IO.Path.GetFileName(target.Path)} ({EmbeddedBundle.EntryName})",
-    };
+        var (entry, sidecar) = sbom ? (EmbeddedBundle.SbomEntryName, target.SbomSidecar) : (EmbeddedBundle.EntryName, target.Sidecar);
+        return target.Location switch
+        {
+            PackageBundleLocation.Sidecar => System.IO.Path.GetFileName(sidecar),
+            PackageBundleLocation.Both => $"{System.IO.Path.GetFileName(target.Path)} ({entry}) and {System.IO.Path.GetFileName(sidecar)}",
+            _ => $"{System.IO.Path.GetFileName(target.Path)} ({entry})",
+        };
+    }
 
     private static void WriteFile(string path, byte[] bytes)
     {
@@ -236,13 +305,19 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
 
     private static bool IsSymbolPackage(string path) => path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
 
-    private sealed record Target(string Path, PackageInspection Package, InTotoSubject Subject, string Sidecar, string Intermediate, PackageBundleLocation Location)
+    private sealed record Target(
+        string Path, PackageInspection Package, InTotoSubject Subject, string Sidecar, string Intermediate, PackageBundleLocation Location,
+        SbomAttestation? Sbom, string SbomSidecar, string SbomIntermediate)
     {
-        public IEnumerable<string> Files(PackageBundleLocation location) => location switch
+        public IEnumerable<string> Files()
         {
-            PackageBundleLocation.Sidecar => [Sidecar],
-            PackageBundleLocation.Both => [Intermediate, Sidecar],
-            _ => [Intermediate],
-        };
+            IEnumerable<string> files = Location switch
+            {
+                PackageBundleLocation.Sidecar => [Sidecar, SbomSidecar],
+                PackageBundleLocation.Both => [Intermediate, Sidecar, SbomIntermediate, SbomSidecar],
+                _ => [Intermediate, SbomIntermediate],
+            };
+            return Sbom is null ? files.Where(f => f != SbomSidecar && f != SbomIntermediate) : files;
+        }
     }
 }

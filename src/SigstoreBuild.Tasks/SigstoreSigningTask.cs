@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Attestations;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Signing.Sharing;
 using SigstoreBuild.Tasks.Reporting;
 using SigstoreBuild.Tasks.Signing;
@@ -45,6 +46,12 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
 
     /// <summary>The inputs file written by SigstoreCollectProvenance; empty: the minimal predicate (SigstoreProvenance=false).</summary>
     public string? ProvenanceInputs { get; set; }
+
+    /// <summary>The project's assets file: when set, a CycloneDX SBOM of what it resolved is signed too (SigstoreSbom).</summary>
+    public string? SbomAssetsFile { get; set; }
+
+    /// <summary>An SBOM the build already produced (SigstoreSbomFile): attested as it is, instead of generating one.</summary>
+    public string? SbomFile { get; set; }
 
     internal ITaskEnvironment Environment { get; set; } = ProcessTaskEnvironment.Instance;
 
@@ -126,6 +133,20 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
         public InTotoStatement WithAssemblies(InTotoStatement statement, string packagePath) =>
             (_provenance ??= SlsaProvenanceSource.Create(task.ProvenanceInputs, task.Environment, task.LogCodedWarning))?.WithAssemblies(statement, packagePath) ?? statement;
 
+        /// <summary>
+        /// The SBOM attestation over <paramref name="subjects"/>: the user's file (SbomFile) when set, else the one
+        /// <paramref name="generate"/> makes from the assets file; null when SigstoreSbom is off.
+        /// </summary>
+        public SbomAttestation? Sbom(IReadOnlyList<InTotoSubject> subjects, Func<string, InTotoStatement> generate)
+        {
+            if (!string.IsNullOrWhiteSpace(task.SbomFile))
+            {
+                return new SbomAttestation(SbomStatements.ForFile(subjects, Path.GetFullPath(task.SbomFile)), FromFile: true);
+            }
+
+            return string.IsNullOrEmpty(task.SbomAssetsFile) ? null : new SbomAttestation(generate(task.SbomAssetsFile), FromFile: false);
+        }
+
         /// <summary>The shared signer, or null when signing is skipped (no identity, not required).</summary>
         public SharedSigner? AcquireSigner(int artifactCount)
         {
@@ -202,4 +223,17 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
             }
         }
     }
+}
+
+/// <summary>
+/// An SBOM statement to sign. A generated one carries its creation time, so only its subjects decide whether an existing
+/// bundle is current; a user's file is compared whole, so editing it signs it again.
+/// </summary>
+internal sealed record SbomAttestation(InTotoStatement Statement, bool FromFile)
+{
+    public bool IsUpToDate(string bundlePath) =>
+        BundleFreshness.IsUpToDate(bundlePath, Statement.Subjects, Statement.PredicateType, FromFile ? Statement.Predicate : null);
+
+    public bool IsUpToDate(byte[] bundleJson) =>
+        BundleFreshness.IsUpToDate(bundleJson, Statement.Subjects, Statement.PredicateType, FromFile ? Statement.Predicate : null);
 }

@@ -8,7 +8,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Cli.Diagnostics;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
@@ -25,16 +27,25 @@ internal static class InspectCommand
     public static Command Create(CliConsole console)
     {
         var bundle = new Argument<FileInfo>("BUNDLE") { Description = "The Sigstore bundle (.sigstore.json) to show, or a .nupkg/.snupkg whose embedded bundle to show." };
+        var sbomOption = new Option<bool>("--sbom") { Description = "Show the SBOM: for a package, its embedded SBOM attestation (.sigstore/sbom.sigstore.json); for a bundle, fail unless it attests an SBOM. Lists every component." };
         var output = OutputOption.Create();
-        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle };
+        var command = new Command("inspect", "Show a bundle's signer, times, subjects and predicate (without verifying it).") { bundle, sbomOption };
         output.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(bundle)!.FullName;
-            var report = Describe(ExtractBundleCommand.IsPackage(path) ? BundleSerializer.Parse(ExtractBundleCommand.ReadEmbedded(path)) : BundleSerializer.Load(path));
-            if (ExtractBundleCommand.IsPackage(path))
+            var sbom = parse.GetValue(sbomOption);
+            var isPackage = ExtractBundleCommand.IsPackage(path);
+            var report = Describe(isPackage ? BundleSerializer.Parse(ExtractBundleCommand.ReadEmbedded(path, sbom)) : BundleSerializer.Load(path));
+            if (isPackage)
             {
                 report["embeddedIn"] = path;
+                report["entry"] = sbom ? NuGet.EmbeddedBundle.SbomEntryName : NuGet.EmbeddedBundle.EntryName;
+            }
+
+            if (sbom && report["sbom"] is null)
+            {
+                throw new SigstoreException(CliCodes.NotAnSbom, $"'{Path.GetFileName(path)}' does not attest an SBOM (its predicate type is '{report["statement"]?["predicateType"]}'; an SBOM's is {SbomStatements.CycloneDxPredicateType} or {SbomStatements.SpdxPredicateType}). Pass the SBOM's bundle (<artifact>.sbom.sigstore.json), or the package itself.");
             }
 
             if (output.IsJson(parse))
@@ -106,7 +117,12 @@ internal static class InspectCommand
         else if (bundle.DsseEnvelope is { } envelope)
         {
             report["payloadType"] = envelope.PayloadType;
-            report["statement"] = DescribeStatement(envelope.Payload ?? []);
+            var statement = DescribeStatement(envelope.Payload ?? []);
+            report["statement"] = statement;
+            if (statement["predicate"] is JsonObject predicate && (string?)statement["predicateType"] is { } type && SbomStatements.IsSbomPredicateType(type))
+            {
+                report["sbom"] = SbomSummary.Describe(type, predicate);
+            }
         }
 
         return report;
@@ -188,7 +204,7 @@ internal static class InspectCommand
     private static void WriteText(TextWriter output, string path, JsonObject report)
     {
         var text = new StringBuilder();
-        var where = report["embeddedIn"] is null ? path : $"embedded in {path} ({NuGet.EmbeddedBundle.EntryName})";
+        var where = report["embeddedIn"] is null ? path : $"embedded in {path} ({report["entry"]})";
         text.AppendLine(CultureInfo.InvariantCulture, $"Bundle {where}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  media type: {report["mediaType"]}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  content: {(report["contentType"]!.GetValue<string>() == "dsseEnvelope" ? $"DSSE envelope ({report["payloadType"]})" : $"message signature over {report["messageDigest"]}")}");
@@ -245,14 +261,14 @@ internal static class InspectCommand
             }
             else
             {
-                WriteStatement(text, statement);
+                WriteStatement(text, statement, report["sbom"] as JsonObject);
             }
         }
 
         output.Write(text.ToString());
     }
 
-    private static void WriteStatement(StringBuilder text, JsonObject statement)
+    private static void WriteStatement(StringBuilder text, JsonObject statement, JsonObject? sbom)
     {
         text.AppendLine(CultureInfo.InvariantCulture, $"Statement ({statement["type"]})");
         text.AppendLine(CultureInfo.InvariantCulture, $"  predicate type: {statement["predicateType"]}");
@@ -273,6 +289,10 @@ internal static class InspectCommand
         if (statement["predicateType"]?.GetValue<string>() == ProvenanceConsistency.SlsaProvenanceV1)
         {
             WriteProvenance(text, predicate);
+        }
+        else if (sbom is not null)
+        {
+            SbomSummary.Write(text, sbom);
         }
         else
         {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.NuGet.Verification;
 using SigstoreBuild.Trust;
 using SigstoreBuild.Verification;
@@ -60,7 +61,7 @@ internal static class VerifyPackageCommand
             var bundleFile = parse.GetValue(bundle)?.FullName;
             var explicitBundle = bundleFile is null ? null : BundleSerializer.Load(bundleFile);
             var inspection = PackageInspector.Inspect(packagePath);
-            var (bundleSource, bundleModel) = explicitBundle is not null ? (bundleFile!, explicitBundle) : SelectBundle(packagePath, inspection);
+            var (bundleSource, bundleModel) = explicitBundle is not null ? (bundleFile!, explicitBundle) : SelectBundle(packagePath, inspection, parse.GetValue(predicateType));
 
             var selection = trust.Read(parse);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
@@ -98,20 +99,29 @@ internal static class VerifyPackageCommand
         return command;
     }
 
-    /// <summary>Without --bundle: the embedded bundle; else the sidecar dotnet pack writes with SigstoreBundleLocation=sidecar.</summary>
-    private static (string Source, Bundle Bundle) SelectBundle(string packagePath, PackageInspection package)
+    /// <summary>
+    /// Without --bundle: the embedded bundle, else the sidecar dotnet pack writes with SigstoreBundleLocation=sidecar; the
+    /// SBOM's (<c>.sigstore/sbom.sigstore.json</c>, <c>&lt;PACKAGE&gt;.sbom.sigstore.json</c>) when the predicate type asked
+    /// for is an SBOM's.
+    /// </summary>
+    private static (string Source, Bundle Bundle) SelectBundle(string packagePath, PackageInspection package, string? predicateType)
     {
-        if (package.EmbeddedBundle is not null)
+        var sbom = SbomStatements.IsSbomPredicateType(predicateType);
+        var (embedded, entry, sidecar) = sbom
+            ? (package.EmbeddedSbomBundle, EmbeddedBundle.SbomEntryName, packagePath + ".sbom.sigstore.json")
+            : (package.EmbeddedBundle, EmbeddedBundle.EntryName, packagePath + ".sigstore.json");
+        if (embedded is not null)
         {
-            return ($"embedded ({EmbeddedBundle.EntryName})", EmbeddedBundle.Parse(package));
+            return ($"embedded ({entry})", BundleSerializer.Parse(embedded));
         }
 
-        var sidecar = packagePath + ".sigstore.json";
         if (!Path.Exists(sidecar))
         {
             throw new SigstoreException(
                 SetupCodes.NoBundle,
-                $"'{Path.GetFileName(packagePath)}' carries no embedded Sigstore bundle and there is no bundle at '{sidecar}'. Pass the bundle with --bundle, or ask the publisher to sign the package with SigstoreBuild.");
+                sbom
+                    ? $"'{Path.GetFileName(packagePath)}' carries no embedded SBOM attestation ('{entry}') and there is no bundle at '{sidecar}'. Pass the SBOM's bundle with --bundle, or ask the publisher to pack with SigstoreBuild and SigstoreSbom left on."
+                    : $"'{Path.GetFileName(packagePath)}' carries no embedded Sigstore bundle and there is no bundle at '{sidecar}'. Pass the bundle with --bundle, or ask the publisher to sign the package with SigstoreBuild.");
         }
 
         return (sidecar, BundleSerializer.Load(sidecar));

@@ -26,4 +26,7 @@ internal static class CliCodes
 
     /// <summary>verify DIR: the bundle is not an in-toto attestation, so it cannot list the folder's files.</summary>
     public const string FolderNeedsAttestation = "SSB0044";
+
+    /// <summary>inspect --sbom: the bundle's statement is not a CycloneDX or SPDX SBOM.</summary>
+    public const string NotAnSbom = "SSB0045";
 }

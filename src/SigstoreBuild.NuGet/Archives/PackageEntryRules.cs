@@ -15,8 +15,14 @@ internal static class PackageEntryRules
     /// <summary>SigstoreBuild's embedded bundle entry (docs/embedded-bundle.md).</summary>
     public const string BundleEntryName = ".sigstore/bundle.sigstore.json";
 
+    /// <summary>SigstoreBuild's embedded SBOM attestation entry, beside the provenance bundle (docs/embedded-bundle.md).</summary>
+    public const string SbomBundleEntryName = ".sigstore/sbom.sigstore.json";
+
     /// <summary>Bundles are a few KiB; the cap keeps a hostile package from making us parse megabytes of JSON.</summary>
     public const long MaxBundleEntryBytes = 4 * 1024 * 1024;
+
+    /// <summary>An SBOM bundle carries the whole component list (base64 in its envelope): the bundle parser's own cap.</summary>
+    public const long MaxSbomBundleEntryBytes = SigstoreBuild.Bundles.BundleSerializer.MaxBundleBytes;
 
     /// <summary>
     /// A nuspec is a few KiB; the cap bounds what reading one allocates (the entry is read whole, then parsed), which the
@@ -28,13 +34,14 @@ internal static class PackageEntryRules
     private const uint UnixFileTypeMask = 0xF000;
     private const uint UnixSymbolicLink = 0xA000;
 
-    /// <summary>Returns the signature entry and the embedded bundle entry, where present; throws on any rule violation.</summary>
-    public static (ZipEntryRecord? Signature, ZipEntryRecord? Bundle) Check(IReadOnlyList<ZipEntryRecord> entries)
+    /// <summary>Returns the signature entry and the embedded bundle entries, where present; throws on any rule violation.</summary>
+    public static SpecialEntries Check(IReadOnlyList<ZipEntryRecord> entries)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         var directories = new HashSet<string>(StringComparer.Ordinal);
         ZipEntryRecord? signature = null;
         ZipEntryRecord? bundle = null;
+        ZipEntryRecord? sbomBundle = null;
 
         foreach (var entry in entries)
         {
@@ -57,20 +64,15 @@ internal static class PackageEntryRules
                 signature = entry;
             }
 
-            // One exact name, so every reader finds the same bundle and a look-alike cannot shadow it.
+            // One exact name each, so every reader finds the same bundle and a look-alike cannot shadow it.
             if (key == BundleEntryName.ToUpperInvariant())
             {
-                if (!string.Equals(entry.Name, BundleEntryName, StringComparison.Ordinal))
-                {
-                    throw Fail(PackageCodes.InvalidBundleEntry, $"entry '{entry.Name}' is a variant of the embedded bundle entry name '{BundleEntryName}'");
-                }
+                bundle = CheckBundleEntry(entry, BundleEntryName, MaxBundleEntryBytes);
+            }
 
-                if (entry.UncompressedSize > MaxBundleEntryBytes)
-                {
-                    throw Fail(PackageCodes.InvalidBundleEntry, $"the embedded bundle entry is {entry.UncompressedSize} bytes, more than a Sigstore bundle can be ({MaxBundleEntryBytes})");
-                }
-
-                bundle = entry;
+            if (key == SbomBundleEntryName.ToUpperInvariant())
+            {
+                sbomBundle = CheckBundleEntry(entry, SbomBundleEntryName, MaxSbomBundleEntryBytes);
             }
 
             if (entry.IsDirectory)
@@ -98,17 +100,34 @@ internal static class PackageEntryRules
             }
         }
 
-        return (signature, bundle);
+        return new SpecialEntries(signature, bundle, sbomBundle);
     }
 
     /// <summary>
-    /// The entries the package digest covers: every file but NuGet's signature and the embedded bundle, which are added
-    /// after signing by design (docs/embedded-bundle.md).
+    /// The entries the package digest covers: every file but NuGet's signature and the two embedded bundles, which are
+    /// added after signing by design (docs/embedded-bundle.md). Exact names only: anything else under <c>.sigstore/</c> is
+    /// covered like any other file.
     /// </summary>
     public static bool IsCoveredByPackageDigest(ZipEntryRecord entry) =>
         !entry.IsDirectory
         && !string.Equals(entry.Name, SignatureEntryName, StringComparison.Ordinal)
-        && !string.Equals(entry.Name, BundleEntryName, StringComparison.Ordinal);
+        && !string.Equals(entry.Name, BundleEntryName, StringComparison.Ordinal)
+        && !string.Equals(entry.Name, SbomBundleEntryName, StringComparison.Ordinal);
+
+    private static ZipEntryRecord CheckBundleEntry(ZipEntryRecord entry, string name, long maxBytes)
+    {
+        if (!string.Equals(entry.Name, name, StringComparison.Ordinal))
+        {
+            throw Fail(PackageCodes.InvalidBundleEntry, $"entry '{entry.Name}' is a variant of the embedded bundle entry name '{name}'");
+        }
+
+        if (entry.UncompressedSize > maxBytes)
+        {
+            throw Fail(PackageCodes.InvalidBundleEntry, $"the embedded bundle entry '{name}' is {entry.UncompressedSize} bytes, more than a Sigstore bundle can be ({maxBytes})");
+        }
+
+        return entry;
+    }
 
     /// <summary>
     /// The path NuGet would write, folded the way a case-insensitive, normalising file system folds it:
@@ -175,3 +194,6 @@ internal static class PackageEntryRules
 
     private static SigstoreException Fail(string code, string what) => StrictZipArchive.Fail(code, what);
 }
+
+/// <summary>The entries SigstoreBuild and NuGet add after packing, each where present.</summary>
+internal sealed record SpecialEntries(ZipEntryRecord? Signature, ZipEntryRecord? Bundle, ZipEntryRecord? SbomBundle);

@@ -54,4 +54,7 @@ public static class PackageCodes
 
     /// <summary>The package is already NuGet-signed, so embedding a bundle would break its signature.</summary>
     public const string AlreadyNuGetSigned = "SSB5415";
+
+    /// <summary>The package has no embedded SBOM attestation (<c>.sigstore/sbom.sigstore.json</c>).</summary>
+    public const string NoEmbeddedSbom = "SSB5416";
 }

@@ -56,10 +56,18 @@ internal static partial class CycloneDxRules
         ["BLAKE3"] = [32, 40, 64, 96, 128],
     };
 
+    /// <summary>
+    /// The versions a user's SBOM may have: the rules checked here are the same in each (1.5 and 1.6 only add component
+    /// types, which <see cref="ComponentType"/> accepts). What SigstoreBuild generates is 1.6.
+    /// </summary>
+    public static readonly IReadOnlySet<string> AttestableSpecVersions = new HashSet<string>(StringComparer.Ordinal) { "1.5", "1.6", "1.7" };
+
+    private static readonly IReadOnlySet<string> s_generated = new HashSet<string>(StringComparer.Ordinal) { CycloneDxBom.SpecVersion };
+
     /// <summary>Throws <see cref="ProvenanceCodes.SbomInvalid"/> listing the violations, if any.</summary>
-    public static void Require(ReadOnlySpan<byte> utf8Json, string name)
+    public static void Require(ReadOnlySpan<byte> utf8Json, string name, IReadOnlySet<string>? specVersions = null)
     {
-        var violations = Check(utf8Json);
+        var violations = Check(utf8Json, specVersions);
         if (violations.Count > 0)
         {
             const int Shown = 10;
@@ -69,12 +77,12 @@ internal static partial class CycloneDxRules
         }
     }
 
-    public static IReadOnlyList<CycloneDxViolation> Check(ReadOnlySpan<byte> utf8Json)
+    public static IReadOnlyList<CycloneDxViolation> Check(ReadOnlySpan<byte> utf8Json, IReadOnlySet<string>? specVersions = null)
     {
         try
         {
             using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            return Check(document.RootElement);
+            return Check(document.RootElement, specVersions);
         }
         catch (JsonException ex)
         {
@@ -82,8 +90,9 @@ internal static partial class CycloneDxRules
         }
     }
 
-    public static IReadOnlyList<CycloneDxViolation> Check(JsonElement bom)
+    public static IReadOnlyList<CycloneDxViolation> Check(JsonElement bom, IReadOnlySet<string>? specVersions = null)
     {
+        specVersions ??= s_generated;
         var result = new List<CycloneDxViolation>();
         if (bom.ValueKind != JsonValueKind.Object)
         {
@@ -96,9 +105,9 @@ internal static partial class CycloneDxRules
             result.Add(new(BomFormat, "$.bomFormat", "must be \"CycloneDX\""));
         }
 
-        if (String(bom, "specVersion") != CycloneDxBom.SpecVersion)
+        if (String(bom, "specVersion") is not { } specVersion || !specVersions.Contains(specVersion))
         {
-            result.Add(new(SpecVersion, "$.specVersion", $"must be \"{CycloneDxBom.SpecVersion}\""));
+            result.Add(new(SpecVersion, "$.specVersion", $"must be {string.Join(" or ", specVersions.Order(StringComparer.Ordinal).Select(v => $"\"{v}\""))}"));
         }
 
         if (bom.TryGetProperty("serialNumber", out var serial) && (serial.ValueKind != JsonValueKind.String || !SerialPattern().IsMatch(serial.GetString()!)))
