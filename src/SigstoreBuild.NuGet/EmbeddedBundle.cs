@@ -31,6 +31,16 @@ public static class EmbeddedBundle
         return entry is null ? null : archive.ReadEntry(stream, entry);
     }
 
+    /// <summary>The embedded SBOM attestation bundle's JSON, or null when the package has none. The archive is read strictly.</summary>
+    public static byte[]? ReadSbom(string packagePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(packagePath);
+        using var stream = InputFile.Open(packagePath, PackageFile);
+        var archive = StrictZipArchive.Read(stream, ArchiveLimits.Default);
+        var entry = PackageEntryRules.Check(archive.Entries).SbomBundle;
+        return entry is null ? null : archive.ReadEntry(stream, entry);
+    }
+
     /// <summary>The embedded bundle of an inspected package; SSB5414 when there is none.</summary>
     public static Bundle Parse(PackageInspection package)
     {

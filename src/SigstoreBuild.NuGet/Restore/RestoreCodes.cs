@@ -58,6 +58,12 @@ public static class RestoreCodes
     /// <summary>The trust settings are invalid (missing trusted root file, unknown instance, custom instance without TUF settings).</summary>
     public const string TrustConfigurationInvalid = "SSB5116";
 
+    /// <summary>A trusted identity requires an SBOM attestation (RequireSbom) and the package carries none.</summary>
+    public const string SbomMissing = "SSB5117";
+
+    /// <summary>The package's SBOM attestation does not verify, or is not signed by an identity trusted for the package.</summary>
+    public const string SbomNotVerified = "SSB5118";
+
     /// <summary>Offset from an error code to its audit-mode warning.</summary>
     public const int AuditOffset = 500;
 

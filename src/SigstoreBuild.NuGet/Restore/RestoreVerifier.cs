@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using SigstoreBuild.Attestations;
+using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
+using SigstoreBuild.NuGet.Sbom;
 
 namespace SigstoreBuild.NuGet.Restore;
 
@@ -347,6 +350,11 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
                 TryCacheBundle(location, bundle);
             }
 
+            if (CheckSbom(location, decision, signer, cache, usedKeys) is { } sbomProblem)
+            {
+                return Fail(sbomProblem.Code, sbomProblem.Message, hashText, signer, bundle.Location, decision.Pattern);
+            }
+
             var lockProblem = CheckLock(lockFile, package, signer);
             if (lockProblem is not null)
             {
@@ -357,6 +365,69 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         }
 
         return Fail(firstProblemCode!, firstProblem!, hashText, pattern: decision.Pattern);
+    }
+
+    /// <summary>
+    /// RequireSbom: when every identity that accepts the signer requires it, the package must carry an SBOM attestation
+    /// (CycloneDX or SPDX) over the same package digest that verifies for an identity trusted for the package.
+    /// </summary>
+    private (string Code, string Message)? CheckSbom(PackageLocation location, PolicyDecision decision, SignerIdentity signer, VerificationCache cache, ConcurrentDictionary<string, bool> usedKeys)
+    {
+        var accepting = decision.Identities.Where(i => i.Mismatch(signer) is null).ToList();
+        if (accepting.Count == 0 || !accepting.All(i => i.RequireSbom))
+        {
+            return null;
+        }
+
+        var json = location.Inspection is { } inspection ? inspection.EmbeddedSbomBundle : EmbeddedBundle.ReadSbom(location.NupkgPath);
+        if (json is null)
+        {
+            return (RestoreCodes.SbomMissing, $"'{decision.Pattern}' requires an SBOM attestation (RequireSbom), but the package carries none ({EmbeddedBundle.SbomEntryName}). Ask the publisher to pack with SigstoreBuild (SigstoreSbom is on by default), or remove RequireSbom from the trusted identity for this package ID.");
+        }
+
+        string predicateType;
+        try
+        {
+            predicateType = InTotoStatement.Parse(BundleSerializer.Parse(json).DsseEnvelope?.Payload ?? []).PredicateType;
+        }
+        catch (SigstoreException ex)
+        {
+            return (RestoreCodes.SbomNotVerified, $"its SBOM attestation ({EmbeddedBundle.SbomEntryName}) cannot be read: {ex.Code}: {ex.Message}. Do not use the package; ask the publisher to pack it again.");
+        }
+
+        if (!SbomStatements.IsSbomPredicateType(predicateType))
+        {
+            return (RestoreCodes.SbomMissing, $"'{decision.Pattern}' requires an SBOM attestation (RequireSbom), but {EmbeddedBundle.SbomEntryName} attests '{predicateType}', not {SbomStatements.CycloneDxPredicateType} or {SbomStatements.SpdxPredicateType}. Ask the publisher to pack it again with SigstoreBuild.");
+        }
+
+        var signers = decision.Identities.Select(i => i.SignerOnly()).ToList();
+        var key = VerificationCache.Key(location.ContentHash, json, options.Policy.Hash, options.Verifier!.TrustRootFingerprint);
+        var sbomSigner = cache.GetVerified(key);
+        if (sbomSigner is null)
+        {
+            try
+            {
+                sbomSigner = options.Verifier.Verify(location, json, signers);
+            }
+            catch (UntrustedSignerException ex)
+            {
+                return (RestoreCodes.SbomNotVerified, $"its SBOM attestation is signed by {ex.Signer}, which '{decision.Pattern}' does not trust. Do not use the package; the SBOM must come from the same publisher as the package.");
+            }
+            catch (SigstoreException ex) when (ex.Code != RestoreCodes.TrustRootUnavailable)
+            {
+                return (RestoreCodes.SbomNotVerified, $"its SBOM attestation ({EmbeddedBundle.SbomEntryName}) does not verify: {ex.Code}: {ex.Message}. Do not use the package; find out where it came from.");
+            }
+
+            if (signers.All(i => i.Mismatch(sbomSigner) is not null))
+            {
+                return (RestoreCodes.SbomNotVerified, $"its SBOM attestation is signed by {sbomSigner}, which '{decision.Pattern}' does not trust. Do not use the package; the SBOM must come from the same publisher as the package.");
+            }
+
+            cache.SetVerified(key, sbomSigner);
+        }
+
+        usedKeys[key] = true;
+        return null;
     }
 
     /// <summary>

@@ -86,6 +86,12 @@ public sealed class TrustedIdentity
     /// </summary>
     public bool UnsafeAllowUncorroboratedProvenance { get; }
 
+    /// <summary>
+    /// A package accepted through this identity must also carry an SBOM attestation (CycloneDX or SPDX, the embedded
+    /// <c>.sigstore/sbom.sigstore.json</c>) over the same package digest, signed by an identity trusted for the package.
+    /// </summary>
+    public bool RequireSbom { get; init; }
+
     /// <summary>A regex that does not name a ref lets any branch or tag of a workflow sign (P-01, P-05).</summary>
     public bool IsRegexWithoutRef => SubjectRegex is not null && !SubjectRegex.Contains('@', StringComparison.Ordinal);
 
@@ -135,8 +141,11 @@ public sealed class TrustedIdentity
             : identity;
     }
 
+    /// <summary>The same signer without the provenance requirements, for checking an attestation that is not provenance (the SBOM).</summary>
+    internal TrustedIdentity SignerOnly() => new(Packages, Issuer, Subject, SubjectRegex, ExtensionPins);
+
     public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
-        + (RequireProvenanceConsistency ? ", provenance consistent" : "") + (UnsafeAllowUncorroboratedProvenance ? " (uncorroborated allowed: unsafe)" : "");
+        + (RequireProvenanceConsistency ? ", provenance consistent" : "") + (RequireSbom ? ", SBOM required" : "") + (UnsafeAllowUncorroboratedProvenance ? " (uncorroborated allowed: unsafe)" : "");
 
     internal void AppendCanonical(StringBuilder builder)
     {
@@ -155,6 +164,11 @@ public sealed class TrustedIdentity
         if (UnsafeAllowUncorroboratedProvenance)
         {
             builder.Append("|unsafe-uncorroborated-provenance");
+        }
+
+        if (RequireSbom)
+        {
+            builder.Append("|sbom");
         }
 
         builder.Append('\n');

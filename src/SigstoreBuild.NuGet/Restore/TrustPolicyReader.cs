@@ -16,7 +16,7 @@ public sealed record PolicyItem(string Include, IReadOnlyDictionary<string, stri
 /// </summary>
 internal static class TrustPolicyReader
 {
-    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency", "UnsafeAllowUncorroboratedProvenance" };
+    private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency", "UnsafeAllowUncorroboratedProvenance", "RequireSbom" };
 
     public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
     {
@@ -34,12 +34,15 @@ internal static class TrustPolicyReader
                 }
 
                 var extension = SignerExtensions.Find(name)
-                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex, RequireProvenanceConsistency, UnsafeAllowUncorroboratedProvenance or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
+                    ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedIdentity '{item.Include}' has unknown metadata '{name}'. Use Issuer, Subject, SubjectRegex, RequireProvenanceConsistency, UnsafeAllowUncorroboratedProvenance, RequireSbom or a certificate extension: {string.Join(", ", SignerExtensions.All.Select(e => e.Name))}.");
                 pins[extension.Oid] = value.Trim();
             }
 
             return new TrustedIdentity(PackageIdPattern.Parse(item.Get("Packages") ?? item.Include), item.Get("Issuer") ?? string.Empty, item.Get("Subject"), item.Get("SubjectRegex"), pins,
-                ParseFlag(item, "RequireProvenanceConsistency"), ParseFlag(item, "UnsafeAllowUncorroboratedProvenance"));
+                ParseFlag(item, "RequireProvenanceConsistency"), ParseFlag(item, "UnsafeAllowUncorroboratedProvenance"))
+            {
+                RequireSbom = ParseFlag(item, "RequireSbom"),
+            };
         }).ToList();
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
@@ -48,7 +51,7 @@ internal static class TrustPolicyReader
 
     /// <summary>
     /// The JSON policy file: <c>{"mode": "...", "trustedIdentities": [{"packages": "Contoso.*", "issuer": "...",
-    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": false}], "unsignedAllowed": ["..."],
+    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": false, "requireSbom": true}], "unsignedAllowed": ["..."],
     /// "suppress": [{"code": "SSB5103", "package": "..."}]}</c>. Unknown properties are errors, so typos never loosen it.
     /// </summary>
     public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)
