@@ -219,6 +219,34 @@ public sealed class PolicyTests
     }
 
     [TestMethod]
+    public void RequireSbom_FromItemsAndJson_IsPartOfTheHash()
+    {
+        PolicyItem Item(string? flag)
+        {
+            var metadata = new Dictionary<string, string> { ["Issuer"] = TestSigner.GitHubIssuer, ["Subject"] = "san" };
+            if (flag is not null)
+            {
+                metadata["RequireSbom"] = flag;
+            }
+
+            return new PolicyItem("Contoso.*", metadata);
+        }
+
+        var strict = TrustPolicyReader.FromItems([Item("true")], [], []);
+        var lax = TrustPolicyReader.FromItems([Item(null)], [], []);
+        Assert.IsTrue(strict.Identities[0].RequireSbom);
+        Assert.IsFalse(lax.Identities[0].RequireSbom);
+        Assert.AreNotEqual(strict.Hash, lax.Hash, "verdicts cached without the SBOM requirement must not satisfy a policy with it");
+        StringAssert.Contains(strict.Identities[0].ToString(), "SBOM required");
+        Assert.AreEqual(RestoreCodes.PolicyInvalid, Assert.ThrowsExactly<SigstoreException>(() => TrustPolicyReader.FromItems([Item("always")], [], [])).Code);
+
+        var (fromJson, _) = TrustPolicyReader.FromJson("""
+            { "trustedIdentities": [ { "packages": "Contoso.*", "issuer": "https://token.actions.githubusercontent.com", "subject": "san", "requireSbom": true } ] }
+            """u8.ToArray(), "policy.json");
+        Assert.AreEqual(strict.Hash, fromJson.Hash);
+    }
+
+    [TestMethod]
     public void UnsafeAllowUncorroboratedProvenance_FromItemsAndJson_IsPartOfTheHash_AndNeedsTheCheck()
     {
         PolicyItem Item(params (string Name, string Value)[] flags)

@@ -64,9 +64,11 @@ internal sealed class TestFeed : IDisposable
     }
 
     /// <summary>Publishes to the feed and "restores" into the packages folder; returns the content hash.</summary>
-    public byte[] AddPackage(string id, string version, string content = "payload")
+    public byte[] AddPackage(string id, string version, string content = "payload") => AddPackage(id, version, CreateNupkg(id, version, content));
+
+    /// <summary>Publishes these package bytes (e.g. with embedded bundles) and "restores" them; returns the content hash.</summary>
+    public byte[] AddPackage(string id, string version, byte[] bytes)
     {
-        var bytes = CreateNupkg(id, version, content);
         File.WriteAllBytes(Path.Combine(Feed, $"{id}.{version}.nupkg"), bytes);
         var directory = PackageDirectory(id, version);
         Directory.CreateDirectory(directory);
