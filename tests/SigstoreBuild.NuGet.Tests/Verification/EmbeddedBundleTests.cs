@@ -177,6 +177,61 @@ public sealed class EmbeddedBundleTests
     }
 
     [TestMethod]
+    public void SbomEntry_IsLeftOutOfTheDigest_ButAnyOtherSigstoreFolderEntryIsCovered()
+    {
+        var plain = TestZip.PackageEntries("Contoso.Lib", "1.0.0");
+        var withBundles = plain.Append(new TestZipEntry { Name = EmbeddedBundle.EntryName, Data = "{}"u8.ToArray() })
+            .Append(new TestZipEntry { Name = EmbeddedBundle.SbomEntryName, Data = "{\"sbom\":1}"u8.ToArray() }).ToList();
+        var withOther = plain.Append(new TestZipEntry { Name = ".sigstore/other.sigstore.json", Data = "{}"u8.ToArray() }).ToList();
+
+        var digest = PackageInspector.Inspect(Write(TestZip.Build([.. plain]))).PackageDigest;
+        var embedded = PackageInspector.Inspect(Write(TestZip.Build([.. withBundles])));
+
+        CollectionAssert.AreEqual(digest, embedded.PackageDigest);
+        CollectionAssert.AreEqual("{\"sbom\":1}"u8.ToArray(), embedded.EmbeddedSbomBundle);
+        CollectionAssert.AreNotEqual(digest, PackageInspector.Inspect(Write(TestZip.Build([.. withOther]))).PackageDigest, "only the two exact names are left out");
+    }
+
+    [TestMethod]
+    public void Embed_WithAnSbom_ThenWithout_RemovesTheSbomEntry_AndKeepsTheDigest()
+    {
+        var package = Copy(s_packed, "sbom");
+        var before = PackageInspector.Inspect(package);
+
+        EmbeddedBundle.Embed(package, "{\"provenance\":1}"u8.ToArray(), "{\"sbom\":1}"u8.ToArray());
+        var both = PackageInspector.Inspect(package);
+        CollectionAssert.AreEqual("{\"provenance\":1}"u8.ToArray(), both.EmbeddedBundle);
+        CollectionAssert.AreEqual("{\"sbom\":1}"u8.ToArray(), both.EmbeddedSbomBundle);
+        CollectionAssert.AreEqual("{\"sbom\":1}"u8.ToArray(), EmbeddedBundle.ReadSbom(package));
+        CollectionAssert.AreEqual(before.PackageDigest, both.PackageDigest);
+
+        EmbeddedBundle.Embed(package, "{\"provenance\":2}"u8.ToArray());
+        var again = PackageInspector.Inspect(package);
+        Assert.IsNull(again.EmbeddedSbomBundle, "a stale SBOM attestation does not survive a re-embed without one");
+        CollectionAssert.AreEqual(before.PackageDigest, again.PackageDigest);
+    }
+
+    [TestMethod]
+    [DataRow(".SIGSTORE/sbom.sigstore.json")]
+    [DataRow(".sigstore/SBOM.sigstore.json")]
+    [DataRow(".sigstore/sbom.sigstore.json ")]
+    public void LookAlikeOfTheSbomEntry_IsRefused(string name)
+    {
+        var path = Write(TestZip.Build(TestZip.PackageEntries("Contoso.Lib", "1.0.0", new TestZipEntry { Name = name, Data = "{}"u8.ToArray() })));
+
+        Assert.AreEqual(PackageCodes.InvalidBundleEntry, Assert.ThrowsExactly<SigstoreException>(() => PackageInspector.Inspect(path)).Code);
+    }
+
+    [TestMethod]
+    public void OversizedSbomEntry_IsRefused()
+    {
+        var huge = RandomNumberGenerator.GetBytes(17 * 1024 * 1024);
+        var path = Write(TestZip.Build(TestZip.PackageEntries("Contoso.Lib", "1.0.0", new TestZipEntry { Name = EmbeddedBundle.SbomEntryName, Data = huge })));
+
+        Assert.AreEqual(PackageCodes.InvalidBundleEntry, Assert.ThrowsExactly<SigstoreException>(() => EmbeddedBundle.ReadSbom(path)).Code);
+    }
+
+    [TestMethod]
     public void VerifyEmbedded_BindsThePackageDigest()
     {
         var package = Copy(s_packed, "verify");
