@@ -27,7 +27,7 @@ internal static class SbomSummary
         text.AppendLine(CultureInfo.InvariantCulture, $"  components ({components.Count}):");
         foreach (var component in components.OfType<JsonObject>())
         {
-            var hashes = component["hashes"] is JsonObject h ? string.Join(" ", h.Select(x => $"{x.Key}:{x.Value}")) : "no hash";
+            var hashes = component["hashes"] is JsonObject { Count: > 0 } h ? string.Join(" ", h.Select(x => $"{x.Key}:{x.Value}")) : "no hash";
             var properties = component["properties"] is JsonObject p && p.Count > 0
                 ? "  " + string.Join(" ", p.Select(x => $"{x.Key}={string.Join(",", x.Value!.AsArray())}"))
                 : "";
