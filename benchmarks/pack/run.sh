@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Pack benchmark: `dotnet pack` of a generated solution of N small libraries that reference the SigstoreBuild package
 # (packed from this repository into a local folder feed), against the local Sigstore instance on 127.0.0.1.
-# Per round, in the same run: unsigned (SigstoreSign=false), signed (bundle embedded in each .nupkg, as by default), both
-# writing every package anew, and incremental (nothing changed, the signed packages up to date). Prints the
+# Per round, in the same run: unsigned (SigstoreSign=false), signed with the provenance only (SigstoreSbom=false), signed
+# (provenance and SBOM embedded in each .nupkg, as by default), all writing every package anew, and incremental (nothing changed, the signed packages up to date). Prints the
 # medians, the added time, and the Fulcio requests of a signed run = distinct signing certificates across its bundles, with the default -m, -m:1 and -m:4, and
 # with -m:4 and SigstoreShareSigningSession=false (one session per node process).
 # Usage: benchmarks/pack/run.sh [PROJECTS=10] [ROUNDS=5]. Needs the .NET SDK and python3.
@@ -77,16 +77,17 @@ pack() { # prints milliseconds
   end=$(date +%s%N)
   echo $(( (end - start) / 1000000 ))
 }
-# The bundles dotnet pack embedded (.sigstore/bundle.sigstore.json in each .nupkg): how many, and how many certificates.
+# The bundles dotnet pack embedded (provenance and SBOM in each .nupkg): how many, and how many certificates.
 embedded() { python3 - "$1" out/*.nupkg <<'PY'
 import json, sys, zipfile
 kind, certificates, bundles = sys.argv[1], set(), 0
 for path in sys.argv[2:]:
     with zipfile.ZipFile(path) as package:
-        if ".sigstore/bundle.sigstore.json" in package.namelist():
-            bundles += 1
-            material = json.loads(package.read(".sigstore/bundle.sigstore.json"))["verificationMaterial"]
-            certificates.add(material["certificate"]["rawBytes"])
+        for entry in (".sigstore/bundle.sigstore.json", ".sigstore/sbom.sigstore.json"):
+            if entry in package.namelist():
+                bundles += 1
+                material = json.loads(package.read(entry))["verificationMaterial"]
+                certificates.add(material["certificate"]["rawBytes"])
 print(len(certificates) if kind == "certificates" else bundles)
 PY
 }
@@ -98,7 +99,7 @@ for v in "${variants[@]}"; do
   cd "$work/sln-${v%%=*}"
   dotnet restore Bench.slnx -nologo -v:q >/dev/null
   pack -p:SigstoreSign=false >/dev/null   # warm-up: compile once, so every measured pack does the same (incremental) build
-  : >"$work/unsigned.${v%%=*}"; : >"$work/signed.${v%%=*}"; : >"$work/incremental.${v%%=*}"
+  : >"$work/unsigned.${v%%=*}"; : >"$work/nosbom.${v%%=*}"; : >"$work/signed.${v%%=*}"; : >"$work/incremental.${v%%=*}"
 done
 for _ in $(seq 1 "$ROUNDS"); do
   for v in "${variants[@]}"; do
@@ -106,6 +107,8 @@ for _ in $(seq 1 "$ROUNDS"); do
     cd "$work/sln-$label"
     fresh
     pack -p:SigstoreSign=false >>"$work/unsigned.$label"
+    fresh
+    pack -p:SigstoreRequireSigning=true -p:SigstoreSbom=false "${trust[@]}" >>"$work/nosbom.$label"
     fresh
     pack -p:SigstoreRequireSigning=true "${trust[@]}" >>"$work/signed.$label"
     pack -p:SigstoreRequireSigning=true "${trust[@]}" >>"$work/incremental.$label"
@@ -124,11 +127,12 @@ printf '| %-44s | %8s | %8s |\n' "run" "median" "added"
 printf '|%s|%s|%s|\n' "----------------------------------------------" "----------" "----------"
 for v in "${variants[@]}"; do
   label=${v%%=*}
-  u=$(median $(cat "$work/unsigned.$label")) s=$(median $(cat "$work/signed.$label")) i=$(median $(cat "$work/incremental.$label"))
+  u=$(median $(cat "$work/unsigned.$label")) p=$(median $(cat "$work/nosbom.$label")) s=$(median $(cat "$work/signed.$label")) i=$(median $(cat "$work/incremental.$label"))
   printf '| %-44s | %8s | %8s |\n' "$label: unsigned (SigstoreSign=false)" "$u" "-"
+  printf '| %-44s | %8s | %8s |\n' "$label: signed, provenance only (SigstoreSbom=false)" "$p" "$(printf '%+d' $((p - u)))"
   printf '| %-44s | %8s | %8s |\n' "$label: signed ($bundles bundles)" "$s" "$(printf '%+d' $((s - u)))"
   printf '| %-44s | %8s | %8s |\n' "$label: incremental re-pack (up to date)" "$i" "$(printf '%+d' $((i - u)))"
-  echo "$label runs (ms): unsigned $(tr '\n' ' ' <"$work/unsigned.$label")| signed $(tr '\n' ' ' <"$work/signed.$label")| incremental $(tr '\n' ' ' <"$work/incremental.$label")" >>"$work/runs"
+  echo "$label runs (ms): unsigned $(tr '\n' ' ' <"$work/unsigned.$label")| provenance only $(tr '\n' ' ' <"$work/nosbom.$label")| signed $(tr '\n' ' ' <"$work/signed.$label")| incremental $(tr '\n' ' ' <"$work/incremental.$label")" >>"$work/runs"
 done
 printf '| %-44s | %8s | %8s |\n' "Fulcio requests, default -m" "$requests_m" ""
 printf '| %-44s | %8s | %8s |\n' "Fulcio requests, -m:1" "$requests_m1" ""

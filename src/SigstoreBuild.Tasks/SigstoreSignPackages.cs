@@ -42,41 +42,27 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
             .ToList();
         var pending = new List<Target>();
         var bundles = new List<string>();
-        foreach (var path in packages)
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        try
         {
-            if (!File.Exists(path))
+            foreach (var path in packages)
             {
-                throw new SigstoreException(TaskCodes.ArtifactMissing, $"Pack reported '{path}', but the file does not exist. Run dotnet pack again.");
-            }
-
-            // Our own output goes through the same strict checks as anyone's: a package we would reject, we do not sign.
-            var package = PackageInspector.Inspect(path);
-
-            // The public gallery accepts only symbol files in a .snupkg (an unknown entry fails the push), so its bundle
-            // stays beside it; restore never reads symbol packages, and symbols have no dependencies of their own to list.
-            var symbols = IsSymbolPackage(path);
-            var location = symbols ? PackageBundleLocation.Sidecar : packageLocation;
-            var sbom = symbols ? null : run.Sbom([PackageStatements.ForPackage(package)], assets => SbomStatements.ForPackage(package, assets, DateTimeOffset.UtcNow));
-            var sidecar = path + run.BundleExtension;
-            var intermediate = IntermediatePath(path, run.BundleExtension);
-            var target = new Target(path, package, PackageStatements.ForPackage(package), sidecar, intermediate, location, sbom,
-                SigstoreSignFiles.SbomBundlePath(sidecar, run.BundleExtension), SigstoreSignFiles.SbomBundlePath(intermediate, run.BundleExtension));
-            if (location != PackageBundleLocation.Sidecar)
-            {
-                if (package.IsSigned)
+                var target = Prepare(run, path, packageLocation);
+                if (TryKeep(run, target))
                 {
-                    throw new SigstoreException(PackageCodes.AlreadyNuGetSigned, $"'{Path.GetFileName(path)}' is already NuGet-signed, so the Sigstore bundle cannot be embedded without breaking that signature. Run dotnet nuget sign after dotnet pack, not before; or set SigstoreBundleLocation=sidecar.");
+                    kept.Add(path);
+                    bundles.AddRange(target.Files().Where(File.Exists));
+                    continue;
                 }
-            }
 
-            RemoveStaleSidecars(target);
-            if (TryKeep(run, target))
-            {
-                bundles.AddRange(target.Files().Where(File.Exists));
-                continue;
+                pending.Add(target);
             }
-
-            pending.Add(target);
+        }
+        catch (Exception) when (run.Required)
+        {
+            // Nothing signs a package whose SBOM (or inspection) failed, so none of the rest may look finished either.
+            RemoveUnsigned(packages.Where(p => !kept.Contains(p) && File.Exists(p)).ToList());
+            throw;
         }
 
         if (pending.Count > 0)
@@ -86,6 +72,35 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         }
 
         Bundles = [.. bundles.Distinct(StringComparer.Ordinal).Select(b => new TaskItem(b))];
+    }
+
+    /// <summary>Inspects one package and works out what to sign for it and where the bundles go.</summary>
+    private Target Prepare(TaskRun run, string path, PackageBundleLocation packageLocation)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SigstoreException(TaskCodes.ArtifactMissing, $"Pack reported '{path}', but the file does not exist. Run dotnet pack again.");
+        }
+
+        // Our own output goes through the same strict checks as anyone's: a package we would reject, we do not sign.
+        var package = PackageInspector.Inspect(path);
+
+        // The public gallery accepts only symbol files in a .snupkg (an unknown entry fails the push), so its bundle
+        // stays beside it; restore never reads symbol packages, and symbols have no dependencies of their own to list.
+        var symbols = IsSymbolPackage(path);
+        var location = symbols ? PackageBundleLocation.Sidecar : packageLocation;
+        var sbom = symbols ? null : run.Sbom([PackageStatements.ForPackage(package)], assets => SbomStatements.ForPackage(package, assets, DateTimeOffset.UtcNow));
+        var sidecar = path + run.BundleExtension;
+        var intermediate = IntermediatePath(path, run.BundleExtension);
+        var target = new Target(path, package, PackageStatements.ForPackage(package), sidecar, intermediate, location, sbom,
+            SigstoreSignFiles.SbomBundlePath(sidecar, run.BundleExtension), SigstoreSignFiles.SbomBundlePath(intermediate, run.BundleExtension));
+        if (location != PackageBundleLocation.Sidecar && package.IsSigned)
+        {
+            throw new SigstoreException(PackageCodes.AlreadyNuGetSigned, $"'{Path.GetFileName(path)}' is already NuGet-signed, so the Sigstore bundle cannot be embedded without breaking that signature. Run dotnet nuget sign after dotnet pack, not before; or set SigstoreBundleLocation=sidecar.");
+        }
+
+        RemoveStaleSidecars(target);
+        return target;
     }
 
     private void SignPending(TaskRun run, List<Target> pending)
@@ -131,18 +146,25 @@ public sealed class SigstoreSignPackages : SigstoreSigningTask
         }
         catch (Exception) when (run.Required)
         {
-            // With signing required, an unsigned package must not look finished (a later push would publish it).
-            var unsigned = pending.Skip(signed).Select(t => t.Path).ToList();
-            foreach (var path in unsigned)
-            {
-                File.Delete(path);
-            }
-
-            LogCodedError(TaskCodes.UnsignedPackageRemoved, $"Signing is required and failed, so {string.Join(", ", unsigned.Select(System.IO.Path.GetFileName))} {(unsigned.Count == 1 ? "was" : "were")} deleted. Fix the error that follows and pack again.");
+            RemoveUnsigned(pending.Skip(signed).Select(t => t.Path).ToList());
             throw;
         }
 
         run.WriteStepSummary(System.IO.Path.GetFileName(ProjectPath ?? "packages"));
+    }
+
+    /// <summary>With signing required, an unsigned package must not look finished (a later push would publish it).</summary>
+    private void RemoveUnsigned(List<string> unsigned)
+    {
+        foreach (var path in unsigned)
+        {
+            File.Delete(path);
+        }
+
+        if (unsigned.Count > 0)
+        {
+            LogCodedError(TaskCodes.UnsignedPackageRemoved, $"Signing is required and failed, so {string.Join(", ", unsigned.Select(System.IO.Path.GetFileName))} {(unsigned.Count == 1 ? "was" : "were")} deleted. Fix the error that follows and pack again.");
+        }
     }
 
     /// <summary>
