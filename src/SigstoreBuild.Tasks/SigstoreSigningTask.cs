@@ -35,6 +35,11 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
     /// <summary>Use the TUF cache (or, for the public instances, the embedded trust root) without contacting the mirror.</summary>
     public string? Offline { get; set; }
     public string? OidcProvider { get; set; }
+
+    /// <summary>The OIDC issuer and client ID of a device-code or browser login (SigstoreOidcIssuer, SigstoreOidcClientId).</summary>
+    public string? OidcIssuer { get; set; }
+
+    public string? OidcClientId { get; set; }
     public bool UnsafeAllowUntrustedTrigger { get; set; }
 
     /// <summary>One signing session for all MSBuild nodes of the build (default); false: one per node process.</summary>
@@ -81,7 +86,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
             }
 
             var trust = TrustProperties.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
-            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession);
+            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession, OidcIssuer, OidcClientId);
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }
         catch (SigstoreException ex)
@@ -102,6 +107,24 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
     }
 
     private protected abstract void ExecuteCore(TaskRun run);
+
+    /// <summary>
+    /// A login's instructions (the URL to open, the device code), while the build waits for the user: at high importance,
+    /// so the default verbosity shows them, and on standard error, which the terminal shows even if this task has ended
+    /// by the time the shared session logs in.
+    /// </summary>
+    private void Prompt(string message)
+    {
+        Console.Error.WriteLine($"Sigstore: {message}");
+        try
+        {
+            Log.LogMessage(MessageImportance.High, $"Sigstore: {message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The task that created the shared session has finished; standard error above still shows it.
+        }
+    }
 
     internal void LogCodedError(string code, string message) =>
         Log.LogError(subcategory: "Sigstore", errorCode: code, helpKeyword: null, file: ProjectPath, lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);
@@ -163,7 +186,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
                 return null;
             }
 
-            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.CancellationToken), out var created);
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.Prompt, task.CancellationToken), out var created);
             task.Log.LogMessage(MessageImportance.Low, created
                 ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
                 : "Sigstore: reusing this build's signing session.");

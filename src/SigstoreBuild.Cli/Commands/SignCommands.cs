@@ -142,6 +142,8 @@ internal static class SignCommands
         };
 
         private readonly Option<FileInfo> _tokenFile = new("--identity-token-file") { Description = "Read the identity token from this file (safer than an argument)." };
+        private readonly Option<string> _oidcIssuer = new("--oidc-issuer") { Description = "The OIDC issuer of the browser and device-code logins (default: the one the signing config names, else Sigstore's public one)." };
+        private readonly Option<string> _oidcClientId = new("--oidc-client-id") { Description = "The OAuth client ID of those logins (default: sigstore)." };
         private readonly Option<FileInfo> _signingConfig = new("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance (with --trusted-root)." };
         private readonly Option<int?> _rekorVersion = new("--rekor-version") { Description = "Force Rekor API version 1 or 2 (default: the signing config's choice)." };
         private readonly Option<string> _extension = new("--bundle-extension") { Description = "The bundle file suffix.", DefaultValueFactory = _ => ".sigstore.json" };
@@ -151,6 +153,8 @@ internal static class SignCommands
         {
             command.Options.Add(_provider);
             command.Options.Add(_tokenFile);
+            command.Options.Add(_oidcIssuer);
+            command.Options.Add(_oidcClientId);
             command.Options.Add(_signingConfig);
             command.Options.Add(_rekorVersion);
             command.Options.Add(_extension);
@@ -177,6 +181,8 @@ internal static class SignCommands
             {
                 Provider = ParseProvider(parse.GetValue(_provider)!),
                 TokenFile = parse.GetValue(_tokenFile)?.FullName,
+                OidcIssuer = parse.GetValue(_oidcIssuer),
+                OidcClientId = parse.GetValue(_oidcClientId),
             };
             return SignCommands.CreateSession(selection, identity, parse.GetValue(_rekorVersion), console);
         }
@@ -200,7 +206,12 @@ internal static class SignCommands
     {
         var log = new ConsoleSigningLog(console);
         var trust = new TrustRootSigningTrustProvider(new TrustRootProvider(TrustResolver.ToConfiguration(selection)));
-        var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Log = log });
+
+        // A login's instructions go to standard error, where a user watching a terminal (or a CI log) sees them even when
+        // standard output is piped into a file.
+        var identity = IdentityTokenProviders.Create(
+            identityOptions with { Prompt = console.Info, SigningTrust = trust },
+            new IdentityContext { Log = log });
         return new SigningSession(trust, identity, new SigstoreBundleVerifier(), new SigningOptions { Log = log, RekorApiVersion = rekorVersion });
     }
 

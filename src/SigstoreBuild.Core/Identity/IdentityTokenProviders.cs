@@ -1,3 +1,4 @@
+using SigstoreBuild.Signing;
 using SigstoreBuild.Diagnostics;
 
 namespace SigstoreBuild.Identity;
@@ -33,7 +34,28 @@ public sealed record IdentityOptions
     /// <summary>Prefer the device-code flow to the browser when interactive.</summary>
     public bool PreferDeviceCode { get; init; }
 
-    internal OAuthOptions OAuth { get; init; } = OAuthOptions.PublicGood;
+    /// <summary>The OIDC issuer of the browser and device-code logins (default: the signing config's, else the public-good one).</summary>
+    public string? OidcIssuer { get; init; }
+
+    /// <summary>The OAuth client ID of those logins (default <c>sigstore</c>, as the public-good issuer registers it).</summary>
+    public string? OidcClientId { get; init; }
+
+    /// <summary>
+    /// Where a login tells the user what to do: the URL to open, the device code to enter. Given no token or secret; a
+    /// host that cannot show it cannot log in interactively.
+    /// </summary>
+    public Action<string>? Prompt { get; init; }
+
+    /// <summary>The signing trust, so the logins can use the OIDC issuer its signing config names.</summary>
+    public ISigningTrustProvider? SigningTrust { get; init; }
+
+    internal OAuthOptions OAuth => OAuthOptions.PublicGood with
+    {
+        Issuer = string.IsNullOrWhiteSpace(OidcIssuer) ? null : OidcIssuer.Trim(),
+        ClientId = string.IsNullOrWhiteSpace(OidcClientId) ? OAuthOptions.PublicGood.ClientId : OidcClientId.Trim(),
+        Prompt = Prompt,
+        SigningTrust = SigningTrust,
+    };
 
     internal EntraIdOptions? EntraId { get; init; }
 

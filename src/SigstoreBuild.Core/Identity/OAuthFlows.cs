@@ -14,7 +14,13 @@ internal sealed record OAuthOptions
 {
     public static readonly OAuthOptions PublicGood = new();
 
-    public string Issuer { get; init; } = "https://oauth2.sigstore.dev/auth";
+    public const string PublicGoodIssuer = "https://oauth2.sigstore.dev/auth";
+
+    /// <summary>The issuer to log in with; null: the one the signing config names, else the public-good one.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>Where the signing config comes from, when <see cref="Issuer"/> is not set.</summary>
+    public ISigningTrustProvider? SigningTrust { get; init; }
 
     public string ClientId { get; init; } = "sigstore";
 
@@ -25,6 +31,26 @@ internal sealed record OAuthOptions
 
     /// <summary>Where the flows tell the user what to do (URL to open, device code). Never given a token.</summary>
     public Action<string>? Prompt { get; init; }
+
+    /// <summary>The issuer to log in with: explicit, else the signing config's <c>oidcUrls</c>, else the public-good one.</summary>
+    public async Task<string> ResolveIssuerAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(Issuer))
+        {
+            return Issuer;
+        }
+
+        if (SigningTrust is { } provider)
+        {
+            var trust = await provider.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (ServiceSelector.SelectOidcIssuer(trust.SigningConfig, time.GetUtcNow()) is { Length: > 0 } configured)
+            {
+                return configured;
+            }
+        }
+
+        return PublicGoodIssuer;
+    }
 }
 
 internal sealed record OidcEndpoints(Uri AuthorizationEndpoint, Uri TokenEndpoint, Uri? DeviceAuthorizationEndpoint);
@@ -100,7 +126,8 @@ internal sealed class InteractiveBrowserTokenProvider(IdentityContext context, O
     public async Task<IdentityToken> GetTokenAsync(CancellationToken cancellationToken)
     {
         var http = context.CreateHttp();
-        var endpoints = await OidcDiscovery.DiscoverAsync(http, options.Issuer, cancellationToken).ConfigureAwait(false);
+        var issuer = await options.ResolveIssuerAsync(context.Time, cancellationToken).ConfigureAwait(false);
+        var endpoints = await OidcDiscovery.DiscoverAsync(http, issuer, cancellationToken).ConfigureAwait(false);
         var pkce = Pkce.Create();
         var state = RandomToken();
         var nonce = RandomToken();
@@ -230,10 +257,11 @@ internal sealed class DeviceCodeTokenProvider(IdentityContext context, OAuthOpti
     public async Task<IdentityToken> GetTokenAsync(CancellationToken cancellationToken)
     {
         var http = context.CreateHttp();
-        var endpoints = await OidcDiscovery.DiscoverAsync(http, options.Issuer, cancellationToken).ConfigureAwait(false);
+        var issuer = await options.ResolveIssuerAsync(context.Time, cancellationToken).ConfigureAwait(false);
+        var endpoints = await OidcDiscovery.DiscoverAsync(http, issuer, cancellationToken).ConfigureAwait(false);
         if (endpoints.DeviceAuthorizationEndpoint is not { } deviceEndpoint)
         {
-            throw new SigstoreException(IdentityCodes.DeviceCodeFailed, $"The OIDC issuer {options.Issuer} does not support the device-code flow. Use the browser login or a CI token.");
+            throw new SigstoreException(IdentityCodes.DeviceCodeFailed, $"The OIDC issuer {issuer} does not support the device-code flow. Use the browser login or a CI token.");
         }
 
         var start = await http.SendAsync("OIDC device authorization", IdentityCodes.DeviceCodeFailed, () => new HttpRequestMessage(HttpMethod.Post, deviceEndpoint)

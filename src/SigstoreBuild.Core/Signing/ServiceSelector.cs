@@ -44,6 +44,13 @@ internal static class ServiceSelector
         return new SelectedServices(ServiceUrl.Require(ca.Url, "Fulcio", SigningCodes.InsecureServiceUrl), logs, tsas);
     }
 
+    /// <summary>The OIDC issuer the signing config names for interactive logins (<c>oidcUrls</c>), or null.</summary>
+    public static string? SelectOidcIssuer(SigningConfigDocument config, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Valid(config.OidcUrls, CaVersions, now, "OIDC provider").FirstOrDefault()?.Url;
+    }
+
     private static List<ServiceDocument> Valid(List<ServiceDocument>? services, int[] versions, DateTimeOffset now, string what)
     {
         var valid = (services ?? []).Where(s => versions.Contains(s.MajorApiVersion) && IsValidAt(s.ValidFor, now)).ToList();

@@ -7,7 +7,8 @@ using SigstoreBuild.Diagnostics;
 namespace SigstoreBuild.LocalStack.Oidc;
 
 /// <summary>
-/// A minimal OpenID Connect issuer for tests: a discovery document, a JWKS, and ES256 or RS256 JWTs minted on request.
+/// A minimal OpenID Connect issuer for tests: a discovery document, a JWKS, ES256 or RS256 JWTs minted on request, and
+/// the browser and device-code logins (<see cref="OAuthLogins"/>).
 /// It also validates its own tokens for the local Fulcio (signature, issuer, audience, expiry).
 /// </summary>
 public sealed class OidcIssuer
@@ -32,7 +33,11 @@ public sealed class OidcIssuer
         _time = time;
         EcKeyId = KeyId(ecKey.ExportSubjectPublicKeyInfo());
         RsaKeyId = KeyId(rsaKey.ExportSubjectPublicKeyInfo());
+        Logins = new OAuthLogins(time);
     }
+
+    /// <summary>The browser and device-code logins in progress.</summary>
+    public OAuthLogins Logins { get; }
 
     public string Issuer { get; set; }
 
@@ -46,8 +51,12 @@ public sealed class OidcIssuer
     {
         ["issuer"] = Issuer,
         ["jwks_uri"] = Issuer + "/.well-known/jwks",
-        ["token_endpoint"] = Issuer + "/token",
-        ["response_types_supported"] = new JsonArray("id_token"),
+        ["authorization_endpoint"] = Issuer + "/oauth/authorize",
+        ["device_authorization_endpoint"] = Issuer + "/oauth/device/code",
+        ["token_endpoint"] = Issuer + "/oauth/token",
+        ["response_types_supported"] = new JsonArray("code", "id_token"),
+        ["grant_types_supported"] = new JsonArray("authorization_code", "urn:ietf:params:oauth:grant-type:device_code"),
+        ["code_challenge_methods_supported"] = new JsonArray("S256"),
         ["subject_types_supported"] = new JsonArray("public"),
         ["id_token_signing_alg_values_supported"] = new JsonArray("ES256", "RS256"),
         ["claims_supported"] = new JsonArray("sub", "aud", "exp", "iat", "iss", "email", "email_verified"),

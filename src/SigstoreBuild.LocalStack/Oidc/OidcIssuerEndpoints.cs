@@ -15,7 +15,124 @@ internal static class OidcIssuerEndpoints
         app.MapGet("/.well-known/openid-configuration", () => Results.Json(services().Oidc.DiscoveryDocument()));
         app.MapGet("/.well-known/jwks", () => Results.Json(services().Oidc.Jwks()));
         app.MapGet("/token", (HttpContext context) => Handlers.Guard(() => MintToken(context, services())));
+        app.MapGet("/oauth/authorize", (HttpContext context) => Authorize(context, services()));
+        app.MapPost("/oauth/device/code", async (HttpContext context) => await StartDeviceAsync(context, services()));
+        app.MapGet("/oauth/device", (HttpContext context) => ApproveDevice(context, services()));
+        app.MapPost("/oauth/token", async (HttpContext context) => await RedeemAsync(context, services()));
     }
+
+    /// <summary>
+    /// The browser login: the "user" is whoever opens this URL with <c>login=&lt;email&gt;</c>; they are sent back to the
+    /// client's loopback redirect with a code bound to its PKCE challenge.
+    /// </summary>
+    private static IResult Authorize(HttpContext context, LocalSigstoreServices services)
+    {
+        var query = context.Request.Query;
+        string? Get(string name) => query[name].FirstOrDefault();
+        if (Get("response_type") != "code" || Get("client_id") is not { Length: > 0 } clientId || Get("redirect_uri") is not { Length: > 0 } redirect
+            || Get("code_challenge") is not { Length: > 0 } challenge || Get("code_challenge_method") != "S256")
+        {
+            return Handlers.Error(400, $"{LocalStackCodes.TokenRequestInvalid}: an authorization request needs response_type=code, client_id, redirect_uri and an S256 code_challenge.");
+        }
+
+        if (!Uri.TryCreate(redirect, UriKind.Absolute, out var redirectUri) || !redirectUri.IsLoopback || redirectUri.Scheme != Uri.UriSchemeHttp)
+        {
+            return Handlers.Error(400, $"{LocalStackCodes.TokenRequestInvalid}: redirect_uri must be an http loopback URL (RFC 8252).");
+        }
+
+        if (Get("login") is not { Length: > 0 } login)
+        {
+            return Results.Text("Log in: open this URL again with &login=<email>.", "text/plain");
+        }
+
+        var code = services.Oidc.Logins.IssueCode(clientId, redirect, challenge, Get("nonce"), login);
+        return Results.Redirect($"{redirect}{(redirect.Contains('?', StringComparison.Ordinal) ? "&" : "?")}code={Uri.EscapeDataString(code)}&state={Uri.EscapeDataString(Get("state") ?? "")}");
+    }
+
+    private static async Task<IResult> StartDeviceAsync(HttpContext context, LocalSigstoreServices services)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (form["client_id"].FirstOrDefault() is not { Length: > 0 } clientId)
+        {
+            return OAuthError("invalid_request", "client_id is required");
+        }
+
+        var device = services.Oidc.Logins.StartDevice(clientId);
+        var verification = services.Oidc.Issuer + "/oauth/device";
+        return Results.Json(new JsonObject
+        {
+            ["device_code"] = device.DeviceCode,
+            ["user_code"] = device.UserCode,
+            ["verification_uri"] = verification,
+            ["verification_uri_complete"] = verification + "?user_code=" + device.UserCode,
+            ["expires_in"] = 300,
+            ["interval"] = 1,
+        });
+    }
+
+    /// <summary>The verification page: <c>?user_code=XXXX-XXXX&amp;login=&lt;email&gt;</c> approves the device as that user.</summary>
+    private static IResult ApproveDevice(HttpContext context, LocalSigstoreServices services)
+    {
+        var query = context.Request.Query;
+        if (query["user_code"].FirstOrDefault() is not { Length: > 0 } userCode || query["login"].FirstOrDefault() is not { Length: > 0 } login)
+        {
+            return Results.Text("Enter the code: open this URL with ?user_code=XXXX-XXXX&login=<email>.", "text/plain");
+        }
+
+        return services.Oidc.Logins.ApproveDevice(userCode, login)
+            ? Results.Text($"Logged in as {login}. You can return to the terminal.", "text/plain")
+            : Handlers.Error(400, $"{LocalStackCodes.TokenRequestInvalid}: no pending device login has the code '{userCode}'.");
+    }
+
+    /// <summary>The token endpoint (RFC 6749 §3.2): an ID token for the client, whose ID is its audience.</summary>
+    private static async Task<IResult> RedeemAsync(HttpContext context, LocalSigstoreServices services)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        string? Get(string name) => form[name].FirstOrDefault();
+        var clientId = Get("client_id");
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return OAuthError("invalid_client", "client_id is required");
+        }
+
+        string login;
+        string? nonce = null;
+        switch (Get("grant_type"))
+        {
+            case "authorization_code":
+                var redeemed = services.Oidc.Logins.RedeemCode(Get("code") ?? "", clientId, Get("redirect_uri") ?? "", Get("code_verifier") ?? "");
+                if (redeemed is null)
+                {
+                    return OAuthError("invalid_grant", "the code is unknown, spent, expired, or not for this client, redirect URI and code verifier");
+                }
+
+                (login, nonce) = (redeemed.Login, redeemed.Nonce);
+                break;
+            case "urn:ietf:params:oauth:grant-type:device_code":
+                var (known, approved) = services.Oidc.Logins.PollDevice(Get("device_code") ?? "", clientId);
+                if (!known)
+                {
+                    return OAuthError("expired_token", "the device code is unknown, spent or expired");
+                }
+
+                if (approved is null)
+                {
+                    return OAuthError("authorization_pending", "the user has not logged in yet");
+                }
+
+                login = approved.Login!;
+                break;
+            default:
+                return OAuthError("unsupported_grant_type", "use authorization_code or the device_code grant");
+        }
+
+        var request = new TokenRequest { Subject = login, Audience = clientId, Claims = nonce is null ? [] : new() { ["nonce"] = nonce } };
+        var token = services.Oidc.Mint(request);
+        return Results.Json(new JsonObject { ["access_token"] = token, ["id_token"] = token, ["token_type"] = "Bearer", ["expires_in"] = 600 });
+    }
+
+    private static IResult OAuthError(string error, string description) =>
+        Results.Json(new JsonObject { ["error"] = error, ["error_description"] = description }, statusCode: 400);
 
     private static IResult MintToken(HttpContext context, LocalSigstoreServices services)
     {

@@ -25,9 +25,10 @@ internal sealed record IdentityAvailability(bool Available, string Source, strin
             "azure-pipelines" => azure ? new(true, "Azure Pipelines", null) : Missing(env),
             "buildkite" => buildkite ? new(true, "Buildkite", null) : Missing(env),
             "circleci" => circle ? new(true, "CircleCI", null) : Missing(env),
-            "interactive" or "device" or "msal" => IsCi(env)
+            "interactive" or "device" => IsCi(env)
                 ? new(false, provider, "Interactive logins never run in CI. Use the CI provider's OIDC token instead.")
-                : new(false, provider, "Interactive logins do not run inside a build. Sign with `sigstore sign`, or set SIGSTORE_ID_TOKEN."),
+                : new(true, provider == "device" ? "a device-code login" : "a browser login", null),
+            "msal" => new(false, provider, "Entra ID logins do not run inside a build yet. Sign with `sigstore sign`, or set SIGSTORE_ID_TOKEN."),
             _ => hasEnvToken ? new(true, "SIGSTORE_ID_TOKEN", null)
                 : github ? new(true, "GitHub Actions", null)
                 : azure ? new(true, "Azure Pipelines", null)

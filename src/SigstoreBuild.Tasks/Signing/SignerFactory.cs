@@ -12,11 +12,11 @@ internal static class SignerFactory
     /// One signing session (shared by all nodes of the build unless the settings say otherwise), in a signer whose
     /// warnings and messages the caller drains into its own task's log.
     /// </summary>
-    public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, CancellationToken cancellationToken) =>
+    public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, Action<string> prompt, CancellationToken cancellationToken) =>
         SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
-            (warn, info) => CreateSession(settings, environment, warn, info, cancellationToken), cancellationToken);
+            (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
 
-    private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, Action<string> prompt, CancellationToken cancellationToken)
     {
         // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
         // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
@@ -31,8 +31,12 @@ internal static class SignerFactory
         var identityOptions = new IdentityOptions
         {
             Provider = ProviderKind(settings.OidcProvider),
-            AllowInteractive = false,
+            AllowInteractive = settings.IsInteractive,
             UnsafeAllowPrivilegedTriggers = settings.UnsafeAllowUntrustedTrigger,
+            OidcIssuer = settings.OidcIssuer,
+            OidcClientId = settings.OidcClientId,
+            Prompt = prompt,
+            SigningTrust = new StaticSigningTrustProvider(trust),
         };
         var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Environment = new EnvironmentAdapter(environment) });
         var session = new SigningSession(new StaticSigningTrustProvider(trust), identity, new SigstoreBundleVerifier());

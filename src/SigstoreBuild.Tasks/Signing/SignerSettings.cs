@@ -12,14 +12,22 @@ internal sealed record SignerSettings
     public required string OidcProvider { get; init; }
     public bool UnsafeAllowUntrustedTrigger { get; init; }
 
+    /// <summary>The OIDC issuer and client ID of a device-code or browser login (SigstoreOidcIssuer, SigstoreOidcClientId).</summary>
+    public string? OidcIssuer { get; init; }
+
+    public string? OidcClientId { get; init; }
+
+    /// <summary>A login the user takes part in: only outside CI, with its instructions logged at high importance.</summary>
+    public bool IsInteractive => OidcProvider is "device" or "interactive";
+
     /// <summary>One session for all MSBuild nodes of the build (SigstoreShareSigningSession), or one per node.</summary>
     public bool ShareAcrossNodes { get; init; } = true;
 
     public string Instance => Trust.Instance;
 
-    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v3", Trust.CacheKey, OidcProvider, ShareAcrossNodes ? "shared" : "per-node");
+    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v4", Trust.CacheKey, OidcProvider, OidcIssuer, OidcClientId, ShareAcrossNodes ? "shared" : "per-node");
 
-    public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true)
+    public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true, string? oidcIssuer = null, string? oidcClientId = null)
     {
         var provider = string.IsNullOrWhiteSpace(oidcProvider) ? "auto" : oidcProvider.Trim().ToLowerInvariant();
         if (!OidcProviders.Contains(provider, StringComparer.Ordinal))
@@ -33,6 +41,8 @@ internal sealed record SignerSettings
             OidcProvider = provider,
             UnsafeAllowUntrustedTrigger = unsafeAllowUntrustedTrigger,
             ShareAcrossNodes = shareAcrossNodes,
+            OidcIssuer = string.IsNullOrWhiteSpace(oidcIssuer) ? null : oidcIssuer.Trim(),
+            OidcClientId = string.IsNullOrWhiteSpace(oidcClientId) ? null : oidcClientId.Trim(),
         };
     }
 }
