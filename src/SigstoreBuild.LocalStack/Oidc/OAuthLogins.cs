@@ -54,7 +54,7 @@ public sealed class OAuthLogins(TimeProvider time)
     public bool ApproveDevice(string userCode, string login)
     {
         var device = _devices.Values.FirstOrDefault(d => string.Equals(d.UserCode, userCode, StringComparison.OrdinalIgnoreCase));
-        if (device is null || device.StartedAt + CodeLifetime < time.GetUtcNow())
+        if (device is null || device.Spent || device.StartedAt + CodeLifetime < time.GetUtcNow())
         {
             return false;
         }
@@ -66,7 +66,7 @@ public sealed class OAuthLogins(TimeProvider time)
     /// <summary>Null while the user has not approved (authorization_pending); the login once, then the code is spent.</summary>
     public (bool Known, DeviceAuthorization? Approved) PollDevice(string deviceCode, string clientId)
     {
-        if (!_devices.TryGetValue(deviceCode, out var device) || device.ClientId != clientId || device.StartedAt + CodeLifetime < time.GetUtcNow())
+        if (!_devices.TryGetValue(deviceCode, out var device) || device.ClientId != clientId || device.Spent || device.StartedAt + CodeLifetime < time.GetUtcNow())
         {
             return (false, null);
         }
@@ -76,7 +76,8 @@ public sealed class OAuthLogins(TimeProvider time)
             return (true, null);
         }
 
-        _devices.TryRemove(deviceCode, out _);
+        // Kept, spent, so the list of logins stays complete.
+        device.Spent = true;
         return (true, device);
     }
 
@@ -97,4 +98,7 @@ public sealed class DeviceAuthorization(string deviceCode, string userCode, stri
 
     /// <summary>Who approved it; null while pending.</summary>
     public string? Login { get; set; }
+
+    /// <summary>Its ID token was issued: the device code cannot be used again.</summary>
+    public bool Spent { get; set; }
 }

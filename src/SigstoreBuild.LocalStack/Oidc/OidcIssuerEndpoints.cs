@@ -16,9 +16,9 @@ internal static class OidcIssuerEndpoints
         app.MapGet("/.well-known/jwks", () => Results.Json(services().Oidc.Jwks()));
         app.MapGet("/token", (HttpContext context) => Handlers.Guard(() => MintToken(context, services())));
         app.MapGet("/oauth/authorize", (HttpContext context) => Authorize(context, services()));
-        app.MapPost("/oauth/device/code", async (HttpContext context) => await StartDeviceAsync(context, services()));
+        Handlers.MapPost(app, "/oauth/device/code", services, StartDeviceAsync);
         app.MapGet("/oauth/device", (HttpContext context) => ApproveDevice(context, services()));
-        app.MapPost("/oauth/token", async (HttpContext context) => await RedeemAsync(context, services()));
+        Handlers.MapPost(app, "/oauth/token", services, RedeemAsync);
     }
 
     /// <summary>
