@@ -51,8 +51,6 @@ public sealed class SigningSession : IDisposable
 {
     private static readonly TimeSpan TokenExpiryMargin = TimeSpan.FromSeconds(30);
 
-    private static readonly InputKind ArtifactFile = InputKind.AnySize("artifact to sign") with { Code = SigningCodes.ArtifactUnreadable };
-
     private readonly ISigningTrustProvider _trustProvider;
     private readonly IIdentityTokenProvider _identity;
     private readonly IBundleVerifier _verifier;
@@ -83,55 +81,14 @@ public sealed class SigningSession : IDisposable
     public int CertificateRequests => Volatile.Read(ref _certificateRequests);
 
     /// <summary>Signs files and writes their bundles: all or nothing (no bundle is written unless every artifact verified).</summary>
-    public async Task<IReadOnlyList<SignedArtifact>> SignFilesAsync(IReadOnlyList<SigningRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var results = new SignedArtifact[requests.Count];
-        var temps = new string?[requests.Count];
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = requests.Select(async (request, i) =>
+    public Task<IReadOnlyList<SignedArtifact>> SignFilesAsync(IReadOnlyList<SigningRequest> requests, CancellationToken cancellationToken = default) =>
+        SigningBatch.SignAllAsync(requests, async (request, digest, ct) =>
         {
-            try
-            {
-                var digest = await HashFileAsync(request.ArtifactPath, failFast.Token).ConfigureAwait(false);
-                var signed = request.PredicateType is null
-                    ? await SignDigestCoreAsync(digest, failFast.Token).ConfigureAwait(false)
-                    : await SignDsseCoreAsync(InTotoStatement.PayloadType, request.StatementJson(digest), digest, failFast.Token).ConfigureAwait(false);
-                temps[i] = BundleFileWriter.WriteTemp(request.BundlePath, signed.Json);
-                results[i] = new SignedArtifact(request.ArtifactPath, request.BundlePath, digest, signed.Bundle);
-            }
-            catch
-            {
-                await failFast.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }).ToArray();
-
-        var all = Task.WhenAll(tasks);
-        try
-        {
-            await all.ConfigureAwait(false);
-            for (var i = 0; i < temps.Length; i++)
-            {
-                BundleFileWriter.Commit(temps[i]!, requests[i].BundlePath);
-                temps[i] = null;
-            }
-        }
-        catch (Exception) when (all.Exception is { } aggregate && !cancellationToken.IsCancellationRequested)
-        {
-            DiscardAll(temps);
-            // Report the real failure, not the cancellations it caused in sibling artifacts.
-            var cause = aggregate.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? aggregate.InnerExceptions[0];
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
-            throw;
-        }
-        finally
-        {
-            DiscardAll(temps);
-        }
-
-        return results;
-    }
+            var signed = request.PredicateType is null
+                ? await SignDigestCoreAsync(digest, ct).ConfigureAwait(false)
+                : await SignDsseCoreAsync(InTotoStatement.PayloadType, request.StatementJson(digest), digest, ct).ConfigureAwait(false);
+            return (signed.Bundle, signed.Json);
+        }, cancellationToken);
 
     public async Task<SignedArtifact> SignFileAsync(string artifactPath, string bundlePath, CancellationToken cancellationToken = default) =>
         (await SignFilesAsync([new SigningRequest(artifactPath, bundlePath)], cancellationToken).ConfigureAwait(false))[0];
@@ -224,47 +181,10 @@ public sealed class SigningSession : IDisposable
             envelope = new DsseEnvelope { Payload = content.Payload, PayloadType = content.PayloadType, Signatures = [new DsseSignature { Sig = signature }] };
         }
 
-        // Timestamps first: if the TSA fails, nothing has been logged yet.
-        var evidence = new List<DateTimeOffset>();
-        var timestamps = new List<Rfc3161SignedTimestamp>();
-        foreach (var tsaUrl in credential.Services.TimestampAuthorities)
-        {
-            var stamp = await new TimestampAuthorityClient(_http, tsaUrl).TimestampAsync(signature, trust.TrustedRoot, cancellationToken).ConfigureAwait(false);
-            timestamps.Add(new Rfc3161SignedTimestamp { SignedTimestamp = stamp.Response });
-            evidence.Add(stamp.GenerationTime);
-            WarnOnSkew("timestamp authority", stamp.GenerationTime);
-        }
-
         var request = new LogEntryRequest { Signature = signature, Certificate = credential.Leaf, ArtifactDigest = content.Digest, Envelope = envelope };
-        var entries = await Task.WhenAll(credential.Services.TransparencyLogs.Select(async log =>
-        {
-            ITransparencyLogClient client = log.MajorApiVersion == 2 ? new RekorV2Client(_http, log.Url) : new RekorV1Client(_http, log.Url);
-            var entry = await client.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
-            LogEntryChecker.Check(entry, request, trust.TrustedRoot, client.MajorApiVersion);
-            return entry;
-        })).ConfigureAwait(false);
-
-        foreach (var entry in entries.Where(e => e.IntegratedTime > 0 && e.InclusionPromise is not null))
-        {
-            var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime);
-            evidence.Add(integrated);
-            WarnOnSkew("transparency log", integrated);
-        }
-
-        var bundle = new Bundle
-        {
-            MediaType = Bundle.MediaTypeV03,
-            VerificationMaterial = new VerificationMaterial
-            {
-                Certificate = new X509CertificateBytes { RawBytes = credential.Leaf.RawData },
-                TlogEntries = [.. entries],
-                TimestampVerificationData = timestamps.Count > 0 ? new TimestampVerificationData { Rfc3161Timestamps = timestamps } : null,
-            },
-            MessageSignature = envelope is null
-                ? new MessageSignature { MessageDigest = new HashOutput { Algorithm = "SHA2_256", Digest = content.Digest }, Signature = signature }
-                : null,
-            DsseEnvelope = envelope,
-        };
+        var witnessed = await SignatureWitnesses.CollectAsync(_http, request, credential.Services, trust.TrustedRoot, WarnOnSkew, cancellationToken).ConfigureAwait(false);
+        var bundle = witnessed.ToBundle(m => m.Certificate = new X509CertificateBytes { RawBytes = credential.Leaf.RawData }, signature, HashAlgorithmName.SHA256, content.Digest, envelope);
+        var evidence = witnessed.Times.ToList();
         return (bundle, evidence);
     }
 
@@ -320,7 +240,7 @@ public sealed class SigningSession : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
-            var fulcio = new FulcioClient(_http, services.CertificateAuthority, _options.FulcioRequestStyle);
+            var fulcio = new FulcioClient(_http, services.CertificateAuthority!, _options.FulcioRequestStyle);
             Interlocked.Increment(ref _certificateRequests);
             var certificate = await fulcio.RequestCertificateAsync(token, key, cancellationToken).ConfigureAwait(false);
             if (certificate is null && _identity.CanRefresh)
@@ -388,24 +308,6 @@ public sealed class SigningSession : IDisposable
         {
             _options.Log.Write(SigningLogLevel.Warning, SigningCodes.ClockSkew,
                 $"The local clock differs from {service}'s by about {skew.Duration().TotalMinutes:0.#} minutes. Signing uses the services' times, but fix the clock (NTP) to avoid surprises.");
-        }
-    }
-
-    private static async Task<byte[]> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = InputFile.OpenRead(path, ArtifactFile);
-        return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void DiscardAll(string?[] temps)
-    {
-        for (var i = 0; i < temps.Length; i++)
-        {
-            if (temps[i] is { } temp)
-            {
-                BundleFileWriter.Discard(temp);
-                temps[i] = null;
-            }
         }
     }
 
