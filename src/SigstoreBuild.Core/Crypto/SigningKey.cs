@@ -5,11 +5,12 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.IO;
+using SigstoreBuild.Signing;
 
 namespace SigstoreBuild.Crypto;
 
 /// <summary>The algorithms a long-lived signing key (<c>sign --key</c>) may use.</summary>
-internal enum SigningKeyAlgorithm
+public enum SigningKeyAlgorithm
 {
     EcdsaP256,
     EcdsaP384,
@@ -21,7 +22,7 @@ internal enum SigningKeyAlgorithm
 /// PKCS#8 PEM, encrypted ("ENCRYPTED PRIVATE KEY", PBES2) or not. ECDSA through the BCL; Ed25519 through BouncyCastle,
 /// which the BCL lacks. Key material and passwords never appear in messages.
 /// </summary>
-internal sealed class SigningKey : IDisposable
+public sealed class SigningKey : IDisposable
 {
     /// <summary>The environment variable holding the private key's password, for generating and for signing.</summary>
     public const string PasswordVariable = "SIGSTORE_PRIVATE_KEY_PASSWORD";
@@ -48,25 +49,25 @@ internal sealed class SigningKey : IDisposable
     public SigningKeyAlgorithm Algorithm { get; }
 
     /// <summary>DER SubjectPublicKeyInfo of the public half.</summary>
-    public byte[] SubjectPublicKeyInfo { get; }
+    internal byte[] SubjectPublicKeyInfo { get; }
 
-    public bool IsEd25519 => _ed25519 is not null;
+    internal bool IsEd25519 => _ed25519 is not null;
 
     /// <summary>The hash an ECDSA key signs with (the curve's own); Ed25519 signs whole messages.</summary>
-    public HashAlgorithmName HashAlgorithm => Algorithm == SigningKeyAlgorithm.EcdsaP384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
+    internal HashAlgorithmName HashAlgorithm => Algorithm == SigningKeyAlgorithm.EcdsaP384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
 
     /// <summary>The bundle's <c>publicKey.hint</c>: base64 of the SHA-256 of the SPKI, as sigstore-go and cosign use.</summary>
     public string Hint => Convert.ToBase64String(SHA256.HashData(SubjectPublicKeyInfo));
 
     /// <summary>The protobuf-specs PublicKeyDetails name (Rekor v2 verifiers).</summary>
-    public string KeyDetails => Algorithm switch
+    internal string KeyDetails => Algorithm switch
     {
         SigningKeyAlgorithm.EcdsaP384 => "PKIX_ECDSA_P384_SHA_384",
         SigningKeyAlgorithm.Ed25519 => "PKIX_ED25519",
         _ => "PKIX_ECDSA_P256_SHA_256",
     };
 
-    public string PublicKeyPem => PemEncoding.WriteString("PUBLIC KEY", SubjectPublicKeyInfo);
+    internal string PublicKeyPem => PemEncoding.WriteString("PUBLIC KEY", SubjectPublicKeyInfo);
 
     public static SigningKey Generate(SigningKeyAlgorithm algorithm) => algorithm switch
     {
@@ -79,6 +80,7 @@ internal sealed class SigningKey : IDisposable
     /// <summary>Reads a PEM private key file; <paramref name="password"/> (from <see cref="PasswordVariable"/>) unlocks an encrypted one.</summary>
     public static SigningKey Load(string path, string? password)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var pem = InputFile.ReadAllText(path, KeyFile);
         if (!PemEncoding.TryFind(pem, out var fields))
         {
@@ -138,7 +140,7 @@ internal sealed class SigningKey : IDisposable
     }
 
     /// <summary>The private key as PKCS#8 PEM: encrypted (PBES2, AES-256-CBC, PBKDF2-SHA256) when a password is given.</summary>
-    public string ExportPrivateKeyPem(string? password)
+    internal string ExportPrivateKeyPem(string? password)
     {
         var info = ToPkcs8();
         return string.IsNullOrEmpty(password)
@@ -150,8 +152,11 @@ internal sealed class SigningKey : IDisposable
     /// Writes the key pair to new files: the private key owner-only from its creation (mode 0600 on Unix, never
     /// world-readable even for a moment), each file complete or absent. Existing files are never overwritten.
     /// </summary>
-    public void WriteKeyPair(string privateKeyPath, string publicKeyPath, string? password)
+    public void WriteKeyPair(string privateKeyPath, string publicKeyPath, string? password, ISigningLog log)
     {
+        ArgumentNullException.ThrowIfNull(privateKeyPath);
+        ArgumentNullException.ThrowIfNull(publicKeyPath);
+        ArgumentNullException.ThrowIfNull(log);
         foreach (var path in new[] { privateKeyPath, publicKeyPath })
         {
             if (Path.Exists(path))
@@ -170,15 +175,21 @@ internal sealed class SigningKey : IDisposable
             File.Delete(privateKeyPath);
             throw;
         }
+
+        if (string.IsNullOrEmpty(password))
+        {
+            log.Write(SigningLogLevel.Warning, SigningCodes.PrivateKeyUnencrypted,
+                $"The private key '{privateKeyPath}' is not encrypted ({PasswordVariable} is not set). Anyone who can read it can sign as you: keep it in a secret store, or generate it again with {PasswordVariable} set.");
+        }
     }
 
     /// <summary>Signs a digest of the key's <see cref="HashAlgorithm"/> (ECDSA only: Ed25519 needs the message).</summary>
-    public byte[] SignDigest(byte[] digest) =>
+    internal byte[] SignDigest(byte[] digest) =>
         _ecdsa?.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence)
         ?? throw new InvalidOperationException("Ed25519 signs messages, not digests.");
 
     /// <summary>Signs a whole message (a DSSE PAE): ECDSA hashes it with the curve's hash, Ed25519 signs it as is.</summary>
-    public byte[] SignMessage(byte[] message)
+    internal byte[] SignMessage(byte[] message)
     {
         if (_ecdsa is not null)
         {

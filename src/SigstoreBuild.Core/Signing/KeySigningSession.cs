@@ -15,7 +15,7 @@ namespace SigstoreBuild.Signing;
 /// (<c>verificationMaterial.publicKey</c>), and the same transparency logs and timestamp authorities vouch for the
 /// signature. Every bundle is verified with the key, as a consumer would, before it is written.
 /// </summary>
-internal sealed class KeySigningSession : IDisposable
+public sealed class KeySigningSession : IDisposable
 {
     private readonly ISigningTrustProvider _trustProvider;
     private readonly SigningKey _key;
