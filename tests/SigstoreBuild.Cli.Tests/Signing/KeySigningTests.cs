@@ -155,6 +155,57 @@ public sealed class KeySigningTests
     }
 
     [TestMethod]
+    public async Task SignWithKey_NeedsNoCertificateAuthorityInTheSigningConfig()
+    {
+        var dir = NewDirectory();
+        var prefix = await GenerateAsync(dir, "signer", "ecdsa-p256");
+        var artifact = Write(dir, "artifact.txt", "no Fulcio here");
+        var config = JsonNode.Parse(File.ReadAllText(s_sigstore.SigningConfigPath))!.AsObject();
+        Assert.IsTrue(config.Remove("caUrls"), "the instance's signing config names its Fulcio");
+        var noFulcio = Write(dir, "signing_config.json", config.ToJsonString());
+
+        var sign = await WithPasswordAsync(null, () => CliRunner.RunAsync("sign", artifact, "--key", prefix + ".key", "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", noFulcio));
+        var verify = await CliRunner.RunAsync("verify", artifact, "--key", prefix + ".pub", "--trusted-root", s_sigstore.TrustedRootPath);
+
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+        Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+    }
+
+    [TestMethod]
+    public async Task SignWithKey_ReadsAnOpenSslSec1Key()
+    {
+        var dir = NewDirectory();
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var key = Write(dir, "openssl.key", ecdsa.ExportECPrivateKeyPem());
+        var publicKey = Write(dir, "openssl.pub", ecdsa.ExportSubjectPublicKeyInfoPem());
+        var artifact = Write(dir, "artifact.txt", "signed with an openssl ecparam key");
+
+        var sign = await WithPasswordAsync(null, () => Sign(key, artifact));
+        var verify = await CliRunner.RunAsync("verify", artifact, "--key", publicKey, "--trusted-root", s_sigstore.TrustedRootPath);
+
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+        Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+    }
+
+    [TestMethod]
+    [DataRow("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n", "not a private key")]
+    [DataRow("not a key at all", "not a PEM file")]
+    [DataRow("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n", "cosign's own encrypted format")]
+    public async Task SignWithKey_RefusesWhatIsNotAUsablePrivateKey(string content, string why)
+    {
+        var dir = NewDirectory();
+        var key = Write(dir, "bad.key", content);
+        var artifact = Write(dir, "artifact.txt", "never signed");
+
+        var sign = await WithPasswordAsync(null, () => Sign(key, artifact));
+
+        Assert.AreEqual(1, sign.ExitCode, sign.ToString());
+        StringAssert.Contains(sign.Error, "error SSB2050");
+        StringAssert.Contains(sign.Error, why);
+        Assert.IsFalse(File.Exists(artifact + ".sigstore.json"));
+    }
+
+    [TestMethod]
     public async Task SignWithEd25519Key_IsRefusedBeforeAnythingIsLogged()
     {
         var dir = NewDirectory();

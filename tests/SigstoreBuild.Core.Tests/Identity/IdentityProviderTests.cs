@@ -463,7 +463,7 @@ public sealed class ServiceSelectorTests
         var config = TrustDocumentSerializer.ParseSigningConfig(Encoding.UTF8.GetBytes(json.ToJsonString()));
 
         var selected = SigstoreBuild.Signing.ServiceSelector.Select(config, DateTimeOffset.UtcNow);
-        Assert.AreEqual("https://sigstore.example/", selected.CertificateAuthority.AbsoluteUri);
+        Assert.AreEqual("https://sigstore.example/", selected.CertificateAuthority!.AbsoluteUri);
         Assert.AreEqual(1, selected.TransparencyLogs.Single().MajorApiVersion);
         Assert.HasCount(1, selected.TimestampAuthorities);
 
