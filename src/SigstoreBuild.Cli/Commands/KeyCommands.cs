@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Tuf;
@@ -40,6 +41,8 @@ internal static class KeyCommands
         {
             prefix, algorithm,
         };
+        var output = OutputOption.Create();
+        output.AddTo(command);
         command.SetAction(parse =>
         {
             var keyAlgorithm = parse.GetValue(algorithm) switch
@@ -53,8 +56,14 @@ internal static class KeyCommands
             var password = Environment.GetEnvironmentVariable(SigningKey.PasswordVariable);
             using var key = SigningKey.Generate(keyAlgorithm);
             key.WriteKeyPair(privatePath, publicPath, password, new ConsoleSigningLog(console));
+            if (output.IsJson(parse))
+            {
+                console.Out.WriteLine(new JsonObject { ["privateKey"] = privatePath, ["publicKey"] = publicPath, ["hint"] = key.Hint }.ToJsonString());
+                return SigstoreCommand.Success;
+            }
+
             console.Out.WriteLine($"Private key: {privatePath}");
-            console.Out.WriteLine($"Public key:  {publicPath}");
+            console.Out.WriteLine($"Public key:  {publicPath} (hint {key.Hint})");
             return SigstoreCommand.Success;
         });
         return command;

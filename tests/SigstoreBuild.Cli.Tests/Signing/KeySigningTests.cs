@@ -59,6 +59,12 @@ public sealed class KeySigningTests
         }
 
         Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(prefix)!, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }), "no temporary file is left behind");
+
+        var json = await WithPasswordAsync(null, () => CliRunner.RunAsync("generate-key-pair", "--output-key-prefix", prefix + "-2", "--output", "json"));
+        Assert.AreEqual(0, json.ExitCode, json.ToString());
+        var printed = JsonNode.Parse(json.Output)!;
+        Assert.AreEqual(prefix + "-2.pub", printed["publicKey"]?.GetValue<string>());
+        Assert.AreEqual(Convert.ToBase64String(SHA256.HashData(PemBody(File.ReadAllText(prefix + "-2.pub")))), printed["hint"]?.GetValue<string>());
     }
 
     [TestMethod]
