@@ -25,9 +25,9 @@ public sealed class KeySigningSession : IDisposable
     private readonly ServiceHttpClient _http;
     private readonly SemaphoreSlim _trustLock = new(1, 1);
     private readonly SemaphoreSlim _throttle;
+    private readonly ClockSkewWarning _skew;
     private readonly VerificationKey _verificationKey;
     private (SigningTrust Trust, SelectedServices Services)? _services;
-    private int _skewWarned;
 
     public KeySigningSession(ISigningTrustProvider trust, SigningKey key, SigningOptions? options = null)
     {
@@ -38,6 +38,7 @@ public sealed class KeySigningSession : IDisposable
         _httpClient = _options.HttpClient ?? ServiceHttpClient.CreateHttpClient();
         _http = new ServiceHttpClient(_httpClient, _options.RetryPolicy, _options.Time, _options.Log);
         _throttle = new SemaphoreSlim(Math.Max(1, _options.MaxParallelism));
+        _skew = new ClockSkewWarning(_options);
         _verificationKey = VerificationKey.FromSubjectPublicKeyInfo(key.SubjectPublicKeyInfo);
     }
 
@@ -104,7 +105,7 @@ public sealed class KeySigningSession : IDisposable
                 ArtifactDigestAlgorithm = digestAlgorithm,
                 Envelope = envelope,
             };
-            var witnessed = await SignatureWitnesses.CollectAsync(_http, logRequest, services, trust.TrustedRoot, WarnOnSkew, cancellationToken).ConfigureAwait(false);
+            var witnessed = await SignatureWitnesses.CollectAsync(_http, logRequest, services, trust.TrustedRoot, _skew.Check, cancellationToken).ConfigureAwait(false);
             var bundle = witnessed.ToBundle(m => m.PublicKey = new PublicKeyIdentifier { Hint = _key.Hint }, signature, digestAlgorithm, digest, envelope);
             return FinalVerify(bundle, trust, digestAlgorithm, digest);
         }
@@ -142,18 +143,7 @@ public sealed class KeySigningSession : IDisposable
                 return known;
             }
 
-            SigningTrust trust;
-            try
-            {
-                trust = await _trustProvider.GetAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is SigstoreException or IOException or HttpRequestException or UnauthorizedAccessException)
-            {
-                var detail = ex is SigstoreException se ? $"{se.Code}: {se.Message}" : ex.Message;
-                throw new SigstoreException(SigningCodes.TrustRootUnavailable,
-                    $"The trust root could not be refreshed ({detail}). Nothing was signed: signing against stale or unverified trust material is refused. Restore access to the TUF repository, or pass an explicit, unexpired trusted root.", ex);
-            }
-
+            var trust = await SigningGuards.GetTrustAsync(_trustProvider, cancellationToken).ConfigureAwait(false);
             var services = ServiceSelector.Select(trust.SigningConfig, _options.Time.GetUtcNow(), _options.RekorApiVersion, needsCertificateAuthority: false);
             _services = (trust, services);
             return (trust, services);
@@ -164,13 +154,4 @@ public sealed class KeySigningSession : IDisposable
         }
     }
 
-    private void WarnOnSkew(string service, DateTimeOffset serviceTime)
-    {
-        var skew = serviceTime - _options.Time.GetUtcNow();
-        if (skew.Duration() > _options.ClockSkewWarningThreshold && Interlocked.Exchange(ref _skewWarned, 1) == 0)
-        {
-            _options.Log.Write(SigningLogLevel.Warning, SigningCodes.ClockSkew,
-                $"The local clock differs from {service}'s by about {skew.Duration().TotalMinutes:0.#} minutes. Signing uses the services' times, but fix the clock (NTP) to avoid surprises.");
-        }
-    }
 }

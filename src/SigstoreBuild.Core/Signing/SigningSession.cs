@@ -7,10 +7,8 @@ using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Fulcio;
 using SigstoreBuild.Identity;
-using SigstoreBuild.IO;
 using SigstoreBuild.Rekor;
 using SigstoreBuild.Signing.Transport;
-using SigstoreBuild.Timestamps;
 
 namespace SigstoreBuild.Signing;
 
@@ -60,10 +58,10 @@ public sealed class SigningSession : IDisposable
     private readonly ServiceHttpClient _http;
     private readonly SemaphoreSlim _credentialLock = new(1, 1);
     private readonly SemaphoreSlim _throttle;
+    private readonly ClockSkewWarning _skew;
     private SigningTrust? _trust;
     private SigningCredential? _credential;
     private int _certificateRequests;
-    private int _skewWarned;
 
     public SigningSession(ISigningTrustProvider trust, IIdentityTokenProvider identity, IBundleVerifier verifier, SigningOptions? options = null)
     {
@@ -75,6 +73,7 @@ public sealed class SigningSession : IDisposable
         _httpClient = _options.HttpClient ?? ServiceHttpClient.CreateHttpClient();
         _http = new ServiceHttpClient(_httpClient, _options.RetryPolicy, _options.Time, _options.Log);
         _throttle = new SemaphoreSlim(Math.Max(1, _options.MaxParallelism));
+        _skew = new ClockSkewWarning(_options);
     }
 
     /// <summary>Fulcio requests made so far (one per session unless a certificate had to be renewed).</summary>
@@ -182,7 +181,7 @@ public sealed class SigningSession : IDisposable
         }
 
         var request = new LogEntryRequest { Signature = signature, Certificate = credential.Leaf, ArtifactDigest = content.Digest, Envelope = envelope };
-        var witnessed = await SignatureWitnesses.CollectAsync(_http, request, credential.Services, trust.TrustedRoot, WarnOnSkew, cancellationToken).ConfigureAwait(false);
+        var witnessed = await SignatureWitnesses.CollectAsync(_http, request, credential.Services, trust.TrustedRoot, _skew.Check, cancellationToken).ConfigureAwait(false);
         var bundle = witnessed.ToBundle(m => m.Certificate = new X509CertificateBytes { RawBytes = credential.Leaf.RawData }, signature, HashAlgorithmName.SHA256, content.Digest, envelope);
         var evidence = witnessed.Times.ToList();
         return (bundle, evidence);
@@ -232,7 +231,7 @@ public sealed class SigningSession : IDisposable
 
     private async Task<SigningCredential> CreateCredentialAsync(CancellationToken cancellationToken)
     {
-        var trust = _trust ??= await GetTrustAsync(cancellationToken).ConfigureAwait(false);
+        var trust = _trust ??= await SigningGuards.GetTrustAsync(_trustProvider, cancellationToken).ConfigureAwait(false);
         var services = ServiceSelector.Select(trust.SigningConfig, _options.Time.GetUtcNow(), _options.RekorApiVersion);
 
         // The token is fetched just in time, right before the certificate request (F-03).
@@ -258,7 +257,7 @@ public sealed class SigningSession : IDisposable
             }
 
             var (san, issuer) = FulcioCertificateValidator.Validate(certificate, key, token, trust.TrustedRoot);
-            WarnOnSkew("Fulcio", certificate.Leaf.NotBefore.ToUniversalTime());
+            _skew.Check("Fulcio", certificate.Leaf.NotBefore.ToUniversalTime());
             _options.Log.Write(SigningLogLevel.Info, null, $"Signing as {san} (issuer {issuer}); certificate valid until {certificate.Leaf.NotAfter.ToUniversalTime():O}.");
             return new SigningCredential(key, certificate.Leaf, san, issuer, services);
         }
@@ -266,20 +265,6 @@ public sealed class SigningSession : IDisposable
         {
             key.Dispose();
             throw;
-        }
-    }
-
-    private async Task<SigningTrust> GetTrustAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _trustProvider.GetAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SigstoreException or IOException or HttpRequestException or UnauthorizedAccessException)
-        {
-            var detail = ex is SigstoreException se ? $"{se.Code}: {se.Message}" : ex.Message;
-            throw new SigstoreException(SigningCodes.TrustRootUnavailable,
-                $"The trust root could not be refreshed ({detail}). Nothing was signed: signing against stale or unverified trust material is refused. Restore access to the TUF repository, or pass an explicit, unexpired trusted root.", ex);
         }
     }
 
@@ -299,16 +284,6 @@ public sealed class SigningSession : IDisposable
         }
 
         return token;
-    }
-
-    private void WarnOnSkew(string service, DateTimeOffset serviceTime)
-    {
-        var skew = serviceTime - _options.Time.GetUtcNow();
-        if (skew.Duration() > _options.ClockSkewWarningThreshold && Interlocked.Exchange(ref _skewWarned, 1) == 0)
-        {
-            _options.Log.Write(SigningLogLevel.Warning, SigningCodes.ClockSkew,
-                $"The local clock differs from {service}'s by about {skew.Duration().TotalMinutes:0.#} minutes. Signing uses the services' times, but fix the clock (NTP) to avoid surprises.");
-        }
     }
 
     private sealed record Content(byte[] Digest, string? PayloadType, byte[]? Payload);
