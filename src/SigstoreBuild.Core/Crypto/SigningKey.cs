@@ -218,7 +218,7 @@ public sealed class SigningKey : IDisposable
         {
             using (var stream = new FileStream(temp, options))
             {
-                stream.Write(System.Text.Encoding.ASCII.GetBytes(text));
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(text + "\n"));
                 stream.Flush(flushToDisk: true);
             }
 

@@ -161,6 +161,28 @@ public sealed class KeySigningTests
     }
 
     [TestMethod]
+    public async Task SignWithKey_SignsEveryFileOrNone()
+    {
+        var dir = NewDirectory();
+        var prefix = await GenerateAsync(dir, "signer", "ecdsa-p256");
+        var files = Enumerable.Range(0, 3).Select(i => Write(dir, $"f{i}.bin", $"file {i}")).ToArray();
+        var missing = Path.Combine(dir, "missing.bin");
+
+        var partial = await WithPasswordAsync(null, () => CliRunner.RunAsync(["sign", .. files, missing, "--key", prefix + ".key", "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath]));
+        Assert.AreEqual(1, partial.ExitCode, partial.ToString());
+        StringAssert.Contains(partial.Error, "error SSB2043");
+        Assert.IsFalse(files.Any(f => File.Exists(f + ".sigstore.json")), "no bundle is written unless every file was signed");
+
+        var all = await WithPasswordAsync(null, () => CliRunner.RunAsync(["sign", .. files, "--key", prefix + ".key", "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath]));
+        Assert.AreEqual(0, all.ExitCode, all.ToString());
+        foreach (var file in files)
+        {
+            var verify = await CliRunner.RunAsync("verify", file, "--key", prefix + ".pub", "--trusted-root", s_sigstore.TrustedRootPath);
+            Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+        }
+    }
+
+    [TestMethod]
     public async Task SignWithKey_NeedsNoCertificateAuthorityInTheSigningConfig()
     {
         var dir = NewDirectory();
@@ -227,10 +249,11 @@ public sealed class KeySigningTests
     }
 
     [TestMethod]
-    [DataRow("ecdsa-p256")]
-    [DataRow("ecdsa-p384")]
-    [DataRow("ed25519")]
-    public async Task AttestWithKey_VerifiesWithThatKeyOnly(string algorithm)
+    [DataRow("ecdsa-p256", false)]
+    [DataRow("ecdsa-p384", false)]
+    [DataRow("ed25519", false)]
+    [DataRow("ed25519", true)]
+    public async Task AttestWithKey_VerifiesWithThatKeyOnly(string algorithm, bool rekorV2)
     {
         var dir = NewDirectory();
         var prefix = await GenerateAsync(dir, "attester", algorithm);
@@ -240,10 +263,11 @@ public sealed class KeySigningTests
         var bundle = artifact + ".sigstore.json";
 
         var attest = await WithPasswordAsync(null, () => CliRunner.RunAsync("attest", artifact, "--key", prefix + ".key", "--predicate-type", PredicateType,
-            "--predicate", predicate, "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath));
+            "--predicate", predicate, "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", rekorV2 ? s_sigstore.SigningConfigRekorV2Path : s_sigstore.SigningConfigPath));
         Assert.AreEqual(0, attest.ExitCode, attest.ToString());
 
         var json = JsonNode.Parse(File.ReadAllText(bundle))!;
+        Assert.AreEqual(rekorV2 ? "0.0.2" : "0.0.1", json["verificationMaterial"]?["tlogEntries"]?[0]?["kindVersion"]?["version"]?.GetValue<string>());
         Assert.AreEqual("dsse", json["verificationMaterial"]?["tlogEntries"]?[0]?["kindVersion"]?["kind"]?.GetValue<string>());
         Assert.IsNotNull(json["verificationMaterial"]?["publicKey"]?["hint"]);
         Assert.IsNotNull(json["dsseEnvelope"]);
