@@ -66,7 +66,7 @@ internal static class SignCommands
         var common = new SigningOptionSet();
         var output = OutputOption.Create();
         var key = KeyCommands.CreateKeyOption();
-        var command = new Command("sign", "Sign files with an ambient or interactive identity: one certificate for all of them.") { files, key };
+        var command = new Command("sign", "Sign files with an ambient or interactive identity (one certificate for all of them), or with a private key (--key).") { files, key };
         common.AddTo(command);
         output.AddTo(command);
         command.SetAction(async (parse, ct) =>

@@ -153,5 +153,4 @@ public sealed class KeySigningSession : IDisposable
             _trustLock.Release();
         }
     }
-
 }
