@@ -152,6 +152,13 @@ internal static class SigstoreJs
         return RunAsync(null, "verify.mjs", "--bundle", bundle, "--trusted-root", trustedRoot, "--identity", identity, "--issuer", issuer, subject);
     }
 
+    /// <summary>sigstore-js verifies a key-signed <paramref name="bundle"/> for <paramref name="subject"/> with the PEM public key <paramref name="publicKey"/>.</summary>
+    public static Task<(int ExitCode, string Output)> VerifyWithKeyAsync(string bundle, string trustedRoot, string publicKey, string subject)
+    {
+        RequireInstalled();
+        return RunAsync(null, "verify.mjs", "--bundle", bundle, "--trusted-root", trustedRoot, "--key", publicKey, subject);
+    }
+
     /// <summary>As <see cref="VerifyAsync"/>, for synchronous tests.</summary>
     public static (int ExitCode, string Output) Verify(string bundle, string trustedRoot, string identity, string issuer, string subject) =>
         VerifyAsync(bundle, trustedRoot, identity, issuer, subject).GetAwaiter().GetResult();

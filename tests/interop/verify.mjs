@@ -1,5 +1,6 @@
 // Verifies a Sigstore bundle with sigstore-js (the reference JavaScript client), for interop tests and benchmarks.
-// Usage: node verify.mjs --bundle B --trusted-root T [--identity SAN --issuer URL] [--bench N] ARTIFACT_OR_sha256:HEX
+// Usage: node verify.mjs --bundle B --trusted-root T [--identity SAN --issuer URL | --key PUBLIC_KEY_PEM] [--bench N] ARTIFACT_OR_sha256:HEX
+import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { bundleFromJSON } from '@sigstore/bundle';
@@ -14,12 +15,19 @@ for (let i = 0; i < args.length; i++) {
   else rest.push(args[i]);
 }
 
+// A key-signed bundle names its key only by a hint; the key the caller trusts is the one its signature must verify with.
+function trustMaterial(root) {
+  if (!opts.key) return toTrustMaterial(root);
+  const pem = readFileSync(opts.key, 'utf8');
+  return toTrustMaterial(root, () => ({ publicKey: crypto.createPublicKey(pem), validFor: () => true }));
+}
+
 function run() {
   const bundle = bundleFromJSON(JSON.parse(readFileSync(opts.bundle, 'utf8')));
   const root = TrustedRoot.fromJSON(JSON.parse(readFileSync(opts['trusted-root'], 'utf8')));
   const subject = rest[0];
   const artifact = subject && !subject.startsWith('sha256:') ? readFileSync(subject) : undefined;
-  const verifier = new Verifier(toTrustMaterial(root));
+  const verifier = new Verifier(trustMaterial(root));
   const policy = opts.identity ? { subjectAlternativeName: opts.identity, extensions: { issuer: opts.issuer } } : undefined;
   return verifier.verify(toSignedEntity(bundle, artifact), policy);
 }

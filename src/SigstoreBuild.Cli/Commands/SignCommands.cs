@@ -21,6 +21,7 @@ internal static class SignCommands
         root.Subcommands.Add(CreateSignBundle(console));
         root.Subcommands.Add(CreateSign(console));
         root.Subcommands.Add(CreateAttest(console));
+        KeyCommands.Add(root, console);
     }
 
     private static Command CreateSignBundle(CliConsole console)
@@ -64,14 +65,14 @@ internal static class SignCommands
         var files = new Argument<FileInfo[]>("FILE") { Description = "Files to sign; each gets <FILE>.sigstore.json.", Arity = ArgumentArity.OneOrMore };
         var common = new SigningOptionSet();
         var output = OutputOption.Create();
-        var command = new Command("sign", "Sign files with an ambient or interactive identity: one certificate for all of them.") { files };
+        var key = KeyCommands.CreateKeyOption();
+        var command = new Command("sign", "Sign files with an ambient or interactive identity (one certificate for all of them), or with a private key (--key).") { files, key };
         common.AddTo(command);
         output.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var session = common.CreateSession(parse, console);
             var requests = parse.GetValue(files)!.Select(f => new SigningRequest(f.FullName, f.FullName + common.BundleExtension(parse))).ToList();
-            var signed = await session.SignFilesAsync(requests, ct).ConfigureAwait(false);
+            var signed = await common.SignAsync(parse, parse.GetValue(key), requests, console, ct).ConfigureAwait(false);
             if (output.IsJson(parse))
             {
                 var list = new JsonArray(signed.Select(s => (JsonNode)new JsonObject { ["bundle"] = s.BundlePath, ["sha256"] = Convert.ToHexStringLower(s.Sha256) }).ToArray());
@@ -97,7 +98,8 @@ internal static class SignCommands
         var subjectName = new Option<string>("--subject-name") { Description = "The subject name (default: the file name)." };
         var common = new SigningOptionSet();
         var output = OutputOption.Create();
-        var command = new Command("attest", "Sign an in-toto attestation about a file; writes <FILE>.sigstore.json.") { file, predicateType, predicate, subjectName };
+        var key = KeyCommands.CreateKeyOption();
+        var command = new Command("attest", "Sign an in-toto attestation about a file; writes <FILE>.sigstore.json.") { file, predicateType, predicate, subjectName, key };
         common.AddTo(command);
         output.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -115,7 +117,6 @@ internal static class SignCommands
                 }
             }
 
-            using var session = common.CreateSession(parse, console);
             var subject = parse.GetValue(file)!;
             var request = new SigningRequest(subject.FullName, subject.FullName + common.BundleExtension(parse))
             {
@@ -123,7 +124,7 @@ internal static class SignCommands
                 Predicate = body ?? new JsonObject(),
                 SubjectName = parse.GetValue(subjectName),
             };
-            var signed = await session.SignFilesAsync([request], ct).ConfigureAwait(false);
+            var signed = await common.SignAsync(parse, parse.GetValue(key), [request], console, ct).ConfigureAwait(false);
             console.Out.WriteLine(output.IsJson(parse)
                 ? new JsonObject { ["bundle"] = signed[0].BundlePath, ["sha256"] = Convert.ToHexStringLower(signed[0].Sha256) }.ToJsonString(Indented)
                 : signed[0].BundlePath);
@@ -170,6 +171,19 @@ internal static class SignCommands
         }
 
         public string BundleExtension(ParseResult parse) => parse.GetValue(_extension)!;
+
+        /// <summary>Signs with <paramref name="key"/> when given (key-based), else keyless with the identity options.</summary>
+        public async Task<IReadOnlyList<SignedArtifact>> SignAsync(ParseResult parse, FileInfo? key, IReadOnlyList<SigningRequest> requests, CliConsole console, CancellationToken cancellationToken)
+        {
+            if (key is not null)
+            {
+                var selection = _trust.Read(parse) with { SigningConfigPath = parse.GetValue(_signingConfig)?.FullName };
+                return await KeyCommands.SignFilesAsync(key, selection, parse.GetValue(_rekorVersion), requests, console, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var session = CreateSession(parse, console);
+            return await session.SignFilesAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
 
         public SigningSession CreateSession(ParseResult parse, CliConsole console)
         {

@@ -29,9 +29,30 @@ internal static class SigningCodes
     /// <summary>The build's shared signing session (another MSBuild node) failed in a way that has no code of its own.</summary>
     public const string SharedSessionFailed = "SSB2044";
 
+    /// <summary>The private key file cannot be read: missing, not a PKCS#8 PEM, or an algorithm this signer does not support.</summary>
+    public const string SigningKeyUnreadable = "SSB2050";
+
+    /// <summary>The private key is encrypted and SIGSTORE_PRIVATE_KEY_PASSWORD is not set.</summary>
+    public const string SigningKeyPasswordMissing = "SSB2051";
+
+    /// <summary>SIGSTORE_PRIVATE_KEY_PASSWORD does not decrypt the private key.</summary>
+    public const string SigningKeyPasswordWrong = "SSB2052";
+
+    /// <summary>An Ed25519 key cannot make a message signature that a hashedrekord log entry records.</summary>
+    public const string Ed25519MessageSignature = "SSB2053";
+
+    /// <summary>generate-key-pair: a key file already exists and is never overwritten.</summary>
+    public const string KeyFileExists = "SSB2054";
+
+    /// <summary>generate-key-pair: a key file could not be written (folder missing, no permission, disk full).</summary>
+    public const string KeyFileUnwritable = "SSB2055";
+
     public const string ClockSkew = "SSB2500";
     public const string RetryingService = "SSB2501";
 
     /// <summary>Warning: this node could not share the build's signing session and signs with its own certificate.</summary>
     public const string SharedSessionUnavailable = "SSB2502";
+
+    /// <summary>Warning: the generated private key is written unencrypted (no SIGSTORE_PRIVATE_KEY_PASSWORD).</summary>
+    public const string PrivateKeyUnencrypted = "SSB2503";
 }

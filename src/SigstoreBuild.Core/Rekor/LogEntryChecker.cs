@@ -19,9 +19,10 @@ internal static class LogEntryChecker
         var content = new SignedContent
         {
             Signature = request.Signature,
-            SignerCertificate = request.Certificate.RawData,
+            SignerCertificate = request.Certificate?.RawData,
+            SignerPublicKey = request.PublicKey,
             ArtifactDigest = request.ArtifactDigest,
-            ArtifactDigestAlgorithm = HashAlgorithmName.SHA256,
+            ArtifactDigestAlgorithm = request.ArtifactDigestAlgorithm,
             Envelope = request.Envelope,
         };
 

@@ -53,7 +53,7 @@ internal sealed class RekorV1Client(ServiceHttpClient http, Uri baseUrl) : ITran
 
     internal static byte[] BuildProposedEntry(LogEntryRequest request)
     {
-        var certB64 = Convert.ToBase64String(Encoding.ASCII.GetBytes(request.CertificatePem));
+        var certB64 = Convert.ToBase64String(Encoding.ASCII.GetBytes(request.SignerPem));
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
@@ -83,7 +83,7 @@ internal sealed class RekorV1Client(ServiceHttpClient http, Uri baseUrl) : ITran
                 w.WriteEndObject();
                 w.WriteStartObject("data");
                 w.WriteStartObject("hash");
-                w.WriteString("algorithm", "sha256");
+                w.WriteString("algorithm", request.ArtifactDigestAlgorithm == System.Security.Cryptography.HashAlgorithmName.SHA384 ? "sha384" : "sha256");
                 w.WriteString("value", Convert.ToHexStringLower(request.ArtifactDigest!));
                 w.WriteEndObject();
                 w.WriteEndObject();

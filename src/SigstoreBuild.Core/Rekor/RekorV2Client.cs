@@ -14,8 +14,6 @@ namespace SigstoreBuild.Rekor;
 /// </summary>
 internal sealed class RekorV2Client(ServiceHttpClient http, Uri baseUrl) : ITransparencyLogClient
 {
-    private const string KeyDetails = "PKIX_ECDSA_P256_SHA_256";
-
     public Uri BaseUrl => baseUrl;
 
     public int MajorApiVersion => 2;
@@ -99,10 +97,19 @@ internal sealed class RekorV2Client(ServiceHttpClient http, Uri baseUrl) : ITran
     private static void WriteVerifier(Utf8JsonWriter w, LogEntryRequest request)
     {
         w.WriteStartObject();
-        w.WriteStartObject("x509Certificate");
-        w.WriteString("rawBytes", Convert.ToBase64String(request.Certificate.RawData));
+        if (request.Certificate is not null)
+        {
+            w.WriteStartObject("x509Certificate");
+            w.WriteString("rawBytes", Convert.ToBase64String(request.Certificate.RawData));
+        }
+        else
+        {
+            w.WriteStartObject("publicKey");
+            w.WriteString("rawBytes", Convert.ToBase64String(request.PublicKey!));
+        }
+
         w.WriteEndObject();
-        w.WriteString("keyDetails", KeyDetails);
+        w.WriteString("keyDetails", request.KeyDetails);
         w.WriteEndObject();
     }
 }

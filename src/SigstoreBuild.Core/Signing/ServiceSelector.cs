@@ -7,8 +7,8 @@ namespace SigstoreBuild.Signing;
 /// <summary>A transparency log chosen for signing.</summary>
 internal sealed record SelectedLog(Uri Url, int MajorApiVersion);
 
-/// <summary>The services one signing session uses, chosen from the signing config.</summary>
-internal sealed record SelectedServices(Uri CertificateAuthority, IReadOnlyList<SelectedLog> TransparencyLogs, IReadOnlyList<Uri> TimestampAuthorities);
+/// <summary>The services one signing session uses, chosen from the signing config (no certificate authority for key-based signing).</summary>
+internal sealed record SelectedServices(Uri? CertificateAuthority, IReadOnlyList<SelectedLog> TransparencyLogs, IReadOnlyList<Uri> TimestampAuthorities);
 
 /// <summary>
 /// signing_config v0.2 service selection (protobuf-specs SigningConfig): keep services valid now with an API version we
@@ -20,11 +20,14 @@ internal static class ServiceSelector
     private static readonly int[] RekorVersions = [1, 2];
     private static readonly int[] TsaVersions = [1];
 
-    public static SelectedServices Select(SigningConfigDocument config, DateTimeOffset now, int? forceRekorVersion = null)
+    public static SelectedServices Select(SigningConfigDocument config, DateTimeOffset now, int? forceRekorVersion = null, bool needsCertificateAuthority = true)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var ca = Valid(config.CaUrls, CaVersions, now, "certificate authority").FirstOrDefault()
-            ?? throw new SigstoreException(SigningCodes.NoService, "The signing config lists no certificate authority (Fulcio) valid now. Refresh the trust root or fix signing_config.json.");
+        var ca = Valid(config.CaUrls, CaVersions, now, "certificate authority").FirstOrDefault();
+        if (ca is null && needsCertificateAuthority)
+        {
+            throw new SigstoreException(SigningCodes.NoService, "The signing config lists no certificate authority (Fulcio) valid now. Refresh the trust root or fix signing_config.json.");
+        }
 
         var rekorCandidates = Valid(config.RekorTlogUrls, forceRekorVersion is { } v ? [v] : RekorVersions, now, "transparency log");
         var logs = Apply(rekorCandidates, config.RekorTlogConfig, "transparency log")
@@ -41,7 +44,7 @@ internal static class ServiceSelector
             throw new SigstoreException(SigningCodes.RekorV2RequiresTimestamp, "Rekor v2 gives no signed entry timestamp, so a timestamp authority is required, but the signing config lists none valid now. Add a TSA to signing_config.json.");
         }
 
-        return new SelectedServices(ServiceUrl.Require(ca.Url, "Fulcio", SigningCodes.InsecureServiceUrl), logs, tsas);
+        return new SelectedServices(needsCertificateAuthority ? ServiceUrl.Require(ca!.Url, "Fulcio", SigningCodes.InsecureServiceUrl) : null, logs, tsas);
     }
 
     /// <summary>The OIDC issuer the signing config names for interactive logins (<c>oidcUrls</c>), or null.</summary>

@@ -7,10 +7,8 @@ using SigstoreBuild.Bundles;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Fulcio;
 using SigstoreBuild.Identity;
-using SigstoreBuild.IO;
 using SigstoreBuild.Rekor;
 using SigstoreBuild.Signing.Transport;
-using SigstoreBuild.Timestamps;
 
 namespace SigstoreBuild.Signing;
 
@@ -51,8 +49,6 @@ public sealed class SigningSession : IDisposable
 {
     private static readonly TimeSpan TokenExpiryMargin = TimeSpan.FromSeconds(30);
 
-    private static readonly InputKind ArtifactFile = InputKind.AnySize("artifact to sign") with { Code = SigningCodes.ArtifactUnreadable };
-
     private readonly ISigningTrustProvider _trustProvider;
     private readonly IIdentityTokenProvider _identity;
     private readonly IBundleVerifier _verifier;
@@ -62,10 +58,10 @@ public sealed class SigningSession : IDisposable
     private readonly ServiceHttpClient _http;
     private readonly SemaphoreSlim _credentialLock = new(1, 1);
     private readonly SemaphoreSlim _throttle;
+    private readonly ClockSkewWarning _skew;
     private SigningTrust? _trust;
     private SigningCredential? _credential;
     private int _certificateRequests;
-    private int _skewWarned;
 
     public SigningSession(ISigningTrustProvider trust, IIdentityTokenProvider identity, IBundleVerifier verifier, SigningOptions? options = null)
     {
@@ -77,61 +73,21 @@ public sealed class SigningSession : IDisposable
         _httpClient = _options.HttpClient ?? ServiceHttpClient.CreateHttpClient();
         _http = new ServiceHttpClient(_httpClient, _options.RetryPolicy, _options.Time, _options.Log);
         _throttle = new SemaphoreSlim(Math.Max(1, _options.MaxParallelism));
+        _skew = new ClockSkewWarning(_options);
     }
 
     /// <summary>Fulcio requests made so far (one per session unless a certificate had to be renewed).</summary>
     public int CertificateRequests => Volatile.Read(ref _certificateRequests);
 
     /// <summary>Signs files and writes their bundles: all or nothing (no bundle is written unless every artifact verified).</summary>
-    public async Task<IReadOnlyList<SignedArtifact>> SignFilesAsync(IReadOnlyList<SigningRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var results = new SignedArtifact[requests.Count];
-        var temps = new string?[requests.Count];
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = requests.Select(async (request, i) =>
+    public Task<IReadOnlyList<SignedArtifact>> SignFilesAsync(IReadOnlyList<SigningRequest> requests, CancellationToken cancellationToken = default) =>
+        SigningBatch.SignAllAsync(requests, async (request, digest, ct) =>
         {
-            try
-            {
-                var digest = await HashFileAsync(request.ArtifactPath, failFast.Token).ConfigureAwait(false);
-                var signed = request.PredicateType is null
-                    ? await SignDigestCoreAsync(digest, failFast.Token).ConfigureAwait(false)
-                    : await SignDsseCoreAsync(InTotoStatement.PayloadType, request.StatementJson(digest), digest, failFast.Token).ConfigureAwait(false);
-                temps[i] = BundleFileWriter.WriteTemp(request.BundlePath, signed.Json);
-                results[i] = new SignedArtifact(request.ArtifactPath, request.BundlePath, digest, signed.Bundle);
-            }
-            catch
-            {
-                await failFast.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }).ToArray();
-
-        var all = Task.WhenAll(tasks);
-        try
-        {
-            await all.ConfigureAwait(false);
-            for (var i = 0; i < temps.Length; i++)
-            {
-                BundleFileWriter.Commit(temps[i]!, requests[i].BundlePath);
-                temps[i] = null;
-            }
-        }
-        catch (Exception) when (all.Exception is { } aggregate && !cancellationToken.IsCancellationRequested)
-        {
-            DiscardAll(temps);
-            // Report the real failure, not the cancellations it caused in sibling artifacts.
-            var cause = aggregate.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? aggregate.InnerExceptions[0];
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
-            throw;
-        }
-        finally
-        {
-            DiscardAll(temps);
-        }
-
-        return results;
-    }
+            var signed = request.PredicateType is null
+                ? await SignDigestCoreAsync(digest, ct).ConfigureAwait(false)
+                : await SignDsseCoreAsync(InTotoStatement.PayloadType, request.StatementJson(digest), digest, ct).ConfigureAwait(false);
+            return (signed.Bundle, signed.Json);
+        }, cancellationToken);
 
     public async Task<SignedArtifact> SignFileAsync(string artifactPath, string bundlePath, CancellationToken cancellationToken = default) =>
         (await SignFilesAsync([new SigningRequest(artifactPath, bundlePath)], cancellationToken).ConfigureAwait(false))[0];
@@ -224,47 +180,10 @@ public sealed class SigningSession : IDisposable
             envelope = new DsseEnvelope { Payload = content.Payload, PayloadType = content.PayloadType, Signatures = [new DsseSignature { Sig = signature }] };
         }
 
-        // Timestamps first: if the TSA fails, nothing has been logged yet.
-        var evidence = new List<DateTimeOffset>();
-        var timestamps = new List<Rfc3161SignedTimestamp>();
-        foreach (var tsaUrl in credential.Services.TimestampAuthorities)
-        {
-            var stamp = await new TimestampAuthorityClient(_http, tsaUrl).TimestampAsync(signature, trust.TrustedRoot, cancellationToken).ConfigureAwait(false);
-            timestamps.Add(new Rfc3161SignedTimestamp { SignedTimestamp = stamp.Response });
-            evidence.Add(stamp.GenerationTime);
-            WarnOnSkew("timestamp authority", stamp.GenerationTime);
-        }
-
         var request = new LogEntryRequest { Signature = signature, Certificate = credential.Leaf, ArtifactDigest = content.Digest, Envelope = envelope };
-        var entries = await Task.WhenAll(credential.Services.TransparencyLogs.Select(async log =>
-        {
-            ITransparencyLogClient client = log.MajorApiVersion == 2 ? new RekorV2Client(_http, log.Url) : new RekorV1Client(_http, log.Url);
-            var entry = await client.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
-            LogEntryChecker.Check(entry, request, trust.TrustedRoot, client.MajorApiVersion);
-            return entry;
-        })).ConfigureAwait(false);
-
-        foreach (var entry in entries.Where(e => e.IntegratedTime > 0 && e.InclusionPromise is not null))
-        {
-            var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime);
-            evidence.Add(integrated);
-            WarnOnSkew("transparency log", integrated);
-        }
-
-        var bundle = new Bundle
-        {
-            MediaType = Bundle.MediaTypeV03,
-            VerificationMaterial = new VerificationMaterial
-            {
-                Certificate = new X509CertificateBytes { RawBytes = credential.Leaf.RawData },
-                TlogEntries = [.. entries],
-                TimestampVerificationData = timestamps.Count > 0 ? new TimestampVerificationData { Rfc3161Timestamps = timestamps } : null,
-            },
-            MessageSignature = envelope is null
-                ? new MessageSignature { MessageDigest = new HashOutput { Algorithm = "SHA2_256", Digest = content.Digest }, Signature = signature }
-                : null,
-            DsseEnvelope = envelope,
-        };
+        var witnessed = await SignatureWitnesses.CollectAsync(_http, request, credential.Services, trust.TrustedRoot, _skew.Check, cancellationToken).ConfigureAwait(false);
+        var bundle = witnessed.ToBundle(m => m.Certificate = new X509CertificateBytes { RawBytes = credential.Leaf.RawData }, signature, HashAlgorithmName.SHA256, content.Digest, envelope);
+        var evidence = witnessed.Times.ToList();
         return (bundle, evidence);
     }
 
@@ -312,7 +231,7 @@ public sealed class SigningSession : IDisposable
 
     private async Task<SigningCredential> CreateCredentialAsync(CancellationToken cancellationToken)
     {
-        var trust = _trust ??= await GetTrustAsync(cancellationToken).ConfigureAwait(false);
+        var trust = _trust ??= await SigningGuards.GetTrustAsync(_trustProvider, cancellationToken).ConfigureAwait(false);
         var services = ServiceSelector.Select(trust.SigningConfig, _options.Time.GetUtcNow(), _options.RekorApiVersion);
 
         // The token is fetched just in time, right before the certificate request (F-03).
@@ -320,7 +239,7 @@ public sealed class SigningSession : IDisposable
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
-            var fulcio = new FulcioClient(_http, services.CertificateAuthority, _options.FulcioRequestStyle);
+            var fulcio = new FulcioClient(_http, services.CertificateAuthority!, _options.FulcioRequestStyle);
             Interlocked.Increment(ref _certificateRequests);
             var certificate = await fulcio.RequestCertificateAsync(token, key, cancellationToken).ConfigureAwait(false);
             if (certificate is null && _identity.CanRefresh)
@@ -338,7 +257,7 @@ public sealed class SigningSession : IDisposable
             }
 
             var (san, issuer) = FulcioCertificateValidator.Validate(certificate, key, token, trust.TrustedRoot);
-            WarnOnSkew("Fulcio", certificate.Leaf.NotBefore.ToUniversalTime());
+            _skew.Check("Fulcio", certificate.Leaf.NotBefore.ToUniversalTime());
             _options.Log.Write(SigningLogLevel.Info, null, $"Signing as {san} (issuer {issuer}); certificate valid until {certificate.Leaf.NotAfter.ToUniversalTime():O}.");
             return new SigningCredential(key, certificate.Leaf, san, issuer, services);
         }
@@ -346,20 +265,6 @@ public sealed class SigningSession : IDisposable
         {
             key.Dispose();
             throw;
-        }
-    }
-
-    private async Task<SigningTrust> GetTrustAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _trustProvider.GetAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SigstoreException or IOException or HttpRequestException or UnauthorizedAccessException)
-        {
-            var detail = ex is SigstoreException se ? $"{se.Code}: {se.Message}" : ex.Message;
-            throw new SigstoreException(SigningCodes.TrustRootUnavailable,
-                $"The trust root could not be refreshed ({detail}). Nothing was signed: signing against stale or unverified trust material is refused. Restore access to the TUF repository, or pass an explicit, unexpired trusted root.", ex);
         }
     }
 
@@ -379,34 +284,6 @@ public sealed class SigningSession : IDisposable
         }
 
         return token;
-    }
-
-    private void WarnOnSkew(string service, DateTimeOffset serviceTime)
-    {
-        var skew = serviceTime - _options.Time.GetUtcNow();
-        if (skew.Duration() > _options.ClockSkewWarningThreshold && Interlocked.Exchange(ref _skewWarned, 1) == 0)
-        {
-            _options.Log.Write(SigningLogLevel.Warning, SigningCodes.ClockSkew,
-                $"The local clock differs from {service}'s by about {skew.Duration().TotalMinutes:0.#} minutes. Signing uses the services' times, but fix the clock (NTP) to avoid surprises.");
-        }
-    }
-
-    private static async Task<byte[]> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = InputFile.OpenRead(path, ArtifactFile);
-        return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void DiscardAll(string?[] temps)
-    {
-        for (var i = 0; i < temps.Length; i++)
-        {
-            if (temps[i] is { } temp)
-            {
-                BundleFileWriter.Discard(temp);
-                temps[i] = null;
-            }
-        }
     }
 
     private sealed record Content(byte[] Digest, string? PayloadType, byte[]? Payload);

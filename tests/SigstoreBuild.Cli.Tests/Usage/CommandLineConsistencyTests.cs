@@ -114,7 +114,7 @@ public sealed partial class CommandLineConsistencyTests
             Assert.AreEqual("How to print the result: text (default) or json.", output.Description, $"{path} has its own --output");
         }
 
-        Assert.AreEqual(13, outputs, "every verb but sign-bundle prints a result");
+        Assert.AreEqual(14, outputs, "every verb but sign-bundle prints a result");
     }
 
     [TestMethod]

@@ -428,7 +428,7 @@ public sealed class ServiceSelectorTests
     public void SkipsExpiredServices_AndPrefersHighestVersion()
     {
         var selected = SigstoreBuild.Signing.ServiceSelector.Select(Config([Svc("https://rekor.example", 1), Svc("https://rekor2.example", 2), Svc("https://future.example", 3)]), DateTimeOffset.UtcNow);
-        Assert.AreEqual("https://fulcio.example/", selected.CertificateAuthority.AbsoluteUri);
+        Assert.AreEqual("https://fulcio.example/", selected.CertificateAuthority!.AbsoluteUri);
         Assert.AreEqual(2, selected.TransparencyLogs.Single().MajorApiVersion);
     }
 
@@ -463,7 +463,7 @@ public sealed class ServiceSelectorTests
         var config = TrustDocumentSerializer.ParseSigningConfig(Encoding.UTF8.GetBytes(json.ToJsonString()));
 
         var selected = SigstoreBuild.Signing.ServiceSelector.Select(config, DateTimeOffset.UtcNow);
-        Assert.AreEqual("https://sigstore.example/", selected.CertificateAuthority.AbsoluteUri);
+        Assert.AreEqual("https://sigstore.example/", selected.CertificateAuthority!.AbsoluteUri);
         Assert.AreEqual(1, selected.TransparencyLogs.Single().MajorApiVersion);
         Assert.HasCount(1, selected.TimestampAuthorities);
 
