@@ -324,6 +324,53 @@ public sealed class SigningTests
         Assert.AreNotEqual(-1, bytes.AsSpan().IndexOf("SigstoreSignPackages"u8), "the binlog should record the signing target");
     }
 
+    [TestMethod]
+    public async Task DeviceCodeLogin_InAPack_LogsTheUrlAndCode_SignsAsTheApprovingUser_AndNoTokenReachesTheLogOrBinlog()
+    {
+        const string user = "device-login@example.com";
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var binlog = Path.Combine(project, "pack.binlog");
+        var before = s_sigstore.Services.Oidc.Logins.DeviceAuthorizations.Count;
+
+        // No token in the environment, not in CI: the build starts a device-code login and waits for the user.
+        var pack = Task.Run(() => DotNet.Run(project, null, Pack("-o", "out", "-p:SigstoreOidcProvider=device", "-p:SigstoreRequireSigning=true", "-v:diag", $"-bl:{binlog}")));
+        SigstoreBuild.LocalStack.Oidc.DeviceAuthorization? device = null;
+        for (var attempt = 0; attempt < 2400 && device is null; attempt++)
+        {
+            var all = s_sigstore.Services.Oidc.Logins.DeviceAuthorizations;
+            device = all.Count > before ? all[^1] : null;
+            if (device is null)
+            {
+                Assert.IsFalse(pack.IsCompleted, "the pack ended without starting a login: " + (pack.IsCompleted ? pack.Result.ToString() : ""));
+                await Task.Delay(100, TestContext.CancellationToken);
+            }
+        }
+
+        Assert.IsNotNull(device, "the pack never started a device-code login");
+        using (var http = new HttpClient())
+        {
+            await http.GetStringAsync($"{s_sigstore.BaseUrl}/oauth/device?user_code={device.UserCode}&login={Uri.EscapeDataString(user)}", TestContext.CancellationToken);
+        }
+
+        var result = await pack;
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.Contains($"Sigstore: To sign, visit {s_sigstore.BaseUrl}/oauth/device?user_code={device.UserCode} and enter the code {device.UserCode}.", result.Output);
+
+        var package = Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg");
+        var verifier = new PackageVerifier(new SigstoreAttestationVerifier(new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood),
+            CertificateIdentity.Exact(user, s_sigstore.Services.Oidc.Issuer)));
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verifier.Verify(package, E2E.EmbeddedBundleOf(package)).MatchedSubject.Name);
+
+        // Every token this issuer mints starts with the same encoded header: it must appear in neither the log nor the binlog.
+        var header = SigstoreBuild.LocalStack.Oidc.OidcIssuer.Base64Url(Encoding.UTF8.GetBytes(
+            new System.Text.Json.Nodes.JsonObject { ["alg"] = "ES256", ["kid"] = s_sigstore.Services.Oidc.EcKeyId, ["typ"] = "JWT" }.ToJsonString()));
+        Assert.DoesNotContain(header, result.Output);
+        using var gzip = new GZipStream(File.OpenRead(binlog), CompressionMode.Decompress);
+        using var decompressed = new MemoryStream();
+        gzip.CopyTo(decompressed);
+        Assert.AreEqual(-1, decompressed.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(header)), "a token is in the binlog");
+    }
+
     private static int CountOccurrences(string text, string value)
     {
         var count = 0;

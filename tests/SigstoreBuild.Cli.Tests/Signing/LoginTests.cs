@@ -65,6 +65,7 @@ public sealed partial class LoginTests
         Assert.AreEqual(approved.UserCode, prompt.Groups["code"].Value);
         StringAssert.StartsWith(prompt.Groups["url"].Value, s_sigstore.BaseUrl + "/oauth/device", "the signing config's issuer, with no --oidc-issuer");
         Assert.AreEqual("sigstore", approved.ClientId);
+        AssertNoToken(run.Output + run.Error);
         await AssertSignedByAsync(file, user);
     }
 
@@ -92,6 +93,7 @@ public sealed partial class LoginTests
         Assert.IsNotNull(opened, "the URL to open is printed: " + error);
         StringAssert.Contains(await opened, "You can close this window", "the command's listener answered the redirect");
         StringAssert.Contains(error.ToString(), $"visit: {s_sigstore.BaseUrl}/oauth/authorize?response_type=code&client_id=sigstore");
+        AssertNoToken(error.ToString());
         await AssertSignedByAsync(file, user);
     }
 
@@ -145,6 +147,14 @@ public sealed partial class LoginTests
         var verify = await CliRunner.RunAsync("verify-bundle", "--bundle", file + ".sigstore.json", "--certificate-identity", email,
             "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath, file);
         Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+    }
+
+    /// <summary>Every token the local issuer mints starts with the same encoded header; none may be printed.</summary>
+    private static void AssertNoToken(string printed)
+    {
+        var header = OidcIssuer.Base64Url(System.Text.Encoding.UTF8.GetBytes(
+            new JsonObject { ["alg"] = "ES256", ["kid"] = s_sigstore.Services.Oidc.EcKeyId, ["typ"] = "JWT" }.ToJsonString()));
+        Assert.DoesNotContain(header, printed, "an identity token was printed");
     }
 
     private static string Artifact()
