@@ -62,6 +62,7 @@ public static partial class SigstoreCommand
         root.Subcommands.Add(InspectCommand.Create(console));
         root.Subcommands.Add(ExtractBundleCommand.Create(console));
         root.Subcommands.Add(VerifyImageCommand.Create(console));
+        root.Subcommands.Add(MonitorCommand.Create(console));
         return root;
     }
 

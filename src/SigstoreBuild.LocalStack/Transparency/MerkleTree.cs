@@ -28,6 +28,13 @@ public sealed class MerkleTree
 
     public void AppendLeafHash(byte[] leafHash) => _leaves.Add(leafHash);
 
+    /// <summary>Fault injection only: a log that rewrites history swaps a committed leaf.</summary>
+    public void ReplaceLeafHash(long index, byte[] leafHash)
+    {
+        _leaves[checked((int)index)] = leafHash;
+        _cache.Clear();
+    }
+
     public byte[] LeafHash(long index) => _leaves[checked((int)index)];
 
     public byte[] RootHash() => RootHash(Size);

@@ -82,6 +82,23 @@ public sealed class TransparencyLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Fault injection: the log rewrites its history, replacing the body of an entry it already committed to (in memory
+    /// only), so every later checkpoint is inconsistent with the earlier ones, as a monitor must notice.
+    /// </summary>
+    public void RewriteHistory(long index, byte[] body)
+    {
+        lock (_gate)
+        {
+            var old = _records[checked((int)index)];
+            var leafHash = MerkleTree.HashLeaf(body);
+            _byLeafHash.Remove(Convert.ToHexStringLower(old.LeafHash));
+            _byLeafHash[Convert.ToHexStringLower(leafHash)] = index;
+            _records[(int)index] = old with { Body = body, LeafHash = leafHash };
+            _tree.ReplaceLeafHash(index, leafHash);
+        }
+    }
+
     public LogRecord? FindByLeafHash(byte[] leafHash)
     {
         lock (_gate)

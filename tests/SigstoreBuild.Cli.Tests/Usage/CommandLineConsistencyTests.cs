@@ -15,7 +15,7 @@ public sealed partial class CommandLineConsistencyTests
     /// <summary>Every verb that verifies or signs, so uses a trust root.</summary>
     private static readonly string[][] TrustVerbs =
     [
-        ["verify"], ["verify-bundle"], ["verify-package"], ["verify-packages"], ["verify-image"], ["lock", "update"], ["sign"], ["attest"], ["sign-bundle"],
+        ["verify"], ["verify-bundle"], ["verify-package"], ["verify-packages"], ["verify-image"], ["lock", "update"], ["sign"], ["attest"], ["sign-bundle"], ["monitor"],
     ];
 
     private static RootCommand Root() => SigstoreCommand.CreateRoot(new CliConsole(TextWriter.Null, TextWriter.Null));
@@ -114,7 +114,7 @@ public sealed partial class CommandLineConsistencyTests
             Assert.AreEqual("How to print the result: text (default) or json.", output.Description, $"{path} has its own --output");
         }
 
-        Assert.AreEqual(14, outputs, "every verb but sign-bundle prints a result");
+        Assert.AreEqual(15, outputs, "every verb but sign-bundle prints a result");
     }
 
     [TestMethod]
