@@ -174,6 +174,25 @@ internal sealed class ExtensionOptions
     }
 }
 
+/// <summary><c>--revocations FILE</c> (repeatable): revocation documents whose entries fail a matching signature (SSB3490).</summary>
+internal sealed class RevocationOptions
+{
+    private readonly Option<FileInfo[]> _files = new("--revocations")
+    {
+        Description = "A revocation document (docs/revocation.md): signatures it names (an identity within a window of verified time, a digest, a log entry or a key) fail with SSB3490. Repeatable.",
+    };
+
+    public static RevocationOptions Create() => new();
+
+    public void AddTo(Command command) => command.Options.Add(_files);
+
+    public RevocationList? Read(ParseResult parse)
+    {
+        var files = parse.GetValue(_files) ?? [];
+        return files.Length == 0 ? null : new RevocationList(files.SelectMany(f => RevocationList.Load(f.FullName).Entries));
+    }
+}
+
 internal sealed record VerifyRequest
 {
     public required string BundlePath { get; init; }
@@ -204,6 +223,8 @@ internal sealed record VerifyRequest
     public int SctThreshold { get; init; } = 1;
 
     public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
+
+    public RevocationList? Revocations { get; init; }
 
     public required TrustSettings Trust { get; init; }
 }

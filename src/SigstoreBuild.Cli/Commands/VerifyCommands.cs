@@ -69,6 +69,7 @@ internal static class VerifyCommands
         var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for bundles signed with a key." };
         var predicateType = new Option<string>("--predicate-type") { Description = "For attestations: the in-toto predicate type that must be present." };
         var output = OutputOption.Create();
+        var revocations = RevocationOptions.Create();
         var provenance = ProvenanceOptions.Create();
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
@@ -82,6 +83,7 @@ internal static class VerifyCommands
             tlogThreshold, timeThreshold, sctThreshold,
         };
         output.AddTo(command);
+        revocations.AddTo(command);
         provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -126,6 +128,7 @@ internal static class VerifyCommands
                 KeyPath = parse.GetValue(key)?.FullName,
                 PredicateType = parse.GetValue(predicateType),
                 ProvenanceConsistency = provenance.Read(parse).Required,
+                Revocations = revocations.Read(parse),
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),

@@ -27,6 +27,7 @@ internal static class VerifyImageCommand
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
         var output = OutputOption.Create();
+        var revocations = RevocationOptions.Create();
         var provenance = ProvenanceOptions.Create();
         var extensions = ExtensionOptions.Create();
         var trust = TrustOptions.Create();
@@ -36,6 +37,7 @@ internal static class VerifyImageCommand
             image, identity, identityRegex, issuer, predicateType, allowInsecure, tlogThreshold, timeThreshold,
         };
         output.AddTo(command);
+        revocations.AddTo(command);
         provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -81,6 +83,7 @@ internal static class VerifyImageCommand
                 Issuer = parse.GetValue(issuer),
                 PredicateType = parse.GetValue(predicateType),
                 ProvenanceConsistency = provenance.Read(parse).Required,
+                Revocations = revocations.Read(parse),
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),

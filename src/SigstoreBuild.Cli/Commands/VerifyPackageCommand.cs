@@ -28,6 +28,7 @@ internal static class VerifyPackageCommand
         var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
         var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
+        var revocations = RevocationOptions.Create();
         var provenance = ProvenanceOptions.Create();
         var output = OutputOption.Create();
         var extensions = ExtensionOptions.Create();
@@ -38,6 +39,7 @@ internal static class VerifyPackageCommand
             package, bundle, identity, identityRegex, issuer, predicateType,
         };
         output.AddTo(command);
+        revocations.AddTo(command);
         provenance.AddTo(command);
         extensions.AddTo(command);
         trust.AddTo(command);
@@ -79,6 +81,7 @@ internal static class VerifyPackageCommand
                 PredicateType = parse.GetValue(predicateType),
                 RequireProvenanceConsistency = provenance.Read(parse).Required,
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
+                Revocations = revocations.Read(parse),
             };
             var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(inspection, bundleModel, policy);
             var verification = result.Verification;

@@ -76,6 +76,7 @@ internal static class VerifyRunner
 
         policy = request.ProvenanceConsistency ? policy.RequireProvenanceConsistency() : policy;
         policy = request.UnsafeAllowUncorroboratedProvenance ? policy.UnsafeAllowUncorroboratedProvenance() : policy;
+        policy = request.Revocations is { } revocations ? policy.RejectRevoked(revocations) : policy;
         return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
     }
 

@@ -20,6 +20,12 @@ internal static class PolicyCodes
     public const string TimeInFuture = "SSB3473";
     public const string PredicateTypeForMessageSignature = "SSB3480";
 
+    /// <summary>The signature verified, but a revocation applies to it (identity and window, digest, log entry or key).</summary>
+    public const string Revoked = "SSB3490";
+
+    /// <summary>A revocation list cannot be read or names nothing.</summary>
+    public const string RevocationListInvalid = "SSB3491";
+
     /// <summary>Warning: an option that weakens verification was used.</summary>
     public const string UnsafeOptionUsed = "SSB3550";
 }

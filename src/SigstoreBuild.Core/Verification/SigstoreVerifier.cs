@@ -82,7 +82,7 @@ public sealed partial class SigstoreVerifier
 
         VerifyProvenanceConsistency(signed.Statement, signer.Leaf, policy, provenanceDemand, warnings);
 
-        return new VerificationResult
+        var result = new VerificationResult
         {
             MediaType = bundle.MediaType!,
             ContentType = bundle.MessageSignature is not null ? "messageSignature" : "dsseEnvelope",
@@ -97,6 +97,25 @@ public sealed partial class SigstoreVerifier
             Warnings = warnings,
             DuplicatesCountedOnce = log.Duplicates + times.Duplicates,
         };
+        CheckNotRevoked(result, signed.Statement, policy);
+        return result;
+    }
+
+    /// <summary>Last: a revocation removes trust from a signature that is otherwise valid, judged by its verified times.</summary>
+    private static void CheckNotRevoked(VerificationResult result, Attestations.InTotoStatement? statement, VerificationPolicy policy)
+    {
+        if (policy.Revocations is not { } revocations)
+        {
+            return;
+        }
+
+        var digests = (statement?.Subjects ?? []).SelectMany(s => s.Digest.Select(d => $"{d.Key}:{d.Value}"))
+            .Concat(result.ArtifactDigest is { } artifact ? [artifact] : []);
+        if (revocations.FindMatch(result, digests) is { } revoked)
+        {
+            var times = string.Join(", ", result.VerifiedTimes.Select(t => $"{Revocation.Time(t.Time)} ({t.Source})"));
+            throw new VerificationException(PolicyCodes.Revoked, $"The signature verifies, but it is revoked: {revoked}. Its verified times: {times}. Do not use what it signs; the publisher revoked it after a compromise or a mistake.");
+        }
     }
 
     /// <summary>

@@ -54,6 +54,9 @@ public sealed class VerificationPolicy
 
     internal bool UnsafeUncorroboratedProvenance { get; private init; }
 
+    /// <summary>Revocations that fail an otherwise valid signature (SSB3490), or null.</summary>
+    public RevocationList? Revocations { get; private init; }
+
     /// <summary>Verify against these artifact bytes (digest computed by the verifier).</summary>
     public static VerificationPolicy ForArtifact(byte[] artifact)
     {
@@ -178,6 +181,16 @@ public sealed class VerificationPolicy
     /// </summary>
     public VerificationPolicy UnsafeWithoutIdentity() => With(p => p.UnsafeSkipIdentity = true);
 
+    /// <summary>
+    /// Fails a signature that one of <paramref name="revocations"/> names (by identity within a window of verified time,
+    /// digest, log entry or key) with SSB3490, after every other check passed. Several lists combine.
+    /// </summary>
+    public VerificationPolicy RejectRevoked(RevocationList revocations)
+    {
+        ArgumentNullException.ThrowIfNull(revocations);
+        return With(p => p.Revocations = p.Revocations is null ? revocations : new RevocationList([.. p.Revocations.Entries, .. revocations.Entries]));
+    }
+
     internal static int? HashLength(HashAlgorithmName algorithm) =>
         algorithm == HashAlgorithmName.SHA256 ? 32 : algorithm == HashAlgorithmName.SHA384 ? 48 : algorithm == HashAlgorithmName.SHA512 ? 64 : null;
 
@@ -201,6 +214,7 @@ public sealed class VerificationPolicy
             PredicateType = builder.PredicateType,
             ProvenanceConsistency = builder.ProvenanceConsistency,
             UnsafeUncorroboratedProvenance = builder.UnsafeUncorroboratedProvenance,
+            Revocations = builder.Revocations,
         };
     }
 
@@ -212,5 +226,6 @@ public sealed class VerificationPolicy
         public bool UnsafeSkipIdentity { get; set; } = from.UnsafeSkipIdentity;
         public bool ProvenanceConsistency { get; set; } = from.ProvenanceConsistency;
         public bool UnsafeUncorroboratedProvenance { get; set; } = from.UnsafeUncorroboratedProvenance;
+        public RevocationList? Revocations { get; set; } = from.Revocations;
     }
 }

@@ -25,5 +25,8 @@ public sealed record PackageVerificationPolicy
     /// </summary>
     public bool UnsafeAllowUncorroboratedProvenance { get; init; }
 
+    /// <summary>Revocations that fail the package's otherwise valid signature (SSB3490); the package digest is its subject's.</summary>
+    public SigstoreBuild.Verification.RevocationList? Revocations { get; init; }
+
     public Archives.ArchiveLimits Limits { get; init; } = Archives.ArchiveLimits.Default;
 }

@@ -51,6 +51,7 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
         verification = _identities.Length == 0 ? verification.UnsafeWithoutIdentity() : verification.RequireIdentity(_identities);
         verification = policy.RequireProvenanceConsistency ? verification.RequireProvenanceConsistency() : verification;
         verification = policy.UnsafeAllowUncorroboratedProvenance ? verification.UnsafeAllowUncorroboratedProvenance() : verification;
+        verification = policy.Revocations is { } revocations ? verification.RejectRevoked(revocations) : verification;
         return _verifier.Verify(bundle, verification);
     }
 }

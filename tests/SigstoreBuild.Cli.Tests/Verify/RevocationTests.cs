@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using SigstoreBuild.Cli.Tests.Infrastructure;
+using SigstoreBuild.LocalStack;
+
+namespace SigstoreBuild.Cli.Tests.Verify;
+
+/// <summary>
+/// <c>--revocations</c>: a signature that verifies is still refused (SSB3490) when a revocation names it: its identity
+/// within a window of verified time, its digest, its log entry, or its key. Signatures outside the revocation still
+/// verify, and a document that cannot be read fails (SSB3491) instead of revoking nothing.
+/// </summary>
+[TestClass]
+public sealed class RevocationTests
+{
+    private const string Publisher = "publisher@example.com";
+    private static LocalSigstore s_sigstore = null!;
+    private static string s_root = null!;
+    private static string s_file = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartAsync(TestContext context)
+    {
+        s_root = Directory.CreateTempSubdirectory("ssb-cli-revocation-").FullName;
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(s_root, "instance"), 0, context.CancellationToken);
+        s_file = Path.Combine(s_root, "artifact.txt");
+        await File.WriteAllTextAsync(s_file, "released, then revoked", context.CancellationToken);
+        var sign = await CliRunner.RunAsync("sign-bundle", "--identity-token", s_sigstore.MintToken(Publisher), "--bundle", s_file + ".sigstore.json",
+            "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath, s_file);
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+    }
+
+    [ClassCleanup]
+    public static async Task StopAsync()
+    {
+        await s_sigstore.DisposeAsync();
+        Directory.Delete(s_root, recursive: true);
+    }
+
+    [TestMethod]
+    [DataRow(-60, 60, true, DisplayName = "window around the signing: revoked")]
+    [DataRow(-600, -300, false, DisplayName = "window that ended before it: still trusted")]
+    [DataRow(300, 600, false, DisplayName = "window that starts after it: still trusted")]
+    public async Task IdentityWithinAWindowOfVerifiedTime(int fromMinutes, int untilMinutes, bool revoked)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var list = Write(new JsonObject
+        {
+            ["identity"] = new JsonObject { ["issuer"] = s_sigstore.BaseUrl, ["subject"] = Publisher },
+            ["signedFrom"] = Time(now.AddMinutes(fromMinutes)),
+            ["signedUntil"] = Time(now.AddMinutes(untilMinutes)),
+            ["reason"] = "release workflow hijacked",
+        });
+
+        var run = await VerifyAsync("--revocations", list);
+
+        if (revoked)
+        {
+            AssertRevoked(run, "release workflow hijacked");
+        }
+        else
+        {
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+        }
+    }
+
+    [TestMethod]
+    public async Task IdentityByRegex_AndAnotherIdentityIsNotRevoked()
+    {
+        AssertRevoked(await VerifyAsync("--revocations", Write(new JsonObject { ["identity"] = new JsonObject { ["issuer"] = s_sigstore.BaseUrl, ["subjectRegex"] = "publisher@.*" } })), "publisher@");
+        Assert.AreEqual(0, (await VerifyAsync("--revocations", Write(new JsonObject { ["identity"] = new JsonObject { ["issuer"] = s_sigstore.BaseUrl, ["subject"] = "other@example.com" } }))).ExitCode);
+        Assert.AreEqual(0, (await VerifyAsync("--revocations", Write(new JsonObject { ["identity"] = new JsonObject { ["issuer"] = "https://other.example", ["subject"] = Publisher } }))).ExitCode, "another issuer's identity of the same name");
+    }
+
+    [TestMethod]
+    public async Task Digest_AndLogEntry()
+    {
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
+        AssertRevoked(await VerifyAsync("--revocations", Write(new JsonObject { ["digest"] = digest })), digest);
+        Assert.AreEqual(0, (await VerifyAsync("--revocations", Write(new JsonObject { ["digest"] = "sha256:" + new string('0', 64) }))).ExitCode);
+
+        var entry = JsonNode.Parse(await File.ReadAllTextAsync(s_file + ".sigstore.json"))!["verificationMaterial"]!["tlogEntries"]![0]!;
+        var logId = Convert.ToHexStringLower(Convert.FromBase64String((string)entry["logId"]!["keyId"]!));
+        var index = long.Parse((string)entry["logIndex"]!, System.Globalization.CultureInfo.InvariantCulture);
+        AssertRevoked(await VerifyAsync("--revocations", Write(new JsonObject { ["logEntry"] = new JsonObject { ["logId"] = logId, ["logIndex"] = index } })), $"log entry {index}");
+        Assert.AreEqual(0, (await VerifyAsync("--revocations", Write(new JsonObject { ["logEntry"] = new JsonObject { ["logId"] = logId, ["logIndex"] = index + 1 } }))).ExitCode);
+    }
+
+    [TestMethod]
+    public async Task Key()
+    {
+        var prefix = Path.Combine(s_root, "key-" + Guid.NewGuid().ToString("N"));
+        Assert.AreEqual(0, (await CliRunner.RunAsync("generate-key-pair", "--output-key-prefix", prefix)).ExitCode);
+        var file = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".txt");
+        await File.WriteAllTextAsync(file, "key-signed");
+        var sign = await CliRunner.RunAsync("sign", file, "--key", prefix + ".key", "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath);
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+        var spki = PemDecode(await File.ReadAllTextAsync(prefix + ".pub"));
+        var list = Write(new JsonObject { ["key"] = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(spki)) });
+
+        var run = await CliRunner.RunAsync("verify", file, "--key", prefix + ".pub", "--trusted-root", s_sigstore.TrustedRootPath, "--revocations", list);
+
+        AssertRevoked(run, "the key sha256:");
+    }
+
+    [TestMethod]
+    [DataRow("{\"revocations\": [{\"digest\": \"sha256:00\"}]}", "sha256:<64 hex digits>")]
+    [DataRow("{\"revocations\": [{\"reason\": \"names nothing\"}]}", "exactly one of")]
+    [DataRow("{\"revocations\": [{\"digest\": \"sha256:0000000000000000000000000000000000000000000000000000000000000000\", \"logIndex\": 1}]}", "unknown field 'logIndex'")]
+    [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\"}, \"signedFrom\": \"yesterday\"}]}", "RFC 3339")]
+    [DataRow("{\"revoked\": []}", "unknown field 'revoked'")]
+    [DataRow("not json", "invalid")]
+    public async Task AListThatCannotBeRead_FailsInsteadOfRevokingNothing(string content, string why)
+    {
+        var path = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(path, content);
+
+        var run = await VerifyAsync("--revocations", path);
+
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        StringAssert.StartsWith(run.Error, "error SSB3491: ");
+        StringAssert.Contains(run.Error, why);
+    }
+
+    private static void AssertRevoked(CliRun run, string names)
+    {
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        StringAssert.StartsWith(run.Error, "error SSB3490: ");
+        StringAssert.Contains(run.Error, names);
+        StringAssert.Contains(run.Error, "Its verified times: ");
+    }
+
+    private static Task<CliRun> VerifyAsync(params string[] more) =>
+        CliRunner.RunAsync(["verify", s_file, "--certificate-identity", Publisher, "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath, .. more]);
+
+    private static string Write(JsonObject revocation)
+    {
+        var path = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".revocations.json");
+        File.WriteAllText(path, new JsonObject { ["revocations"] = new JsonArray { (JsonNode)revocation } }.ToJsonString());
+        return path;
+    }
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static byte[] PemDecode(string pem)
+    {
+        var fields = System.Security.Cryptography.PemEncoding.Find(pem);
+        return Convert.FromBase64String(pem[fields.Base64Data]);
+    }
+}
