@@ -1,3 +1,4 @@
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Identity;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Signing.Sharing;
@@ -13,21 +14,32 @@ internal static class SignerFactory
     /// warnings and messages the caller drains into its own task's log.
     /// </summary>
     public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, Action<string> prompt, CancellationToken cancellationToken) =>
-        SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
-            (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
+        settings.SigningKeyPath is { } keyPath
+            // A key signs wherever it is loaded: each node signs on its own, with no login or certificate to share.
+            ? SharedSigner.Join(null, (warn, info) => CreateKeySession(settings, keyPath, environment, warn, info, cancellationToken), cancellationToken)
+            : SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
+                (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
+
+    private static KeyAttestationSigner CreateKeySession(SignerSettings settings, string keyPath, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    {
+        // The key first: a missing file or a wrong password fails before any network request.
+        var key = SigningKey.Load(keyPath, environment.Get(SigningKey.PasswordVariable));
+        try
+        {
+            var trust = GetTrust(settings, warn, info, cancellationToken);
+            info($"Sigstore: signing with the key '{keyPath}' (hint {key.Hint}) instead of a Fulcio certificate.");
+            return new KeyAttestationSigner(new KeySigningSession(new StaticSigningTrustProvider(trust), key));
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
 
     private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, Action<string> prompt, CancellationToken cancellationToken)
     {
-        // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
-        // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
-        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.Configuration));
-        var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
-        foreach (var warning in material.Last!.Warnings)
-        {
-            warn(warning.Code, warning.Message);
-        }
-
-        info($"Sigstore: {TrustProperties.Describe(material.Last)}.");
+        var trust = GetTrust(settings, warn, info, cancellationToken);
         var identityOptions = new IdentityOptions
         {
             Provider = ProviderKind(settings.OidcProvider),
@@ -41,6 +53,21 @@ internal static class SignerFactory
         var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Environment = new EnvironmentAdapter(environment) });
         var session = new SigningSession(new StaticSigningTrustProvider(trust), identity, new SigstoreBundleVerifier());
         return new SessionAttestationSigner(session);
+    }
+
+    private static SigningTrust GetTrust(SignerSettings settings, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    {
+        // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
+        // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
+        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.Configuration));
+        var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
+        foreach (var warning in material.Last!.Warnings)
+        {
+            warn(warning.Code, warning.Message);
+        }
+
+        info($"Sigstore: {TrustProperties.Describe(material.Last)}.");
+        return trust;
     }
 
     private static IdentityProviderKind ProviderKind(string provider) => provider switch
