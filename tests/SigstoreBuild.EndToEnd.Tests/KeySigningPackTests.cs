@@ -112,6 +112,21 @@ public sealed class KeySigningPackTests
     }
 
     [TestMethod]
+    public void PublishWithAKey_RelativeToTheProject_SignsThePublishedOutput()
+    {
+        var project = E2E.CopySample("ConsoleApp", TestContext.TestName!);
+        var (_, _, hint) = WriteKeyPair(Path.Combine(project, "keys"), "release", SigningKeyAlgorithm.EcdsaP384, null);
+        var publish = DotNet.Run(project, null, DotNet.BuildArguments("publish", "-p:SigstoreRequireSigning=true", "-p:SigstoreSigningKeyPath=keys/release.key",
+            $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}"));
+        Assert.IsTrue(publish.Succeeded, publish.ToString());
+        Assert.Contains($"as key {hint}", publish.Output);
+
+        var bundle = SigstoreBuild.Bundles.BundleSerializer.Load(Path.Combine(project, "bin", "Release", "net10.0", "linux-x64", "publish") + ".sigstore.json");
+        Assert.AreEqual(hint, bundle.VerificationMaterial!.PublicKey?.Hint);
+        Assert.IsNull(bundle.VerificationMaterial.Certificate);
+    }
+
+    [TestMethod]
     public void PackWithAKey_WrongPasswordOrMissingFile_FailsWithItsCode_AndNeverLogsThePassword()
     {
         var testDirectory = Path.Combine(E2E.Root, TestContext.TestName!);
