@@ -20,7 +20,7 @@ internal static class SignerFactory
             : SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
                 (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
 
-    private static KeyAttestationSigner CreateKeySession(SignerSettings settings, string keyPath, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    private static StatementSigner CreateKeySession(SignerSettings settings, string keyPath, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
     {
         // The key first: a missing file or a wrong password fails before any network request.
         var key = SigningKey.Load(keyPath, environment.Get(SigningKey.PasswordVariable));
@@ -28,7 +28,7 @@ internal static class SignerFactory
         {
             var trust = GetTrust(settings, warn, info, cancellationToken);
             info($"Sigstore: signing with the key '{keyPath}' (hint {key.Hint}) instead of a Fulcio certificate.");
-            return new KeyAttestationSigner(new KeySigningSession(new StaticSigningTrustProvider(trust), key));
+            return new KeyOwningSigner(new KeyAttestationSigner(new KeySigningSession(new StaticSigningTrustProvider(trust), key)), key);
         }
         catch
         {
@@ -83,6 +83,22 @@ internal static class SignerFactory
         "msal" => IdentityProviderKind.EntraId,
         _ => IdentityProviderKind.Auto,
     };
+
+    /// <summary>The session does not own its key; this signer lives for the build, so it disposes the key with the session.</summary>
+    private sealed class KeyOwningSigner(StatementSigner inner, SigningKey key) : StatementSigner
+    {
+        public override Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken) =>
+            inner.ProduceBundleAsync(statementJson, subjectSha256, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                key.Dispose();
+            }
+        }
+    }
 
     /// <summary>Keeps the material (source, warnings) that the signing trust was made from, for the build log.</summary>
     private sealed class RecordingTrustRootProvider(ITrustRootProvider inner) : ITrustRootProvider
