@@ -51,7 +51,7 @@ public sealed class KeySigningSession : IDisposable
             // Ed25519 signs the whole message, and a hashedrekord entry records only its digest: Rekor v1 cannot check
             // such a signature, and consumers given only the digest could not either. DSSE attestations are fine.
             throw new SigstoreException(SigningCodes.Ed25519MessageSignature,
-                "An Ed25519 key cannot sign files directly: the transparency log records a file's digest, and an Ed25519 signature covers the whole file. Use an ECDSA key (generate-key-pair --algorithm ecdsa-p256), or sign an attestation about the file with 'sigstore attest --key'.");
+                "An Ed25519 key cannot sign files directly: the transparency log records a file's digest, and an Ed25519 signature covers the whole file. Use an ECDSA key (generate-key-pair --algorithm ecdsa-p256), or sign an attestation about the file with 'sigstore attest FILE --key KEY --predicate-type TYPE'.");
         }
 
         return SigningBatch.SignAllAsync(requests, (request, sha256, ct) => SignAsync(request, sha256, ct), cancellationToken);

@@ -244,7 +244,7 @@ public sealed class KeySigningTests
 
         Assert.AreEqual(1, sign.ExitCode, sign.ToString());
         StringAssert.Contains(sign.Error, "error SSB2053");
-        StringAssert.Contains(sign.Error, "attest --key");
+        StringAssert.Contains(sign.Error, "attest FILE --key");
         Assert.IsFalse(File.Exists(artifact + ".sigstore.json"));
     }
 
