@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using SigstoreBuild.Attestations;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
@@ -7,6 +8,7 @@ using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Attestations;
 using SigstoreBuild.NuGet.Restore;
+using SigstoreBuild.NuGet.Sbom;
 using SigstoreBuild.Restore.Tests.Infrastructure;
 using SigstoreBuild.Signing;
 
@@ -148,6 +150,21 @@ public sealed class KeyPolicyTests
     }
 
     [TestMethod]
+    public async Task RequireSbom_OnATrustedKey_AcceptsAnSbomSignedWithTheKey_AndRefusesAPackageWithout()
+    {
+        using var feed = new TestFeed();
+        await PublishAsync(feed, "Contoso.Lib", "1.0.0", s_keyA, withSbom: true);
+        await PublishAsync(feed, "Contoso.Bare", "1.0.0", s_keyA);
+        var key = TrustedIdentity.ForKey(PackageIdPattern.Parse("Contoso.*"), VerificationKey.FromPemFile(Path.ChangeExtension(s_keyA, ".pub")), requireSbom: true);
+        var result = await RunAsync(feed, Policy(key));
+        Assert.IsFalse(result.Succeeded, Describe(result));
+        Assert.AreEqual(1, result.Verified, Describe(result));
+        var diagnostic = result.Diagnostics.Single();
+        Assert.AreEqual(RestoreCodes.SbomMissing, diagnostic.Code, Describe(result));
+        StringAssert.Contains(diagnostic.Message, "Contoso.Bare");
+    }
+
+    [TestMethod]
     public void TheKeyIsPartOfThePolicyHash()
     {
         var a = Policy(Key("Contoso.*", s_keyA));
@@ -220,7 +237,7 @@ public sealed class KeyPolicyTests
         }).VerifyAsync(TestContext.CancellationToken);
 
     /// <summary>Packs the package and embeds its provenance bundle, signed with the key at <paramref name="keyPath"/> or, when null, a certificate.</summary>
-    private async Task PublishAsync(TestFeed feed, string id, string version, string? keyPath)
+    private async Task PublishAsync(TestFeed feed, string id, string version, string? keyPath, bool withSbom = false)
     {
         var work = Directory.CreateTempSubdirectory("ssb-key-package-").FullName;
         try
@@ -230,12 +247,25 @@ public sealed class KeyPolicyTests
             var package = PackageInspector.Inspect(nupkg);
             var provenance = PackageStatements.ForPackages([package], new SlsaBuildContext { Project = id, BuilderId = "https://example.com/builder", Step = "pack" });
             var bundlePath = Path.Combine(work, "provenance.sigstore.json");
+            var sbomPath = Path.Combine(work, "sbom.sigstore.json");
             using (var signer = CreateSigner(keyPath))
             {
                 await signer.SignAsync(provenance, bundlePath, TestContext.CancellationToken);
+                if (withSbom)
+                {
+                    var bom = Path.Combine(work, "bom.json");
+                    File.WriteAllText(bom, new JsonObject
+                    {
+                        ["bomFormat"] = "CycloneDX",
+                        ["specVersion"] = "1.6",
+                        ["version"] = 1,
+                        ["metadata"] = new JsonObject { ["component"] = new JsonObject { ["type"] = "library", ["name"] = id, ["version"] = version } },
+                    }.ToJsonString());
+                    await signer.SignAsync(SbomStatements.ForFile([PackageStatements.ForPackage(package)], bom), sbomPath, TestContext.CancellationToken);
+                }
             }
 
-            EmbeddedBundle.Embed(nupkg, File.ReadAllBytes(bundlePath), null);
+            EmbeddedBundle.Embed(nupkg, File.ReadAllBytes(bundlePath), withSbom ? File.ReadAllBytes(sbomPath) : null);
             feed.AddPackage(id, version, File.ReadAllBytes(nupkg));
         }
         finally
