@@ -42,6 +42,9 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
     public string? OidcClientId { get; set; }
     public bool UnsafeAllowUntrustedTrigger { get; set; }
 
+    /// <summary>A PKCS#8 PEM private key to sign with instead of a Fulcio certificate; relative to the project. Its password is read from the environment only.</summary>
+    public string? SigningKeyPath { get; set; }
+
     /// <summary>One signing session for all MSBuild nodes of the build (default); false: one per node process.</summary>
     public bool ShareSigningSession { get; set; } = true;
     public string? BundleExtension { get; set; }
@@ -86,7 +89,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
             }
 
             var trust = TrustProperties.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
-            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession, OidcIssuer, OidcClientId);
+            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession, OidcIssuer, OidcClientId, ResolveProjectRelative(SigningKeyPath));
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }
         catch (SigstoreException ex)
@@ -107,6 +110,11 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
     }
 
     private protected abstract void ExecuteCore(TaskRun run);
+
+    private string? ResolveProjectRelative(string? path) =>
+        string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path.Trim()) || string.IsNullOrEmpty(ProjectPath)
+            ? path
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ProjectPath))!, path.Trim());
 
     /// <summary>
     /// A login's instructions (the URL to open, the device code), while the build waits for the user: at high importance,
@@ -173,6 +181,24 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
         /// <summary>The shared signer, or null when signing is skipped (no identity, not required).</summary>
         public SharedSigner? AcquireSigner(int artifactCount)
         {
+            // With a key there is no identity to detect: the key is the signer.
+            var source = Settings.SigningKeyPath is { } keyPath ? $"key '{keyPath}'" : DetectIdentity(artifactCount);
+            if (source is null)
+            {
+                return null;
+            }
+
+            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.Prompt, task.CancellationToken), out var created);
+            task.Log.LogMessage(MessageImportance.Low, created
+                ? $"Sigstore: new signing session ({Settings.Instance}, {source})."
+                : "Sigstore: reusing this build's signing session.");
+            LogNotices(signer);
+            return signer;
+        }
+
+        /// <summary>Where the OIDC identity comes from, or null when signing is skipped (none, not required).</summary>
+        private string? DetectIdentity(int artifactCount)
+        {
             IdentityAvailability.CheckTrigger(task.Environment, Settings, task.LogCodedWarning);
             var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider);
             if (!identity.Available)
@@ -186,12 +212,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
                 return null;
             }
 
-            var signer = SignerCache.GetOrCreate(task.BuildEngine4, Settings, () => SignerFactory.Create(Settings, task.Environment, task.Prompt, task.CancellationToken), out var created);
-            task.Log.LogMessage(MessageImportance.Low, created
-                ? $"Sigstore: new signing session ({Settings.Instance}, identity from {identity.Source})."
-                : "Sigstore: reusing this build's signing session.");
-            LogNotices(signer);
-            return signer;
+            return $"identity from {identity.Source}";
         }
 
         public SignedAttestation Sign(SharedSigner signer, InTotoStatement statement, string bundlePath)

@@ -23,7 +23,7 @@ public sealed class RestoreCodesTests
             Assert.IsTrue(number is (>= 5100 and <= 5499) or (>= 5600 and <= 5999), $"{code} is outside the restore ranges.");
             StringAssert.Contains(text, $"| {code} |");
             var audit = RestoreCodes.ToAuditWarning(code);
-            if (number < 5500 && code is not (RestoreCodes.PolicyInvalid or RestoreCodes.AssetsFileInvalid or RestoreCodes.PreviousVerificationFailed or RestoreCodes.LockFileInvalid or RestoreCodes.SourceInvalid or RestoreCodes.TrustConfigurationInvalid))
+            if (number < 5500 && code is not (RestoreCodes.PolicyInvalid or RestoreCodes.AssetsFileInvalid or RestoreCodes.PreviousVerificationFailed or RestoreCodes.LockFileInvalid or RestoreCodes.SourceInvalid or RestoreCodes.TrustConfigurationInvalid or RestoreCodes.TrustedKeyUnreadable))
             {
                 StringAssert.Contains(text, $"| {audit} |", $"The audit warning of {code} is not documented.");
             }

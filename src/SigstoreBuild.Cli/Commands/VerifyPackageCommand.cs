@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet;
 using SigstoreBuild.NuGet.Sbom;
@@ -26,7 +27,8 @@ internal static class VerifyPackageCommand
         var bundle = new Option<FileInfo>("--bundle") { Description = "A bundle file (default: the bundle embedded in the package, else <PACKAGE>.sigstore.json)." };
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) of the signer." };
         var identityRegex = SignerPolicyOptions.CreateRegex();
-        var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer.", Required = true };
+        var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The exact OIDC issuer of the signer." };
+        var key = new Option<FileInfo>("--key") { Description = "A PEM public key, for packages signed with a key (SigstoreSigningKeyPath) instead of a certificate." };
         var predicateType = new Option<string>("--predicate-type") { Description = "The in-toto predicate type the attestation must have." };
         var revocations = RevocationOptions.Create();
         var provenance = ProvenanceOptions.Create();
@@ -36,7 +38,7 @@ internal static class VerifyPackageCommand
 
         var command = new Command("verify-package", "Verify a NuGet package against its Sigstore bundle and the expected signer.")
         {
-            package, bundle, identity, identityRegex, issuer, predicateType,
+            package, bundle, identity, identityRegex, issuer, key, predicateType,
         };
         output.AddTo(command);
         revocations.AddTo(command);
@@ -45,9 +47,15 @@ internal static class VerifyPackageCommand
         trust.AddTo(command);
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(identity) is null) == (result.GetValue(identityRegex) is null))
+            var hasKey = result.GetValue(key) is not null;
+            var hasIdentity = result.GetValue(identity) is not null || result.GetValue(identityRegex) is not null || result.GetValue(issuer) is not null;
+            if (hasKey && hasIdentity)
             {
-                result.AddError("Give exactly one of --certificate-identity or --certificate-identity-regexp.");
+                result.AddError("Give either --key, or --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer.");
+            }
+            else if (!hasKey && ((result.GetValue(identity) is null) == (result.GetValue(identityRegex) is null) || result.GetValue(issuer) is null))
+            {
+                result.AddError("Give --certificate-oidc-issuer and exactly one of --certificate-identity or --certificate-identity-regexp (or --key for a key-signed package).");
             }
         });
 
@@ -68,13 +76,9 @@ internal static class VerifyPackageCommand
             var selection = trust.Read(parse);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
             var verifier = new SigstoreVerifier(TrustedRoot.Parse(material.TrustedRootJson), VerifierOptions.PublicGood);
-            var signer = parse.GetValue(identityRegex) is { } pattern
-                ? CertificateIdentity.Regex(pattern, parse.GetValue(issuer)!)
-                : CertificateIdentity.Exact(parse.GetValue(identity)!, parse.GetValue(issuer)!);
-            foreach (var (oid, value) in extensions.Read(parse))
-            {
-                signer = signer.WithExtension(oid, value);
-            }
+            var attestations = parse.GetValue(key) is { } keyFile
+                ? SigstoreAttestationVerifier.ForKey(verifier, VerificationKey.FromPemFile(keyFile.FullName))
+                : new SigstoreAttestationVerifier(verifier, CertificatePolicy(parse.GetValue(identity), parse.GetValue(identityRegex), parse.GetValue(issuer)!, extensions.Read(parse)));
 
             var policy = PackageVerificationPolicy.Default with
             {
@@ -83,7 +87,7 @@ internal static class VerifyPackageCommand
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 Revocations = revocations.Read(parse),
             };
-            var result = new PackageVerifier(new SigstoreAttestationVerifier(verifier, signer)).Verify(inspection, bundleModel, policy);
+            var result = new PackageVerifier(attestations).Verify(inspection, bundleModel, policy);
             var verification = result.Verification;
             VerifyRunner.ReportWarnings(verification, console);
 
@@ -100,6 +104,17 @@ internal static class VerifyPackageCommand
             return SigstoreCommand.Success;
         });
         return command;
+    }
+
+    private static CertificateIdentity CertificatePolicy(string? identity, string? identityRegex, string issuer, IReadOnlyDictionary<string, string> extensions)
+    {
+        var signer = identityRegex is not null ? CertificateIdentity.Regex(identityRegex, issuer) : CertificateIdentity.Exact(identity!, issuer);
+        foreach (var (oid, value) in extensions)
+        {
+            signer = signer.WithExtension(oid, value);
+        }
+
+        return signer;
     }
 
     /// <summary>

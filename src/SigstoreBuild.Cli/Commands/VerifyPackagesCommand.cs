@@ -79,6 +79,8 @@ public static class VerifyPackagesCommand
                 ProjectFileName = fromProject is null ? null : Path.GetFileName(fromProject.ProjectPath),
                 Mode = parse.GetValue(mode) ?? fromProject?.Property("SigstoreVerifyPackages") ?? "enforce",
                 TrustedIdentities = fromProject?.Items("SigstoreTrustedIdentity") ?? [],
+                TrustedKeys = fromProject?.Items("SigstoreTrustedKey") ?? [],
+                PolicyBaseDirectory = fromProject is null ? null : Path.GetDirectoryName(fromProject.ProjectPath),
                 UnsignedAllowed = fromProject?.Items("SigstoreUnsignedAllowed") ?? [],
                 Suppressions = fromProject?.Items("SigstoreVerifySuppress") ?? [],
                 PolicyFile = parse.GetValue(policy)?.FullName ?? fromProject?.Property("SigstoreTrustPolicyFile"),
@@ -164,7 +166,7 @@ internal static class ProjectFinder
 internal sealed class ProjectPolicy(string projectPath, JsonElement root)
 {
     private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath", "SigstoreInstance", "SigstoreTufUrl", "SigstoreTufRootPath", "SigstoreTufCachePath", "SigstoreOffline"];
-    private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory"];
+    private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreTrustedKey", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory"];
 
     public string ProjectPath { get; } = projectPath;
 

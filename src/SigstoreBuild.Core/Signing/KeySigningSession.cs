@@ -57,6 +57,26 @@ public sealed class KeySigningSession : IDisposable
         return SigningBatch.SignAllAsync(requests, (request, sha256, ct) => SignAsync(request, sha256, ct), cancellationToken);
     }
 
+    /// <summary>
+    /// Signs an in-toto statement (a DSSE envelope) bound to its subject's SHA-256, as
+    /// <see cref="SigningSession.SignDsseAsync"/>; the bundle is verified with the key before it is returned.
+    /// </summary>
+    public async Task<Bundle> SignDsseAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statementJson);
+        ArgumentNullException.ThrowIfNull(subjectSha256);
+        await _throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (trust, services) = await GetServicesAsync(cancellationToken).ConfigureAwait(false);
+            return (await SignStatementAsync(statementJson, subjectSha256, trust, services, cancellationToken).ConfigureAwait(false)).Bundle;
+        }
+        finally
+        {
+            _throttle.Release();
+        }
+    }
+
     public void Dispose()
     {
         if (_ownsHttpClient)
@@ -74,45 +94,46 @@ public sealed class KeySigningSession : IDisposable
         try
         {
             var (trust, services) = await GetServicesAsync(cancellationToken).ConfigureAwait(false);
-            byte[] signature;
-            DsseEnvelope? envelope = null;
-            var digestAlgorithm = HashAlgorithmName.SHA256;
-            var digest = sha256;
-            if (request.PredicateType is null)
+            if (request.PredicateType is not null)
             {
-                // The digest is the one the key signs: SHA-384 for a P-384 key (hashedrekord records either).
-                digestAlgorithm = _key.HashAlgorithm;
-                if (digestAlgorithm != HashAlgorithmName.SHA256)
-                {
-                    digest = await SigningBatch.HashFileAsync(request.ArtifactPath, digestAlgorithm, cancellationToken).ConfigureAwait(false);
-                }
-
-                signature = _key.SignDigest(digest);
-            }
-            else
-            {
-                var statement = request.StatementJson(sha256);
-                signature = _key.SignMessage(DssePae.Encode(InTotoStatement.PayloadType, statement));
-                envelope = new DsseEnvelope { Payload = statement, PayloadType = InTotoStatement.PayloadType, Signatures = [new DsseSignature { Sig = signature }] };
+                return await SignStatementAsync(request.StatementJson(sha256), sha256, trust, services, cancellationToken).ConfigureAwait(false);
             }
 
-            var logRequest = new LogEntryRequest
-            {
-                Signature = signature,
-                PublicKey = _key.SubjectPublicKeyInfo,
-                KeyDetails = _key.KeyDetails,
-                ArtifactDigest = envelope is null ? digest : null,
-                ArtifactDigestAlgorithm = digestAlgorithm,
-                Envelope = envelope,
-            };
-            var witnessed = await SignatureWitnesses.CollectAsync(_http, logRequest, services, trust.TrustedRoot, _skew.Check, cancellationToken).ConfigureAwait(false);
-            var bundle = witnessed.ToBundle(m => m.PublicKey = new PublicKeyIdentifier { Hint = _key.Hint }, signature, digestAlgorithm, digest, envelope);
-            return FinalVerify(bundle, trust, digestAlgorithm, digest);
+            // The digest is the one the key signs: SHA-384 for a P-384 key (hashedrekord records either).
+            var digestAlgorithm = _key.HashAlgorithm;
+            var digest = digestAlgorithm == HashAlgorithmName.SHA256
+                ? sha256
+                : await SigningBatch.HashFileAsync(request.ArtifactPath, digestAlgorithm, cancellationToken).ConfigureAwait(false);
+            var signature = _key.SignDigest(digest);
+            return await WitnessAsync(signature, digestAlgorithm, digest, null, trust, services, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _throttle.Release();
         }
+    }
+
+    private Task<(Bundle Bundle, byte[] Json)> SignStatementAsync(byte[] statement, byte[] subjectSha256, SigningTrust trust, SelectedServices services, CancellationToken cancellationToken)
+    {
+        var signature = _key.SignMessage(DssePae.Encode(InTotoStatement.PayloadType, statement));
+        var envelope = new DsseEnvelope { Payload = statement, PayloadType = InTotoStatement.PayloadType, Signatures = [new DsseSignature { Sig = signature }] };
+        return WitnessAsync(signature, HashAlgorithmName.SHA256, subjectSha256, envelope, trust, services, cancellationToken);
+    }
+
+    private async Task<(Bundle Bundle, byte[] Json)> WitnessAsync(byte[] signature, HashAlgorithmName digestAlgorithm, byte[] digest, DsseEnvelope? envelope, SigningTrust trust, SelectedServices services, CancellationToken cancellationToken)
+    {
+        var logRequest = new LogEntryRequest
+        {
+            Signature = signature,
+            PublicKey = _key.SubjectPublicKeyInfo,
+            KeyDetails = _key.KeyDetails,
+            ArtifactDigest = envelope is null ? digest : null,
+            ArtifactDigestAlgorithm = digestAlgorithm,
+            Envelope = envelope,
+        };
+        var witnessed = await SignatureWitnesses.CollectAsync(_http, logRequest, services, trust.TrustedRoot, _skew.Check, cancellationToken).ConfigureAwait(false);
+        var bundle = witnessed.ToBundle(m => m.PublicKey = new PublicKeyIdentifier { Hint = _key.Hint }, signature, digestAlgorithm, digest, envelope);
+        return FinalVerify(bundle, trust, digestAlgorithm, digest);
     }
 
     private (Bundle Bundle, byte[] Json) FinalVerify(Bundle bundle, SigningTrust trust, HashAlgorithmName digestAlgorithm, byte[] digest)

@@ -88,6 +88,11 @@ public abstract class StatementSigner : IDisposable
     private static (string? Identity, string? Issuer) DescribeSigner(Bundle bundle)
     {
         var material = bundle.VerificationMaterial;
+        if (material?.PublicKey?.Hint is { Length: > 0 } hint)
+        {
+            return ($"key {hint}", null); // key-signed: the key's hint is all that names the signer
+        }
+
         var der = material?.Certificate?.RawBytes ?? material?.X509CertificateChain?.Certificates?.FirstOrDefault()?.RawBytes;
         if (der is null)
         {

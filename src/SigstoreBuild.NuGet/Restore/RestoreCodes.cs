@@ -64,6 +64,12 @@ public static class RestoreCodes
     /// <summary>The package's SBOM attestation does not verify, or is not signed by an identity trusted for the package.</summary>
     public const string SbomNotVerified = "SSB5118";
 
+    /// <summary>The bundle is signed with a key that no SigstoreTrustedKey for the package ID names.</summary>
+    public const string KeyNotTrusted = "SSB5119";
+
+    /// <summary>A SigstoreTrustedKey's public key file is missing or is not a PEM public key.</summary>
+    public const string TrustedKeyUnreadable = "SSB5120";
+
     /// <summary>Offset from an error code to its audit-mode warning.</summary>
     public const int AuditOffset = 500;
 

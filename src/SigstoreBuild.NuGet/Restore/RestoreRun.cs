@@ -19,6 +19,12 @@ public sealed class RestoreRunRequest
 
     public IReadOnlyList<PolicyItem> TrustedIdentities { get; init; } = [];
 
+    /// <summary>SigstoreTrustedKey items: a package ID glob and a PublicKey file, relative to <see cref="PolicyBaseDirectory"/>.</summary>
+    public IReadOnlyList<PolicyItem> TrustedKeys { get; init; } = [];
+
+    /// <summary>What relative PublicKey paths of <see cref="TrustedKeys"/> start from (the project's folder); default: the current directory.</summary>
+    public string? PolicyBaseDirectory { get; init; }
+
     public IReadOnlyList<PolicyItem> UnsignedAllowed { get; init; } = [];
 
     public IReadOnlyList<PolicyItem> Suppressions { get; init; } = [];
@@ -72,7 +78,7 @@ public static class RestoreRun
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(verifierFactory);
-        var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions);
+        var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions, request.TrustedKeys, request.PolicyBaseDirectory);
         string? fileMode = null;
         if (!string.IsNullOrWhiteSpace(request.PolicyFile))
         {

@@ -314,6 +314,12 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
                     firstProblemCode ??= RestoreCodes.IdentityNotTrusted;
                     continue;
                 }
+                catch (SigstoreException ex) when (ex.Code == RestoreCodes.KeyNotTrusted)
+                {
+                    firstProblem ??= ex.Message;
+                    firstProblemCode ??= ex.Code;
+                    continue;
+                }
                 catch (SigstoreException ex)
                 {
                     firstProblem ??= $"the bundle from {bundle.Location} does not verify: {ex.Code}: {ex.Message}";
@@ -327,7 +333,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
                 var mismatches = decision.Identities.Select(i => i.Mismatch(signer)).ToList();
                 if (mismatches.All(m => m is not null))
                 {
-                    firstProblem ??= $"it is signed by {signer}, which '{decision.Pattern}' does not trust ({string.Join("; ", mismatches)}). If this signer is legitimate, add it as a SigstoreTrustedIdentity.";
+                    firstProblem ??= $"it is signed by {signer}, which '{decision.Pattern}' does not trust ({string.Join("; ", mismatches)}). If this signer is legitimate, add it as a SigstoreTrustedIdentity (or, for a key, a SigstoreTrustedKey).";
                     firstProblemCode ??= RestoreCodes.IdentityNotTrusted;
                     usedKeys[key] = true;
                     if (!fromCache)

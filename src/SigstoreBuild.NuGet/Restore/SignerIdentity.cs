@@ -23,6 +23,15 @@ public sealed record SignerIdentity(string Issuer, string Subject, IReadOnlyDict
         return new SignerIdentity(identity.Issuer, identity.SubjectAlternativeName, extensions);
     }
 
+    /// <summary>The <see cref="Issuer"/> of a key signer: not a URL, so no OIDC issuer can be mistaken for it.</summary>
+    internal const string KeyIssuer = "key";
+
+    /// <summary>A bundle signed with a key: the subject is <c>key:sha256:&lt;hex of the SubjectPublicKeyInfo&gt;</c>.</summary>
+    internal static SignerIdentity ForKey(string keySha256Hex) =>
+        new(KeyIssuer, "key:sha256:" + keySha256Hex.ToLowerInvariant(), new Dictionary<string, string>(StringComparer.Ordinal));
+
+    internal bool IsKey => string.Equals(Issuer, KeyIssuer, StringComparison.Ordinal);
+
     public string? Extension(string oid) => Extensions.TryGetValue(oid, out var value) ? value : null;
 
     public string? SourceRepositoryIdentifier => Extension(SignerExtensions.SourceRepositoryIdentifier.Oid);
@@ -31,7 +40,7 @@ public sealed record SignerIdentity(string Issuer, string Subject, IReadOnlyDict
 
     public string? SourceRepositoryUri => Extension(SignerExtensions.SourceRepositoryUri.Oid);
 
-    public override string ToString() => $"{Subject} (issuer {Issuer})";
+    public override string ToString() => IsKey ? Subject : $"{Subject} (issuer {Issuer})";
 }
 
 /// <summary>A Fulcio certificate extension that a trust policy can pin, by its policy name.</summary>

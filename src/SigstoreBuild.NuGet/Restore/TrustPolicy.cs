@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.Verification;
 
@@ -16,11 +17,23 @@ public enum VerificationMode
 /// <summary>
 /// A signer trusted for the packages whose ID matches <see cref="Packages"/>: an exact issuer (P-02), an exact SAN or
 /// a fully anchored SAN regex (P-01), optional exact pins on Fulcio extensions (P-03, P-04, P-05), and optionally that the
-/// package's SLSA provenance agrees with the certificate (D-06).
+/// package's SLSA provenance agrees with the certificate (D-06). Or a public key (<c>SigstoreTrustedKey</c>): then the
+/// signer is <c>key:sha256:&lt;hex&gt;</c> (see <see cref="SignerIdentity"/>), and the bundle must verify with that key.
 /// </summary>
 public sealed class TrustedIdentity
 {
     private readonly CertificateIdentity? _subjectPattern;
+
+    /// <summary>A trusted key: the issuer and subject a key signer has, so matching, the lock and the policy hash treat both kinds alike.</summary>
+    private TrustedIdentity(PackageIdPattern packages, VerificationKey publicKey)
+    {
+        Packages = packages;
+        PublicKey = publicKey;
+        var signer = SignerIdentity.ForKey(Convert.ToHexStringLower(SHA256.HashData(publicKey.SubjectPublicKeyInfo)));
+        Issuer = signer.Issuer;
+        Subject = signer.Subject;
+        ExtensionPins = new Dictionary<string, string>();
+    }
 
     public TrustedIdentity(PackageIdPattern packages, string issuer, string? subject, string? subjectRegex, IReadOnlyDictionary<string, string>? extensionPins = null, bool requireProvenanceConsistency = false,
         bool unsafeAllowUncorroboratedProvenance = false)
@@ -65,6 +78,9 @@ public sealed class TrustedIdentity
 
     public PackageIdPattern Packages { get; }
 
+    /// <summary>The trusted public key, or null for a certificate identity.</summary>
+    internal VerificationKey? PublicKey { get; }
+
     public string Issuer { get; }
 
     public string? Subject { get; }
@@ -95,10 +111,25 @@ public sealed class TrustedIdentity
     /// <summary>A regex that does not name a ref lets any branch or tag of a workflow sign (P-01, P-05).</summary>
     public bool IsRegexWithoutRef => SubjectRegex is not null && !SubjectRegex.Contains('@', StringComparison.Ordinal);
 
+    /// <summary>A key trusted for the packages matching <paramref name="packages"/>.</summary>
+    internal static TrustedIdentity ForKey(PackageIdPattern packages, VerificationKey publicKey, bool requireSbom = false)
+    {
+        ArgumentNullException.ThrowIfNull(packages);
+        ArgumentNullException.ThrowIfNull(publicKey);
+        return new TrustedIdentity(packages, publicKey) { RequireSbom = requireSbom };
+    }
+
     /// <summary>Null when the signer matches; otherwise why not.</summary>
     public string? Mismatch(SignerIdentity signer)
     {
         ArgumentNullException.ThrowIfNull(signer);
+        if (PublicKey is not null || signer.IsKey)
+        {
+            return string.Equals(signer.Subject, Subject, StringComparison.Ordinal) && signer.IsKey == (PublicKey is not null)
+                ? null
+                : $"the signer is {(signer.IsKey ? signer.Subject : "a certificate")}, not {(PublicKey is null ? "a certificate" : Subject)}";
+        }
+
         if (!string.Equals(signer.Issuer, Issuer, StringComparison.Ordinal))
         {
             return $"issuer '{signer.Issuer}' is not '{Issuer}'";
@@ -130,6 +161,11 @@ public sealed class TrustedIdentity
     /// <summary>The identity as the Sigstore verifier checks it.</summary>
     internal CertificateIdentity ToCertificateIdentity()
     {
+        if (PublicKey is not null)
+        {
+            throw new InvalidOperationException("A trusted key is not a certificate identity.");
+        }
+
         var identity = _subjectPattern ?? CertificateIdentity.Exact(Subject!, Issuer);
         foreach (var (oid, value) in ExtensionPins)
         {
@@ -142,14 +178,15 @@ public sealed class TrustedIdentity
     }
 
     /// <summary>The same signer without the provenance requirements, for checking an attestation that is not provenance (the SBOM).</summary>
-    internal TrustedIdentity SignerOnly() => new(Packages, Issuer, Subject, SubjectRegex, ExtensionPins);
+    internal TrustedIdentity SignerOnly() => PublicKey is not null ? new(Packages, PublicKey) : new(Packages, Issuer, Subject, SubjectRegex, ExtensionPins);
 
-    public override string ToString() => $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
+    public override string ToString() => PublicKey is not null ? $"{Packages}: {Subject}" + (RequireSbom ? ", SBOM required" : "") : $"{Packages}: {Subject ?? "regex " + SubjectRegex} (issuer {Issuer})" + string.Concat(ExtensionPins.Select(p => $", {SignerExtensions.All.FirstOrDefault(e => e.Oid == p.Key)?.Name ?? p.Key}={p.Value}"))
         + (RequireProvenanceConsistency ? ", provenance consistent" : "") + (RequireSbom ? ", SBOM required" : "") + (UnsafeAllowUncorroboratedProvenance ? " (uncorroborated allowed: unsafe)" : "");
 
     internal void AppendCanonical(StringBuilder builder)
     {
-        builder.Append("id|").Append(Packages.Text.ToLowerInvariant()).Append('|').Append(Issuer).Append('|').Append(Subject).Append('|').Append(SubjectRegex);
+        // A key's subject is its fingerprint, so a changed key changes the hash (and the verification cache key).
+        builder.Append(PublicKey is null ? "id|" : "key|").Append(Packages.Text.ToLowerInvariant()).Append('|').Append(Issuer).Append('|').Append(Subject).Append('|').Append(SubjectRegex);
         foreach (var (oid, value) in ExtensionPins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             builder.Append('|').Append(oid).Append('=').Append(value);
@@ -184,7 +221,7 @@ internal sealed record Suppression(string? Code, PackageIdPattern? Packages)
 }
 
 /// <summary>What the policy says about one package ID.</summary>
-/// <param name="Identities">The signers trusted for it (empty when only unsigned-allowed applies).</param>
+/// <param name="Identities">The signers trusted for it, identities and keys alike: either kind is accepted (empty when only unsigned-allowed applies).</param>
 /// <param name="UnsignedAllowed">An explicit entry allows it without a signature (P-06: never a fallback).</param>
 /// <param name="Pattern">The most specific pattern that decided, or null when nothing matched.</param>
 internal sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities, bool UnsignedAllowed, string? Pattern)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.IO;
 
@@ -18,7 +19,14 @@ internal static class TrustPolicyReader
 {
     private static readonly HashSet<string> KnownIdentityMetadata = new(StringComparer.OrdinalIgnoreCase) { "Issuer", "Subject", "SubjectRegex", "Packages", "RequireProvenanceConsistency", "UnsafeAllowUncorroboratedProvenance", "RequireSbom" };
 
-    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions)
+    private static readonly HashSet<string> KnownKeyMetadata = new(StringComparer.OrdinalIgnoreCase) { "PublicKey", "Packages", "RequireSbom" };
+
+    /// <summary>
+    /// <paramref name="trustedKeys"/> (<c>SigstoreTrustedKey</c>: Include = package ID glob, PublicKey = a PEM public key
+    /// file, relative to <paramref name="baseDirectory"/>) join the identities: for a package ID, the most specific pattern
+    /// decides, and every identity or key at that pattern is accepted.
+    /// </summary>
+    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions, IEnumerable<PolicyItem>? trustedKeys = null, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(trustedIdentities);
         ArgumentNullException.ThrowIfNull(unsignedAllowed);
@@ -44,14 +52,47 @@ internal static class TrustPolicyReader
                 RequireSbom = ParseFlag(item, "RequireSbom"),
             };
         }).ToList();
+        identities.AddRange((trustedKeys ?? []).Select(item => ReadKey(item, baseDirectory)));
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
         return new TrustPolicy(identities, unsigned, suppress);
     }
 
+    private static TrustedIdentity ReadKey(PolicyItem item, string? baseDirectory)
+    {
+        foreach (var (name, value) in item.Metadata)
+        {
+            if (!KnownKeyMetadata.Contains(name) && !string.IsNullOrWhiteSpace(value) && !IsWellKnownMetadata(name))
+            {
+                throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedKey '{item.Include}' has unknown metadata '{name}'. Use PublicKey (the publisher's PEM public key file) and optionally RequireSbom.");
+            }
+        }
+
+        var packages = PackageIdPattern.Parse(item.Get("Packages") ?? item.Include);
+        var file = item.Get("PublicKey")
+            ?? throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreTrustedKey '{item.Include}' has no PublicKey. Set PublicKey to the publisher's PEM public key file (the .pub that 'sigstore generate-key-pair' writes), relative to the project.");
+        var path = Path.GetFullPath(file, baseDirectory ?? Directory.GetCurrentDirectory());
+        VerificationKey key;
+        try
+        {
+            key = VerificationKey.FromPemFile(path);
+        }
+        catch (SigstoreException ex)
+        {
+            throw new SigstoreException(RestoreCodes.TrustedKeyUnreadable, $"The public key '{path}' of SigstoreTrustedKey '{item.Include}' cannot be used ({ex.Code}: {ex.Message}). Point PublicKey at the publisher's PEM 'PUBLIC KEY' file, relative to the project.", ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new SigstoreException(RestoreCodes.TrustedKeyUnreadable, $"The public key '{path}' of SigstoreTrustedKey '{item.Include}' is not valid PEM ({ex.Message}). Point PublicKey at the publisher's PEM 'PUBLIC KEY' file.", ex);
+        }
+
+        return TrustedIdentity.ForKey(packages, key, ParseFlag(item, "RequireSbom"));
+    }
+
     /// <summary>
     /// The JSON policy file: <c>{"mode": "...", "trustedIdentities": [{"packages": "Contoso.*", "issuer": "...",
-    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": false, "requireSbom": true}], "unsignedAllowed": ["..."],
+    /// "subject": "..." | "subjectRegex": "...", "sourceRepositoryIdentifier": "...", ..., "requireProvenanceConsistency": true, "unsafeAllowUncorroboratedProvenance": false, "requireSbom": true}],
+    /// "trustedKeys": [{"packages": "Contoso.*", "publicKey": "keys/contoso.pub"}], "unsignedAllowed": ["..."],
     /// "suppress": [{"code": "SSB5103", "package": "..."}]}</c>. Unknown properties are errors, so typos never loosen it.
     /// </summary>
     public static (TrustPolicy Policy, string? Mode) FromJsonFile(string path)
@@ -74,6 +115,7 @@ internal static class TrustPolicyReader
 
             string? mode = null;
             var identities = new List<PolicyItem>();
+            var keys = new List<PolicyItem>();
             var unsigned = new List<PolicyItem>();
             var suppress = new List<PolicyItem>();
             foreach (var property in root.EnumerateObject())
@@ -112,6 +154,25 @@ internal static class TrustPolicyReader
                         }
 
                         break;
+                    case "trustedKeys":
+                        foreach (var entry in property.Value.EnumerateArray())
+                        {
+                            var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                            foreach (var field in entry.EnumerateObject())
+                            {
+                                metadata[field.Name] = field.Value.ValueKind switch
+                                {
+                                    JsonValueKind.True => "true",
+                                    JsonValueKind.False => "false",
+                                    _ => field.Value.GetString() ?? string.Empty,
+                                };
+                            }
+
+                            var packages = metadata.GetValueOrDefault("packages") ?? throw Invalid(path, "a trusted key has no 'packages'");
+                            keys.Add(new PolicyItem(packages, metadata));
+                        }
+
+                        break;
                     case "unsignedAllowed":
                         unsigned.AddRange(property.Value.EnumerateArray().Select(e => new PolicyItem(e.GetString() ?? string.Empty, new Dictionary<string, string>())));
                         break;
@@ -135,7 +196,8 @@ internal static class TrustPolicyReader
                 }
             }
 
-            return (FromItems(identities, unsigned, suppress), mode);
+            // A key file named in the policy file is relative to the policy file.
+            return (FromItems(identities, unsigned, suppress, keys, Path.GetDirectoryName(Path.GetFullPath(path))), mode);
         }
         catch (JsonException ex)
         {

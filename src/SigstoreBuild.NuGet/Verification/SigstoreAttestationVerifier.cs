@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using SigstoreBuild.Bundles;
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.NuGet.Verification;
@@ -27,10 +28,21 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
         _identities = anyOfIdentities;
     }
 
-    private SigstoreAttestationVerifier(SigstoreVerifier verifier)
+    private readonly VerificationKey? _key;
+
+    private SigstoreAttestationVerifier(SigstoreVerifier verifier, VerificationKey? key = null)
     {
         _verifier = verifier;
         _identities = [];
+        _key = key;
+    }
+
+    /// <summary>Key-based bundles: the signature (and the log entry's verifier) must be this public key.</summary>
+    public static SigstoreAttestationVerifier ForKey(SigstoreVerifier verifier, VerificationKey key)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        ArgumentNullException.ThrowIfNull(key);
+        return new SigstoreAttestationVerifier(verifier, key);
     }
 
     /// <summary>
@@ -48,7 +60,9 @@ public sealed class SigstoreAttestationVerifier : IAttestationVerifier
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
         var verification = VerificationPolicy.ForDigest(digestAlgorithm, digest);
-        verification = _identities.Length == 0 ? verification.UnsafeWithoutIdentity() : verification.RequireIdentity(_identities);
+        verification = _key is not null ? verification.WithKey(_key)
+            : _identities.Length == 0 ? verification.UnsafeWithoutIdentity()
+            : verification.RequireIdentity(_identities);
         verification = policy.RequireProvenanceConsistency ? verification.RequireProvenanceConsistency() : verification;
         verification = policy.UnsafeAllowUncorroboratedProvenance ? verification.UnsafeAllowUncorroboratedProvenance() : verification;
         verification = policy.Revocations is { } revocations ? verification.RejectRevoked(revocations) : verification;

@@ -23,6 +23,9 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public ITaskItem[] TrustedIdentities { get; set; } = [];
 
+    /// <summary>SigstoreTrustedKey items: Include = package ID glob, PublicKey = a PEM public key file relative to the project.</summary>
+    public ITaskItem[] TrustedKeys { get; set; } = [];
+
     public ITaskItem[] UnsignedAllowed { get; set; } = [];
 
     public ITaskItem[] Suppressions { get; set; } = [];
@@ -75,6 +78,8 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 StateDirectory = string.IsNullOrWhiteSpace(StateDirectory) ? null : StateDirectory,
                 Mode = Mode,
                 TrustedIdentities = TrustedIdentities.Select(ToPolicyItem).ToList(),
+                TrustedKeys = TrustedKeys.Select(ToPolicyItem).ToList(),
+                PolicyBaseDirectory = ProjectPath is null ? null : Path.GetDirectoryName(Path.GetFullPath(ProjectPath)),
                 UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
                 Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
                 PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,

@@ -1,3 +1,4 @@
+using SigstoreBuild.Crypto;
 using SigstoreBuild.Identity;
 using SigstoreBuild.Signing;
 using SigstoreBuild.Signing.Sharing;
@@ -13,21 +14,32 @@ internal static class SignerFactory
     /// warnings and messages the caller drains into its own task's log.
     /// </summary>
     public static SharedSigner Create(SignerSettings settings, ITaskEnvironment environment, Action<string> prompt, CancellationToken cancellationToken) =>
-        SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
-            (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
+        settings.SigningKeyPath is { } keyPath
+            // A key signs wherever it is loaded: each node signs on its own, with no login or certificate to share.
+            ? SharedSigner.Join(null, (warn, info) => CreateKeySession(settings, keyPath, environment, warn, info, cancellationToken), cancellationToken)
+            : SharedSigner.Join(settings.ShareAcrossNodes ? SigningScopes.For(settings, environment) : null,
+                (warn, info) => CreateSession(settings, environment, warn, info, prompt, cancellationToken), cancellationToken);
+
+    private static StatementSigner CreateKeySession(SignerSettings settings, string keyPath, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    {
+        // The key first: a missing file or a wrong password fails before any network request.
+        var key = SigningKey.Load(keyPath, environment.Get(SigningKey.PasswordVariable));
+        try
+        {
+            var trust = GetTrust(settings, warn, info, cancellationToken);
+            info($"Sigstore: signing with the key '{keyPath}' (hint {key.Hint}) instead of a Fulcio certificate.");
+            return new KeyOwningSigner(new KeyAttestationSigner(new KeySigningSession(new StaticSigningTrustProvider(trust), key)), key);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
 
     private static SessionAttestationSigner CreateSession(SignerSettings settings, ITaskEnvironment environment, Action<string, string> warn, Action<string> info, Action<string> prompt, CancellationToken cancellationToken)
     {
-        // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
-        // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
-        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.Configuration));
-        var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
-        foreach (var warning in material.Last!.Warnings)
-        {
-            warn(warning.Code, warning.Message);
-        }
-
-        info($"Sigstore: {TrustProperties.Describe(material.Last)}.");
+        var trust = GetTrust(settings, warn, info, cancellationToken);
         var identityOptions = new IdentityOptions
         {
             Provider = ProviderKind(settings.OidcProvider),
@@ -43,6 +55,21 @@ internal static class SignerFactory
         return new SessionAttestationSigner(session);
     }
 
+    private static SigningTrust GetTrust(SignerSettings settings, Action<string, string> warn, Action<string> info, CancellationToken cancellationToken)
+    {
+        // Trust is obtained (TUF refresh, the cache offline, or files) once per signer, before any token is fetched:
+        // a trust root that cannot be refreshed stops signing here with its own SSB4xxx code (threat model F-12).
+        var material = new RecordingTrustRootProvider(new TrustRootProvider(settings.Trust.Configuration));
+        var trust = new TrustRootSigningTrustProvider(material).GetAsync(cancellationToken).GetAwaiter().GetResult();
+        foreach (var warning in material.Last!.Warnings)
+        {
+            warn(warning.Code, warning.Message);
+        }
+
+        info($"Sigstore: {TrustProperties.Describe(material.Last)}.");
+        return trust;
+    }
+
     private static IdentityProviderKind ProviderKind(string provider) => provider switch
     {
         "env" => IdentityProviderKind.Environment,
@@ -56,6 +83,22 @@ internal static class SignerFactory
         "msal" => IdentityProviderKind.EntraId,
         _ => IdentityProviderKind.Auto,
     };
+
+    /// <summary>The session does not own its key; this signer lives for the build, so it disposes the key with the session.</summary>
+    private sealed class KeyOwningSigner(StatementSigner inner, SigningKey key) : StatementSigner
+    {
+        public override Task<byte[]> ProduceBundleAsync(byte[] statementJson, byte[] subjectSha256, CancellationToken cancellationToken) =>
+            inner.ProduceBundleAsync(statementJson, subjectSha256, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                key.Dispose();
+            }
+        }
+    }
 
     /// <summary>Keeps the material (source, warnings) that the signing trust was made from, for the build log.</summary>
     private sealed class RecordingTrustRootProvider(ITrustRootProvider inner) : ITrustRootProvider

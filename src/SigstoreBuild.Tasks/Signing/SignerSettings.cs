@@ -23,11 +23,14 @@ internal sealed record SignerSettings
     /// <summary>One session for all MSBuild nodes of the build (SigstoreShareSigningSession), or one per node.</summary>
     public bool ShareAcrossNodes { get; init; } = true;
 
+    /// <summary>A private key to sign with instead of a Fulcio certificate (SigstoreSigningKeyPath), absolute; its password stays in the environment.</summary>
+    public string? SigningKeyPath { get; init; }
+
     public string Instance => Trust.Instance;
 
-    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v4", Trust.CacheKey, OidcProvider, OidcIssuer, OidcClientId, ShareAcrossNodes ? "shared" : "per-node");
+    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v4", Trust.CacheKey, OidcProvider, OidcIssuer, OidcClientId, ShareAcrossNodes ? "shared" : "per-node", SigningKeyPath);
 
-    public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true, string? oidcIssuer = null, string? oidcClientId = null)
+    public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true, string? oidcIssuer = null, string? oidcClientId = null, string? signingKeyPath = null)
     {
         var provider = string.IsNullOrWhiteSpace(oidcProvider) ? "auto" : oidcProvider.Trim().ToLowerInvariant();
         if (!OidcProviders.Contains(provider, StringComparer.Ordinal))
@@ -43,6 +46,7 @@ internal sealed record SignerSettings
             ShareAcrossNodes = shareAcrossNodes,
             OidcIssuer = string.IsNullOrWhiteSpace(oidcIssuer) ? null : oidcIssuer.Trim(),
             OidcClientId = string.IsNullOrWhiteSpace(oidcClientId) ? null : oidcClientId.Trim(),
+            SigningKeyPath = string.IsNullOrWhiteSpace(signingKeyPath) ? null : Path.GetFullPath(signingKeyPath.Trim()),
         };
     }
 }

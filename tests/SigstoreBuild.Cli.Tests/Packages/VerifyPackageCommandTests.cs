@@ -6,8 +6,10 @@ using System.Text.Json;
 using NuGet.Packaging;
 using NuGet.Versioning;
 using SigstoreBuild.Cli.Tests.Infrastructure;
+using SigstoreBuild.Crypto;
 using SigstoreBuild.LocalStack;
 using SigstoreBuild.NuGet;
+using SigstoreBuild.Signing;
 
 namespace SigstoreBuild.Cli.Tests.Packages;
 
@@ -163,6 +165,51 @@ public sealed class VerifyPackageCommandTests
         Assert.AreEqual(2, both.ExitCode, both.ToString());
         var neither = await CliRunner.RunAsync("verify-package", s_package, "--certificate-identity", Email);
         Assert.AreEqual(2, neither.ExitCode, "--certificate-oidc-issuer is required: " + neither);
+    }
+
+    [TestMethod]
+    public async Task KeySignedPackage_VerifiesWithItsKey_NotWithAnotherOrAnIdentity()
+    {
+        var dir = NewDirectory();
+        var package = Path.Combine(dir, $"{Id}.{Version}.nupkg");
+        WritePackage(package, Id, Version, "key-signed content");
+        using var key = SigningKey.Generate(SigningKeyAlgorithm.EcdsaP256);
+        using var other = SigningKey.Generate(SigningKeyAlgorithm.Ed25519);
+        var publicKey = Path.Combine(dir, "release.pub");
+        var otherKey = Path.Combine(dir, "other.pub");
+        File.WriteAllText(publicKey, key.PublicKeyPem);
+        File.WriteAllText(otherKey, other.PublicKeyPem);
+        var inspection = PackageInspector.Inspect(package);
+        var statement = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["_type"] = "https://in-toto.io/Statement/v1",
+            ["subject"] = new[] { new Dictionary<string, object> { ["name"] = inspection.SubjectName, ["digest"] = new Dictionary<string, string> { ["sha256"] = Convert.ToHexStringLower(inspection.FileSha256), ["sha512"] = Convert.ToHexStringLower(inspection.ContentHashSha512) } } },
+            ["predicateType"] = "https://slsa.dev/provenance/v1",
+            ["predicate"] = new Dictionary<string, object>(),
+        });
+        using (var signer = new KeyAttestationSigner(new KeySigningSession(StaticSigningTrustProvider.Load(s_sigstore.TrustedRootPath, s_sigstore.SigningConfigPath), SigningKey.Load(WritePrivateKey(dir, key), null))))
+        {
+            await signer.SignAsync(statement, inspection.FileSha256, package + ".sigstore.json", TestContext.CancellationToken);
+        }
+
+        var run = await CliRunner.RunAsync("verify-package", package, "--trusted-root", s_sigstore.TrustedRootPath, "--key", publicKey);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.StartsWith(run.Output, $"Verified OK: pkg:nuget/{Id}@{Version}");
+
+        var wrong = await CliRunner.RunAsync("verify-package", package, "--trusted-root", s_sigstore.TrustedRootPath, "--key", otherKey);
+        Assert.AreEqual(1, wrong.ExitCode, wrong.ToString());
+        StringAssert.StartsWith(wrong.Error, "error SSB");
+        var identity = await VerifyAsync(package, "--certificate-identity", Email);
+        Assert.AreEqual(1, identity.ExitCode, "a key-signed bundle names no identity: " + identity);
+        var both = await VerifyAsync(package, "--key", publicKey);
+        Assert.AreEqual(2, both.ExitCode, "--key and an identity policy together are a usage error: " + both);
+    }
+
+    private static string WritePrivateKey(string directory, SigningKey key)
+    {
+        var path = Path.Combine(directory, "release.key");
+        File.WriteAllText(path, key.ExportPrivateKeyPem(password: null));
+        return path;
     }
 
     /// <summary>A real package written by NuGet's own PackageBuilder.</summary>

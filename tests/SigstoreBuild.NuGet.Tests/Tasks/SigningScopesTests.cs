@@ -50,6 +50,19 @@ public sealed class SigningScopesTests
     }
 
     [TestMethod]
+    public void EachSigningKey_IsADifferentSignerInANode()
+    {
+        // A project signing with a key must not get the keyless signer, nor another project's key.
+        var trust = TrustProperties.Create(null, null, null, null, null, null, null, forSigning: true);
+        var keyA = SignerSettings.Create(trust, null, false, signingKeyPath: "a.key");
+        var keyB = SignerSettings.Create(trust, null, false, signingKeyPath: "b.key");
+        Assert.AreEqual(Path.GetFullPath("a.key"), keyA.SigningKeyPath);
+        Assert.IsNull(Settings.SigningKeyPath);
+        Assert.AreNotEqual(Settings.CacheKey, keyA.CacheKey);
+        Assert.AreNotEqual(keyA.CacheKey, keyB.CacheKey);
+    }
+
+    [TestMethod]
     public void SessionDirectory_FromTheEnvironment_OrPerUser()
     {
         Assert.AreEqual("/run/ssb-test", SigningScopes.For(Settings, new Env(("SIGSTORE_ID_TOKEN", "t"), ("SIGSTORE_SESSION_DIR", "/run/ssb-test")))!.Directory);
