@@ -12,4 +12,14 @@ public interface IPackageSignatureVerifier
     string TrustRootFingerprint { get; }
 
     SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable);
+
+    /// <summary>
+    /// As <see cref="Verify(PackageLocation, ReadOnlyMemory{byte}, IReadOnlyList{TrustedIdentity})"/>, and a signature that
+    /// <paramref name="revocations"/> names fails (SSB3490). A verifier that cannot judge revocations refuses to verify
+    /// when there are any, rather than ignore them.
+    /// </summary>
+    SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable, SigstoreBuild.Verification.RevocationList? revocations) =>
+        revocations is null || revocations.Entries.Count == 0
+            ? Verify(package, bundleJson, acceptable)
+            : throw new Diagnostics.SigstoreException(RestoreCodes.Revoked, $"The package verifier {GetType().Name} cannot check revocations, so nothing is verified while revocations are configured.");
 }

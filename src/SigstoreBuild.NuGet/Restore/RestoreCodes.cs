@@ -70,6 +70,9 @@ public static class RestoreCodes
     /// <summary>A SigstoreTrustedKey's public key file is missing or is not a PEM public key.</summary>
     public const string TrustedKeyUnreadable = "SSB5120";
 
+    /// <summary>The package's signature verifies, but a revocation in the policy names it (identity and window, digest, log entry or key).</summary>
+    public const string Revoked = "SSB5121";
+
     /// <summary>Offset from an error code to its audit-mode warning.</summary>
     public const int AuditOffset = 500;
 

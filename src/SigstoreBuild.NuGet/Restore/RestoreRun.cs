@@ -29,6 +29,9 @@ public sealed class RestoreRunRequest
 
     public IReadOnlyList<PolicyItem> Suppressions { get; init; } = [];
 
+    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to <see cref="PolicyBaseDirectory"/>.</summary>
+    public IReadOnlyList<string> RevocationFiles { get; init; } = [];
+
     public string? PolicyFile { get; init; }
 
     /// <summary>sigstore.lock.json; null or empty: no lock.</summary>
@@ -78,7 +81,8 @@ public static class RestoreRun
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(verifierFactory);
-        var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions, request.TrustedKeys, request.PolicyBaseDirectory);
+        var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions, request.TrustedKeys, request.PolicyBaseDirectory,
+            TrustPolicyReader.ReadRevocations(request.RevocationFiles, request.PolicyBaseDirectory));
         string? fileMode = null;
         if (!string.IsNullOrWhiteSpace(request.PolicyFile))
         {

@@ -43,7 +43,10 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
             : TrustRootFingerprint;
 
     public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
-        _loaded.Value.Verifier.Verify(package, bundleJson, acceptable);
+        _loaded.Value.Verifier.Verify(package, bundleJson, acceptable, null);
+
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable, RevocationList? revocations) =>
+        _loaded.Value.Verifier.Verify(package, bundleJson, acceptable, revocations);
 
     private static (SigstorePackageSignatureVerifier, IReadOnlyList<VerificationWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
     {

@@ -93,6 +93,9 @@ internal sealed class RestoreVerificationOptions
 /// </summary>
 internal sealed class RestoreVerifier(RestoreVerificationOptions options)
 {
+    /// <summary>The verifier's code for a revoked signature (Core's PolicyCodes.Revoked).</summary>
+    private const string RevokedSignature = "SSB3490";
+
     private readonly ConcurrentBag<RestoreDiagnostic> _diagnostics = [];
     private readonly object _lockGate = new();
 
@@ -298,7 +301,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
             {
                 try
                 {
-                    signer = options.Verifier.Verify(location, bundle.Json, decision.Identities);
+                    signer = options.Verifier.Verify(location, bundle.Json, decision.Identities, options.Policy.Revocations);
                 }
                 catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
                 {
@@ -318,6 +321,12 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
                 {
                     firstProblem ??= ex.Message;
                     firstProblemCode ??= ex.Code;
+                    continue;
+                }
+                catch (SigstoreException ex) when (ex.Code is RevokedSignature or RestoreCodes.Revoked)
+                {
+                    firstProblem ??= $"its signature ({bundle.Location}) is revoked by the trust policy: {ex.Message}";
+                    firstProblemCode ??= RestoreCodes.Revoked;
                     continue;
                 }
                 catch (SigstoreException ex)

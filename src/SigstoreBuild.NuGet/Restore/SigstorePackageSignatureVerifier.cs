@@ -24,14 +24,17 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
     public static IPackageSignatureVerifier ForTrustedRoot(string trustedRootPath) =>
         new SigstorePackageSignatureVerifier(new SigstoreVerifier(TrustedRoot.Load(trustedRootPath), VerifierOptions.PublicGood), RestoreRun.FingerprintFile(trustedRootPath));
 
-    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable)
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable) =>
+        Verify(package, bundleJson, acceptable, null);
+
+    public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable, RevocationList? revocations)
     {
         ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(acceptable);
         var bundle = BundleSerializer.Parse(bundleJson.Span);
         if (bundle.VerificationMaterial?.PublicKey is { } keyHint)
         {
-            return VerifyWithTrustedKeys(package, bundle, keyHint.Hint, [.. acceptable.Where(i => i.PublicKey is not null)]);
+            return VerifyWithTrustedKeys(package, bundle, keyHint.Hint, [.. acceptable.Where(i => i.PublicKey is not null)], revocations);
         }
 
         // A certificate-signed bundle: when only keys are trusted, the certificate is checked cryptographically and the
@@ -43,7 +46,7 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
             var attestations = identities.Count == 0
                 ? SigstoreAttestationVerifier.UnsafeForAnySigner(verifier)
                 : new SigstoreAttestationVerifier(verifier, [.. identities.Select(i => i.ToCertificateIdentity())]);
-            result = VerifyPackage(package, bundle, attestations);
+            result = VerifyPackage(package, bundle, attestations, revocations);
         }
         catch (VerificationException ex) when (ex.Signer is { } signer)
         {
@@ -58,7 +61,7 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
     /// A key-signed bundle verifies only with a key the policy trusts for the package (no key in the bundle is trusted:
     /// it names its key by a hint alone). The signer is then <c>key:sha256:&lt;hex&gt;</c> of the key that verified it.
     /// </summary>
-    private SignerIdentity VerifyWithTrustedKeys(PackageLocation package, Bundle bundle, string? hint, IReadOnlyList<TrustedIdentity> keys)
+    private SignerIdentity VerifyWithTrustedKeys(PackageLocation package, Bundle bundle, string? hint, IReadOnlyList<TrustedIdentity> keys, RevocationList? revocations)
     {
         if (keys.Count == 0)
         {
@@ -72,7 +75,7 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
             var key = trusted.PublicKey!;
             try
             {
-                var result = VerifyPackage(package, bundle, SigstoreAttestationVerifier.ForKey(verifier, key));
+                var result = VerifyPackage(package, bundle, SigstoreAttestationVerifier.ForKey(verifier, key), revocations);
                 return SignerIdentity.ForKey(result.Verification.KeySha256 ?? Convert.ToHexStringLower(SHA256.HashData(key.SubjectPublicKeyInfo)));
             }
             catch (VerificationException ex)
@@ -94,11 +97,11 @@ internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier
             $"it is signed with a key (hint {hint ?? "none"}) that is not the trusted key{(keys.Count == 1 ? "" : "s")} {string.Join(", ", keys.Select(k => k.Subject))}. Do not use the package unless the publisher announced a new key; then update the SigstoreTrustedKey's PublicKey.");
     }
 
-    private PackageVerificationResult VerifyPackage(PackageLocation package, Bundle bundle, SigstoreAttestationVerifier attestations)
+    private PackageVerificationResult VerifyPackage(PackageLocation package, Bundle bundle, SigstoreAttestationVerifier attestations, RevocationList? revocations)
     {
         var expected = new PackageIdentity(package.Id, NuGetVersion.Parse(package.Version));
         var packages = new PackageVerifier(attestations);
-        var policy = new PackageVerificationPolicy { ExpectedIdentity = expected };
+        var policy = new PackageVerificationPolicy { ExpectedIdentity = expected, Revocations = revocations };
         var result = package.Inspection is { } inspection ? packages.Verify(inspection, bundle, policy) : packages.Verify(package.NupkgPath, bundle, policy);
         if (!CryptographicOperations.FixedTimeEquals(result.Package.ContentHashSha512, package.ContentHash))
         {

@@ -236,11 +236,12 @@ internal sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities,
 /// </summary>
 internal sealed class TrustPolicy
 {
-    public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions)
+    public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions, IEnumerable<Revocation>? revocations = null)
     {
         Identities = identities.ToList();
         UnsignedAllowed = unsignedAllowed.Distinct().ToList();
         Suppressions = suppressions.ToList();
+        Revocations = revocations?.ToList() is { Count: > 0 } list ? new RevocationList(list) : null;
         Hash = ComputeHash();
     }
 
@@ -251,6 +252,9 @@ internal sealed class TrustPolicy
     public IReadOnlyList<PackageIdPattern> UnsignedAllowed { get; }
 
     public IReadOnlyList<Suppression> Suppressions { get; }
+
+    /// <summary>Revocations (SigstoreRevocations documents, "revocations" in the policy file): a match fails the package (SSB5121).</summary>
+    public RevocationList? Revocations { get; }
 
     public bool IsEmpty => Identities.Count == 0 && UnsignedAllowed.Count == 0;
 
@@ -292,7 +296,8 @@ internal sealed class TrustPolicy
     public TrustPolicy Merge(TrustPolicy other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new TrustPolicy(Identities.Concat(other.Identities), UnsignedAllowed.Concat(other.UnsignedAllowed), Suppressions.Concat(other.Suppressions));
+        return new TrustPolicy(Identities.Concat(other.Identities), UnsignedAllowed.Concat(other.UnsignedAllowed), Suppressions.Concat(other.Suppressions),
+            (Revocations?.Entries ?? []).Concat(other.Revocations?.Entries ?? []));
     }
 
     private string ComputeHash()
@@ -308,8 +313,17 @@ internal sealed class TrustPolicy
             builder.Append("unsigned|").Append(pattern).Append('\n');
         }
 
+        // Part of the cache key: adding a revocation re-judges every package verified before it.
+        foreach (var revocation in (Revocations?.Entries ?? []).Select(Canonical).Order(StringComparer.Ordinal))
+        {
+            builder.Append("revoked|").Append(revocation).Append('\n');
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
     }
+
+    private static string Canonical(Revocation r) =>
+        $"{r.Identity}|{r.SignedFrom?.ToUnixTimeMilliseconds()}|{r.SignedUntil?.ToUnixTimeMilliseconds()}|{r.Digest}|{r.LogEntry?.LogId}:{r.LogEntry?.LogIndex}|{r.Key}";
 
     public static VerificationMode ParseMode(string? text, bool policyConfigured)
     {

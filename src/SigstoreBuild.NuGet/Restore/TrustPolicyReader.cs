@@ -1,3 +1,4 @@
+using SigstoreBuild.Verification;
 using System.Text.Json;
 using SigstoreBuild.Crypto;
 using SigstoreBuild.Diagnostics;
@@ -26,7 +27,7 @@ internal static class TrustPolicyReader
     /// file, relative to <paramref name="baseDirectory"/>) join the identities: for a package ID, the most specific pattern
     /// decides, and every identity or key at that pattern is accepted.
     /// </summary>
-    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions, IEnumerable<PolicyItem>? trustedKeys = null, string? baseDirectory = null)
+    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions, IEnumerable<PolicyItem>? trustedKeys = null, string? baseDirectory = null, IEnumerable<Revocation>? revocations = null)
     {
         ArgumentNullException.ThrowIfNull(trustedIdentities);
         ArgumentNullException.ThrowIfNull(unsignedAllowed);
@@ -55,7 +56,14 @@ internal static class TrustPolicyReader
         identities.AddRange((trustedKeys ?? []).Select(item => ReadKey(item, baseDirectory)));
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
-        return new TrustPolicy(identities, unsigned, suppress);
+        return new TrustPolicy(identities, unsigned, suppress, revocations);
+    }
+
+    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to <paramref name="baseDirectory"/>.</summary>
+    public static IReadOnlyList<Revocation> ReadRevocations(IEnumerable<string> files, string? baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return [.. files.Where(f => !string.IsNullOrWhiteSpace(f)).SelectMany(f => RevocationList.Load(Path.GetFullPath(f, baseDirectory ?? Directory.GetCurrentDirectory())).Entries)];
     }
 
     private static TrustedIdentity ReadKey(PolicyItem item, string? baseDirectory)
@@ -118,6 +126,7 @@ internal static class TrustPolicyReader
             var keys = new List<PolicyItem>();
             var unsigned = new List<PolicyItem>();
             var suppress = new List<PolicyItem>();
+            var revocations = new List<Revocation>();
             foreach (var property in root.EnumerateObject())
             {
                 switch (property.Name)
@@ -176,6 +185,10 @@ internal static class TrustPolicyReader
                     case "unsignedAllowed":
                         unsigned.AddRange(property.Value.EnumerateArray().Select(e => new PolicyItem(e.GetString() ?? string.Empty, new Dictionary<string, string>())));
                         break;
+                    case "revocations":
+                        // The entries of a revocation document (docs/revocation.md), inline.
+                        revocations.AddRange(RevocationList.Parse(System.Text.Encoding.UTF8.GetBytes($"{{\"revocations\": {property.Value.GetRawText()}}}"), path).Entries);
+                        break;
                     case "suppress":
                         foreach (var entry in property.Value.EnumerateArray())
                         {
@@ -197,7 +210,7 @@ internal static class TrustPolicyReader
             }
 
             // A key file named in the policy file is relative to the policy file.
-            return (FromItems(identities, unsigned, suppress, keys, Path.GetDirectoryName(Path.GetFullPath(path))), mode);
+            return (FromItems(identities, unsigned, suppress, keys, Path.GetDirectoryName(Path.GetFullPath(path)), revocations), mode);
         }
         catch (JsonException ex)
         {
