@@ -62,6 +62,39 @@ public sealed class LockUpdateProjectFolderTests
     }
 
     [TestMethod]
+    public void VerifyPackages_ReadsTheProjectsTrustedKeys_RelativeToTheProject()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(s_root, "keys-" + Guid.NewGuid().ToString("N"))).FullName;
+        File.Copy(Path.Combine(s_project, "nuget.config"), Path.Combine(folder, "nuget.config"));
+        File.WriteAllText(Path.Combine(folder, "App.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <SigstoreVerifyPackages>enforce</SigstoreVerifyPackages>
+              </PropertyGroup>
+              <ItemGroup>
+                <SigstoreTrustedKey Include="Contoso.%2A" PublicKey="keys/contoso.pub" />
+              </ItemGroup>
+            </Project>
+            """);
+        Assert.AreEqual(0, Run(folder, "dotnet", "restore", "-nologo", "-v:q").ExitCode);
+
+        var missing = RunCli(folder, "verify-packages");
+        Assert.AreEqual(1, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Error, "error SSB5120");
+        StringAssert.Contains(missing.Error, Path.Combine(folder, "keys", "contoso.pub"));
+
+        Directory.CreateDirectory(Path.Combine(folder, "keys"));
+        using (var key = SigstoreBuild.Crypto.SigningKey.Generate(SigstoreBuild.Crypto.SigningKeyAlgorithm.EcdsaP256))
+        {
+            File.WriteAllText(Path.Combine(folder, "keys", "contoso.pub"), key.PublicKeyPem);
+        }
+
+        var verify = RunCli(folder, "verify-packages");
+        Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+    }
+
+    [TestMethod]
     public void NoProjectInTheFolder_IsACodedErrorSayingWhatToPass()
     {
         var empty = Directory.CreateDirectory(Path.Combine(s_root, "empty-" + Guid.NewGuid().ToString("N"))).FullName;
