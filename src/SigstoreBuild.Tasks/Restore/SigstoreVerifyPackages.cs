@@ -30,6 +30,9 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public ITaskItem[] Suppressions { get; set; } = [];
 
+    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to the project.</summary>
+    public ITaskItem[] RevocationFiles { get; set; } = [];
+
     public string? PolicyFile { get; set; }
 
     public string? LockFile { get; set; }
@@ -82,6 +85,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 PolicyBaseDirectory = ProjectPath is null ? null : Path.GetDirectoryName(Path.GetFullPath(ProjectPath)),
                 UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
                 Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
+                RevocationFiles = RevocationFiles.Select(i => i.GetMetadata("FullPath")).ToList(),
                 PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,
                 LockFile = LockFile,
                 LockUpdate = LockUpdate,
