@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using SigstoreBuild.EndToEnd.Tests.Infrastructure;
+using SigstoreBuild.LocalStack;
+
+namespace SigstoreBuild.EndToEnd.Tests;
+
+/// <summary>
+/// A compromise, end to end: one publisher identity packs and signs Contoso.Greetings in two time windows (two feeds);
+/// a revocation document revokes the first window; a consumer build that restores the package signed in that window
+/// fails with SSB5121, and one that restores the package signed later passes, with the same policy.
+/// </summary>
+[TestClass]
+public sealed class RevocationTests
+{
+    private const string Signer = "greetings-release@example.com";
+    private static LocalSigstore s_sigstore = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartSigstore(TestContext context)
+    {
+        E2E.RequirePackage();
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(E2E.Root, "sigstore-revocation"), 0, context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopSigstore()
+    {
+        if (s_sigstore is not null)
+        {
+            await s_sigstore.DisposeAsync();
+        }
+    }
+
+    [TestMethod]
+    public async Task ConsumerBuild_FailsForTheRevokedWindow_AndPassesForTheOther()
+    {
+        var testDirectory = Path.Combine(E2E.Root, TestContext.TestName!);
+        var compromisedFrom = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var compromised = Pack("compromised");
+        var compromisedUntil = DateTimeOffset.UtcNow.AddSeconds(1);
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.CancellationToken);
+        var clean = Pack("clean");
+
+        var revocations = Path.Combine(testDirectory, "revocations.json");
+        Directory.CreateDirectory(testDirectory);
+        File.WriteAllText(revocations, new JsonObject
+        {
+            ["revocations"] = new JsonArray
+            {
+                (JsonNode)new JsonObject
+                {
+                    ["identity"] = new JsonObject { ["issuer"] = s_sigstore.Services.Oidc.Issuer, ["subject"] = Signer },
+                    ["signedFrom"] = compromisedFrom.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                    ["signedUntil"] = compromisedUntil.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                    ["reason"] = "release workflow hijacked",
+                },
+            },
+        }.ToJsonString());
+
+        var failed = Build("compromised", compromised, revocations);
+        Assert.IsFalse(failed.Succeeded, failed.ToString());
+        Assert.Contains("error SSB5121", failed.Output);
+        Assert.Contains("release workflow hijacked", failed.Output);
+
+        var passed = Build("clean", clean, revocations);
+        Assert.IsTrue(passed.Succeeded, passed.ToString());
+        Assert.Contains("Sigstore: verified 1 package", passed.Output);
+    }
+
+    /// <summary>dotnet pack of samples/Library into its own feed, signed now by the publisher's identity.</summary>
+    private string Pack(string name)
+    {
+        var library = E2E.CopySample("Library", $"{TestContext.TestName}-{name}");
+        var feed = Path.Combine(E2E.Root, TestContext.TestName!, name, "feed");
+        var pack = DotNet.Run(library, new Dictionary<string, string> { ["SIGSTORE_ID_TOKEN"] = s_sigstore.MintToken(Signer) },
+            DotNet.BuildArguments("pack", "-o", feed, "-p:SigstoreRequireSigning=true", "-p:SigstoreSbom=false",
+                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}"));
+        Assert.IsTrue(pack.Succeeded, pack.ToString());
+        return feed;
+    }
+
+    /// <summary>samples/Consumer, restoring Contoso.Greetings from <paramref name="feed"/>, with the revocation document in its policy.</summary>
+    private DotNetResult Build(string name, string feed, string revocations)
+    {
+        var consumer = E2E.CopySample("Consumer", $"{TestContext.TestName}-{name}-consumer");
+        var props = Path.Combine(consumer, "Directory.Build.props");
+        var policy = File.ReadAllText(props);
+        Assert.Contains("<SigstoreUnsignedAllowed ", policy);
+        File.WriteAllText(props, policy.Replace("<SigstoreUnsignedAllowed ", $"<SigstoreRevocations Include=\"{revocations}\" />\n    <SigstoreUnsignedAllowed ", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="sigstorebuild" value="{E2E.Feed}" />
+                <add key="greetings" value="{feed}" />
+              </packageSources>
+              <fallbackPackageFolders><clear /></fallbackPackageFolders>
+            </configuration>
+            """);
+        return DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages") },
+            DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce", $"-p:ContosoSigner={Signer}",
+                $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
+    }
+}
