@@ -263,7 +263,7 @@ internal sealed class EntraIdTokenProvider : IIdentityTokenProvider
             var text = System.Text.Encoding.ASCII.GetString(bytes);
             if (text.Contains("-----BEGIN", StringComparison.Ordinal))
             {
-                certificate = password is null ? X509Certificate2.CreateFromPem(text) : X509Certificate2.CreateFromEncryptedPem(text, text, password);
+                certificate = password is null ? X509Certificate2.CreateFromPem(text, text) : X509Certificate2.CreateFromEncryptedPem(text, text, password);
             }
             else
             {
