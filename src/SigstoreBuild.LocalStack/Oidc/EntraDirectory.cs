@@ -23,6 +23,7 @@ public sealed class EntraDirectory(OidcIssuer oidc, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string ClientId), EntraApplication> _applications = new();
+    private readonly ConcurrentDictionary<string, (string ClientId, string Secret)> _managedIdentities = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _spentAssertions = new(StringComparer.Ordinal);
 
     /// <summary>The HTTPS base URL; null when the instance was started without HTTPS.</summary>
@@ -56,6 +57,25 @@ public sealed class EntraDirectory(OidcIssuer oidc, TimeProvider time)
         Authority(tenant);
         _applications[(Check(tenant), clientId)] = new EntraApplication(null, subject);
     }
+
+    /// <summary>
+    /// Gives the tenant a managed identity served as App Service serves one: <c>GET {http}/{tenant}/managed-identity/token</c>
+    /// with the <c>X-IDENTITY-HEADER</c> secret (set IDENTITY_ENDPOINT and IDENTITY_HEADER for MSAL). Returns the endpoint.
+    /// </summary>
+    public string RegisterManagedIdentity(string tenant, string clientId, string secret)
+    {
+        Authority(tenant);
+        _managedIdentities[Check(tenant)] = (clientId, secret);
+        return $"{oidc.Issuer}/{Check(tenant)}/managed-identity/token";
+    }
+
+    /// <summary>The managed identity's client ID when the secret (and a user-assigned client ID, if asked for) match.</summary>
+    internal string? AuthenticateManagedIdentity(string tenant, string? secret, string? clientId) =>
+        _managedIdentities.TryGetValue(tenant, out var identity) && secret is not null
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(identity.Secret))
+        && (clientId is null || clientId == identity.ClientId)
+            ? identity.ClientId
+            : null;
 
     /// <summary>True for the issuer of a tenant in use: the local Fulcio accepts its tokens.</summary>
     public bool IsTenantIssuer(string? issuer) =>

@@ -12,6 +12,33 @@ internal static class EntraEndpoints
     {
         Handlers.MapPost(app, "/{tenant}/oauth2/v2.0/devicecode", services, StartDeviceAsync);
         Handlers.MapPost(app, "/{tenant}/oauth2/v2.0/token", services, TokenAsync);
+        app.MapGet("/{tenant}/managed-identity/token", (HttpContext context) => ManagedIdentityToken(context, services()));
+    }
+
+    /// <summary>App Service's managed identity endpoint (api-version 2019-08-01), on the plain HTTP listener as on App Service.</summary>
+    private static IResult ManagedIdentityToken(HttpContext context, LocalSigstoreServices services)
+    {
+        var query = context.Request.Query;
+        var tenant = context.Request.RouteValues["tenant"] as string ?? "";
+        var clientId = services.Oidc.Entra.AuthenticateManagedIdentity(tenant, context.Request.Headers["X-IDENTITY-HEADER"].FirstOrDefault(), query["client_id"].FirstOrDefault());
+        if (clientId is null)
+        {
+            return Error(401, "invalid_request", "no managed identity with this secret (and client ID) here");
+        }
+
+        if (query["api-version"].FirstOrDefault() != "2019-08-01" || query["resource"].FirstOrDefault() is not { Length: > 0 } resource)
+        {
+            return Error(400, "invalid_request", "api-version=2019-08-01 and a resource are required");
+        }
+
+        return Results.Json(new JsonObject
+        {
+            ["access_token"] = services.Oidc.Entra.MintApplicationToken(tenant, clientId, resource),
+            ["expires_on"] = (services.Time.GetUtcNow() + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["resource"] = resource,
+            ["token_type"] = "Bearer",
+            ["client_id"] = clientId,
+        });
     }
 
     private static async Task<IResult> StartDeviceAsync(HttpContext context, LocalSigstoreServices services)

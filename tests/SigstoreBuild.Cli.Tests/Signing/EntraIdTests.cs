@@ -107,6 +107,33 @@ public sealed partial class EntraIdTests
     }
 
     [TestMethod]
+    public async Task ManagedIdentity_AnAppServiceStyleEndpoint_SignsAsTheIdentity()
+    {
+        const string clientId = "web-app-identity";
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var endpoint = Entra.RegisterManagedIdentity(Tenant, clientId, secret);
+        var file = Artifact();
+
+        // MSAL reads App Service's variables from the process environment; this class runs its tests one at a time.
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", endpoint);
+        Environment.SetEnvironmentVariable("IDENTITY_HEADER", secret);
+        CliRun run;
+        try
+        {
+            run = await SignAsync(file, "--entra-flow", "managed-identity", "--entra-scope", "sigstore/.default");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", null);
+            Environment.SetEnvironmentVariable("IDENTITY_HEADER", null);
+        }
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        Assert.DoesNotContain(secret, run.Output + run.Error, "the identity header is never printed");
+        await AssertSignedByAsync(file, Entra.ApplicationSubject(Tenant, clientId));
+    }
+
+    [TestMethod]
     public async Task ClientCertificate_ACertificateTheTenantDoesNotKnow_IsRefused_AndNothingIsSigned()
     {
         const string clientId = "pinned-signer";
