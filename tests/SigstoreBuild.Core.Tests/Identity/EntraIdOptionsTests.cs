@@ -84,11 +84,11 @@ public sealed class EntraIdOptionsTests
             };
 
             var unreadable = await Assert.ThrowsExactlyAsync<SigstoreException>(() =>
-                IdentityTokenProviders.Create(options, new IdentityContext { Environment = new DictionaryEnvironment([]) }).GetTokenAsync(TestContext.CancellationToken));
+                IdentityTokenProviders.Create(options, new IdentityContext { Environment = new DictionaryEnvironment(new Dictionary<string, string>()) }).GetTokenAsync(TestContext.CancellationToken));
             Assert.AreEqual(IdentityCodes.EntraCredentialUnreadable, unreadable.Code);
 
             var noPassword = await Assert.ThrowsExactlyAsync<SigstoreException>(() =>
-                IdentityTokenProviders.Create(options with { EntraCertificatePasswordVariable = "SIGNER_PFX_PASSWORD" }, new IdentityContext { Environment = new DictionaryEnvironment([]) })
+                IdentityTokenProviders.Create(options with { EntraCertificatePasswordVariable = "SIGNER_PFX_PASSWORD" }, new IdentityContext { Environment = new DictionaryEnvironment(new Dictionary<string, string>()) })
                     .GetTokenAsync(TestContext.CancellationToken));
             Assert.AreEqual(IdentityCodes.EntraCredentialUnreadable, noPassword.Code);
             StringAssert.Contains(noPassword.Message, "SIGNER_PFX_PASSWORD");
