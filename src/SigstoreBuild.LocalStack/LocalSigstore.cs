@@ -44,6 +44,7 @@ public sealed class LocalSigstoreOptions
 public sealed class LocalSigstore : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly X509Certificate2? _httpsServerCertificate;
 
     private LocalSigstore(WebApplication app, LocalSigstoreServices services, FaultPlan faults, X509Certificate2? httpsCertificate)
     {
@@ -53,8 +54,6 @@ public sealed class LocalSigstore : IAsyncDisposable
         _httpsServerCertificate = httpsCertificate;
         HttpsCertificate = httpsCertificate is null ? null : X509CertificateLoader.LoadCertificate(httpsCertificate.RawData);
     }
-
-    private readonly X509Certificate2? _httpsServerCertificate;
 
     /// <summary>The HTTPS listener's base URL (<see cref="LocalSigstoreOptions.Https"/>), else null.</summary>
     public string? HttpsBaseUrl => Services.Oidc.Entra.BaseUrl;

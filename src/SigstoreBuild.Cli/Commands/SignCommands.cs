@@ -163,6 +163,13 @@ internal static class SignCommands
             command.Options.Add(_extension);
             _trust.AddTo(command);
             _provider.AcceptOnlyFromAmong("auto", "github", "gitlab", "buildkite", "circleci", "azure-pipelines", "env", "interactive", "device", "entra");
+            command.Validators.Add(result =>
+            {
+                if (_entra.AnyGiven(result) && result.GetValue(_provider) != "entra")
+                {
+                    result.AddError("The --entra-* options configure --oidc-provider entra; add it, or drop them.");
+                }
+            });
             _rekorVersion.Validators.Add(r =>
             {
                 if (r.GetValue(_rekorVersion) is { } v && v is not (1 or 2))
@@ -253,6 +260,11 @@ internal static class SignCommands
             command.Options.Add(_assertionFile);
             _flow.AcceptOnlyFromAmong("device-code", "interactive", "client-certificate", "federated", "managed-identity");
         }
+
+        /// <summary>True when any Entra ID option was given: they only mean something with <c>--oidc-provider entra</c>.</summary>
+        public bool AnyGiven(System.CommandLine.Parsing.CommandResult result) =>
+            new Option[] { _authority, _clientId, _flow, _scope, _certificate, _passwordVariable, _assertionFile }
+                .Any(option => result.GetResult(option) is { Implicit: false });
 
         public IdentityOptions Read(ParseResult parse, IdentityOptions options) => options with
         {

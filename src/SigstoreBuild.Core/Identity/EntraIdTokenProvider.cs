@@ -177,7 +177,7 @@ internal sealed class EntraIdTokenProvider : IIdentityTokenProvider
         catch (MsalException ex)
         {
             // MSAL error codes are safe to show; its messages can quote request details, so they are not echoed.
-            throw new SigstoreException(IdentityCodes.MsalFailed, $"Microsoft Entra ID login failed ({ex.ErrorCode}). Check the authority, client ID and credential, then log in again.");
+            throw new SigstoreException(IdentityCodes.MsalFailed, $"Microsoft Entra ID login failed ({OidcDiscovery.Sanitize(ex.ErrorCode ?? "unknown")}). Check the authority, client ID and credential, then log in again.");
         }
 
         if (string.IsNullOrEmpty(token))

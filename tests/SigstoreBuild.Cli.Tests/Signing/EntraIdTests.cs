@@ -172,6 +172,15 @@ public sealed partial class EntraIdTests
         Assert.IsFalse(File.Exists(file + ".sigstore.json"), "nothing signed");
     }
 
+    [TestMethod]
+    public async Task EntraOptions_WithoutTheEntraProvider_AreAUsageError()
+    {
+        var run = await CliRunner.RunAsync("sign", Artifact(), "--entra-client-id", "app", "--trusted-root", s_sigstore.TrustedRootPath);
+
+        Assert.AreEqual(SigstoreCommand.UsageError, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Error, "--oidc-provider entra");
+    }
+
     private static async Task<CliRun> SignAsync(string file, params string[] entra)
     {
         using var output = new StringWriter();
