@@ -63,6 +63,43 @@ public sealed class EntraSigningTests
     }
 
     [TestMethod]
+    public async Task Pack_WithMsalDeviceCode_LogsTheCodeAtHighImportance_AndSignsAsThePersonWhoApproved()
+    {
+        const string user = "builder@fabrikam.example";
+        var entra = s_sigstore.Services.Oidc.Entra;
+        var project = E2E.CopySample("Library", TestContext.TestName!);
+        var trusted = Path.Combine(project, "local-https.pem");
+        File.WriteAllText(trusted, s_sigstore.HttpsCertificate!.ExportCertificatePem() + "\n");
+        var started = s_sigstore.Services.Oidc.Logins.DeviceAuthorizations.Count;
+        using var http = new HttpClient();
+        var approve = Task.Run(async () =>
+        {
+            for (var attempt = 0; attempt < 2400 && s_sigstore.Services.Oidc.Logins.DeviceAuthorizations.Count <= started; attempt++)
+            {
+                await Task.Delay(100, TestContext.CancellationToken);
+            }
+
+            var device = s_sigstore.Services.Oidc.Logins.DeviceAuthorizations[^1];
+            await http.GetStringAsync($"{s_sigstore.BaseUrl}/oauth/device?user_code={device.UserCode}&login={Uri.EscapeDataString(user)}", TestContext.CancellationToken);
+            return device.UserCode;
+        });
+
+        var result = DotNet.Run(project, new Dictionary<string, string> { ["SSL_CERT_FILE"] = trusted }, DotNet.BuildArguments("pack",
+            "-o", "out", "-p:SigstoreRequireSigning=true",
+            $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}",
+            "-p:SigstoreOidcProvider=msal", $"-p:SigstoreEntraAuthority={entra.Authority(Tenant)}", "-p:SigstoreEntraClientId=sigstore",
+            "-p:SigstoreEntraFlow=device-code"));
+        var userCode = await approve;
+
+        Assert.IsTrue(result.Succeeded, result.ToString());
+        Assert.Contains($"Sigstore: To sign, visit {s_sigstore.BaseUrl}/oauth/device and enter the code {userCode}.", result.Output, "the prompt shows at the default verbosity");
+        Assert.Contains("Sigstore: signed Contoso.Greetings.1.0.0.nupkg as " + user, result.Output);
+        var verifier = new PackageVerifier(new SigstoreAttestationVerifier(new SigstoreVerifier(TrustedRoot.Load(s_sigstore.TrustedRootPath), VerifierOptions.PublicGood),
+            CertificateIdentity.Exact(user, entra.IssuerOf(Tenant))));
+        Assert.AreEqual("pkg:nuget/Contoso.Greetings@1.0.0", verifier.VerifyEmbedded(Path.Combine(project, "out", "Contoso.Greetings.1.0.0.nupkg")).MatchedSubject.Name);
+    }
+
+    [TestMethod]
     public void NativeCli_SignsWithAnEntraClientCertificate_AndTheBundleVerifies()
     {
         var command = E2E.InstallCli();
