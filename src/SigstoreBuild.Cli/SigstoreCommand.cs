@@ -13,9 +13,13 @@ public static partial class SigstoreCommand
     public const int Failure = 1;
     public const int UsageError = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, identityHttpClient: null, cancellationToken);
+
+    /// <param name="identityHttpClient">The HTTP client of the identity logins (tests pass one that trusts a local HTTPS issuer).</param>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpClient? identityHttpClient, CancellationToken cancellationToken = default)
     {
-        var console = new CliConsole(output, error);
+        var console = new CliConsole(output, error) { IdentityHttpClient = identityHttpClient };
         var root = CreateRoot(console);
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
@@ -117,6 +121,9 @@ public static partial class SigstoreCommand
 public sealed class CliConsole(TextWriter output, TextWriter error)
 {
     public TextWriter Out { get; } = output;
+
+    /// <summary>The HTTP client of the identity logins; null for the default one.</summary>
+    internal HttpClient? IdentityHttpClient { get; init; }
 
     public void Error(string code, string message) => error.WriteLine($"error {code}: {message}");
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,6 +28,12 @@ public sealed class LocalSigstoreOptions
     public CheckpointKeyType RekorV2KeyType { get; init; } = CheckpointKeyType.Ed25519;
 
     public string GitHubServerUrl { get; init; } = "https://github.com";
+
+    /// <summary>
+    /// Also listen for HTTPS on another loopback port, with a certificate generated at start (<see cref="LocalSigstore.HttpsCertificate"/>):
+    /// MSAL accepts HTTPS authorities only, so the Entra ID tenants (<see cref="EntraDirectory"/>) are served there.
+    /// </summary>
+    public bool Https { get; init; }
 }
 
 /// <summary>
@@ -36,13 +44,22 @@ public sealed class LocalSigstoreOptions
 public sealed class LocalSigstore : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly X509Certificate2? _httpsServerCertificate;
 
-    private LocalSigstore(WebApplication app, LocalSigstoreServices services, FaultPlan faults)
+    private LocalSigstore(WebApplication app, LocalSigstoreServices services, FaultPlan faults, X509Certificate2? httpsCertificate)
     {
         _app = app;
         Services = services;
         Faults = faults;
+        _httpsServerCertificate = httpsCertificate;
+        HttpsCertificate = httpsCertificate is null ? null : X509CertificateLoader.LoadCertificate(httpsCertificate.RawData);
     }
+
+    /// <summary>The HTTPS listener's base URL (<see cref="LocalSigstoreOptions.Https"/>), else null.</summary>
+    public string? HttpsBaseUrl => Services.Oidc.Entra.BaseUrl;
+
+    /// <summary>The HTTPS listener's self-signed certificate (public part), for clients to pin; null without HTTPS.</summary>
+    public X509Certificate2? HttpsCertificate { get; }
 
     public string BaseUrl => Services.BaseUrl;
 
@@ -80,9 +97,21 @@ public sealed class LocalSigstore : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = dataDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        // Kestrel keeps using it for handshakes: the instance disposes it when it stops.
+        var httpsCertificate = options.Https ? CreateHttpsCertificate(options.TimeProvider) : null;
+        if (httpsCertificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
+            if (httpsCertificate is not null)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(httpsCertificate));
+            }
+
             kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
         });
 
@@ -112,9 +141,14 @@ public sealed class LocalSigstore : IAsyncDisposable
 
         try
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var port = new Uri(address).Port;
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+            var port = addresses.First(a => a.Scheme == Uri.UriSchemeHttp).Port;
             services = LocalSigstoreServices.Open(dataDirectory, $"http://127.0.0.1:{port}", options.TimeProvider, options.RekorV2KeyType);
+            if (httpsCertificate is not null)
+            {
+                services.Oidc.Entra.BaseUrl = $"https://127.0.0.1:{addresses.First(a => a.Scheme == Uri.UriSchemeHttps).Port}";
+            }
+
             services = services.WithGitHubServerUrl(options.GitHubServerUrl);
             services.WriteTrustDocuments();
         }
@@ -127,7 +161,21 @@ public sealed class LocalSigstore : IAsyncDisposable
         }
 
         ready.SetResult();
-        return new LocalSigstore(app, services, faults);
+        return new LocalSigstore(app, services, faults, httpsCertificate);
+    }
+
+    /// <summary>A self-signed server certificate for 127.0.0.1, valid for a day: nothing outside the test run trusts it.</summary>
+    private static X509Certificate2 CreateHttpsCertificate(TimeProvider time)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=SigstoreBuild LocalStack", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        var now = time.GetUtcNow();
+        return request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
     }
 
     /// <summary>Mints an identity token (audience "sigstore") for an email or URI subject.</summary>
@@ -153,5 +201,7 @@ public sealed class LocalSigstore : IAsyncDisposable
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
         Services.Dispose();
+        _httpsServerCertificate?.Dispose();
+        HttpsCertificate?.Dispose();
     }
 }

@@ -40,6 +40,15 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
     public string? OidcIssuer { get; set; }
 
     public string? OidcClientId { get; set; }
+
+    /// <summary>SigstoreOidcProvider=msal: the SigstoreEntra* properties (see EntraSettings).</summary>
+    public string? EntraAuthority { get; set; }
+    public string? EntraClientId { get; set; }
+    public string? EntraFlow { get; set; }
+    public string? EntraScope { get; set; }
+    public string? EntraCertificatePath { get; set; }
+    public string? EntraCertificatePasswordVariable { get; set; }
+    public string? EntraAssertionFile { get; set; }
     public bool UnsafeAllowUntrustedTrigger { get; set; }
 
     /// <summary>A PKCS#8 PEM private key to sign with instead of a Fulcio certificate; relative to the project. Its password is read from the environment only.</summary>
@@ -89,7 +98,10 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
             }
 
             var trust = TrustProperties.Create(Instance, TrustedRootPath, SigningConfigPath, TufUrl, TufRootPath, TufCachePath, Offline, forSigning: true);
-            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession, OidcIssuer, OidcClientId, ResolveProjectRelative(SigningKeyPath));
+            var settings = SignerSettings.Create(trust, OidcProvider, UnsafeAllowUntrustedTrigger, ShareSigningSession, OidcIssuer, OidcClientId, ResolveProjectRelative(SigningKeyPath)) with
+            {
+                Entra = EntraSettings.Create(EntraAuthority, EntraClientId, EntraFlow, EntraScope, EntraCertificatePath, EntraCertificatePasswordVariable, EntraAssertionFile),
+            };
             ExecuteCore(new TaskRun(this, settings, extension, required: mode == "true" || RequireSigning));
         }
         catch (SigstoreException ex)
@@ -200,7 +212,7 @@ public abstract class SigstoreSigningTask : Microsoft.Build.Utilities.Task, ICan
         private string? DetectIdentity(int artifactCount)
         {
             IdentityAvailability.CheckTrigger(task.Environment, Settings, task.LogCodedWarning);
-            var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider);
+            var identity = IdentityAvailability.Detect(task.Environment, Settings.OidcProvider, Settings.Entra?.IsPersonal ?? true);
             if (!identity.Available)
             {
                 if (Required)

@@ -146,6 +146,7 @@ internal static class SignCommands
         private readonly Option<string> _oidcIssuer = new("--oidc-issuer") { Description = "The OIDC issuer of the browser and device-code logins (default: the one the signing config names, else Sigstore's public one)." };
         private readonly Option<string> _oidcClientId = new("--oidc-client-id") { Description = "The OAuth client ID of those logins (default: sigstore)." };
         private readonly Option<FileInfo> _signingConfig = new("--signing-config") { Description = "A signing_config.json (v0.2) naming the services of a custom instance (with --trusted-root)." };
+        private readonly EntraOptions _entra = new();
         private readonly Option<int?> _rekorVersion = new("--rekor-version") { Description = "Force Rekor API version 1 or 2 (default: the signing config's choice)." };
         private readonly Option<string> _extension = new("--bundle-extension") { Description = "The bundle file suffix.", DefaultValueFactory = _ => ".sigstore.json" };
         private readonly TrustOptions _trust = TrustOptions.Create();
@@ -157,10 +158,18 @@ internal static class SignCommands
             command.Options.Add(_oidcIssuer);
             command.Options.Add(_oidcClientId);
             command.Options.Add(_signingConfig);
+            _entra.AddTo(command);
             command.Options.Add(_rekorVersion);
             command.Options.Add(_extension);
             _trust.AddTo(command);
             _provider.AcceptOnlyFromAmong("auto", "github", "gitlab", "buildkite", "circleci", "azure-pipelines", "env", "interactive", "device", "entra");
+            command.Validators.Add(result =>
+            {
+                if (_entra.AnyGiven(result) && result.GetValue(_provider) != "entra")
+                {
+                    result.AddError("The --entra-* options configure --oidc-provider entra; add it, or drop them.");
+                }
+            });
             _rekorVersion.Validators.Add(r =>
             {
                 if (r.GetValue(_rekorVersion) is { } v && v is not (1 or 2))
@@ -191,13 +200,13 @@ internal static class SignCommands
             {
                 SigningConfigPath = parse.GetValue(_signingConfig)?.FullName,
             };
-            var identity = new IdentityOptions
+            var identity = _entra.Read(parse, new IdentityOptions
             {
                 Provider = ParseProvider(parse.GetValue(_provider)!),
                 TokenFile = parse.GetValue(_tokenFile)?.FullName,
                 OidcIssuer = parse.GetValue(_oidcIssuer),
                 OidcClientId = parse.GetValue(_oidcClientId),
-            };
+            });
             return SignCommands.CreateSession(selection, identity, parse.GetValue(_rekorVersion), console);
         }
 
@@ -225,8 +234,55 @@ internal static class SignCommands
         // standard output is piped into a file.
         var identity = IdentityTokenProviders.Create(
             identityOptions with { Prompt = console.Info, SigningTrust = trust },
-            new IdentityContext { Log = log });
+            new IdentityContext { Log = log, HttpClient = console.IdentityHttpClient });
         return new SigningSession(trust, identity, new SigstoreBundleVerifier(), new SigningOptions { Log = log, RekorApiVersion = rekorVersion });
+    }
+
+    /// <summary>The Entra ID options of <c>--oidc-provider entra</c> (see docs/identity.md).</summary>
+    private sealed class EntraOptions
+    {
+        private readonly Option<string> _authority = new("--entra-authority") { Description = "Entra ID: https://login.microsoftonline.com/<tenant-id> (or a sovereign cloud's), or just the tenant ID (default: AZURE_TENANT_ID)." };
+        private readonly Option<string> _clientId = new("--entra-client-id") { Description = "Entra ID: the signing application's client ID (default: AZURE_CLIENT_ID); for a managed identity, a user-assigned one's." };
+        private readonly Option<string> _flow = new("--entra-flow") { Description = "Entra ID: how to log in: device-code, interactive, client-certificate, federated or managed-identity.", DefaultValueFactory = _ => "device-code" };
+        private readonly Option<string> _scope = new("--entra-scope") { Description = "Entra ID application flows: the access token's scope (default: <client-id>/.default; required for managed-identity)." };
+        private readonly Option<FileInfo> _certificate = new("--entra-certificate") { Description = "Entra ID client-certificate flow: a PFX, or a PEM holding the certificate and its private key." };
+        private readonly Option<string> _passwordVariable = new("--entra-certificate-password-variable") { Description = "The name of the environment variable holding the certificate's password (never the password itself)." };
+        private readonly Option<FileInfo> _assertionFile = new("--entra-assertion-file") { Description = "Entra ID federated flow: the file holding the client assertion (default: AZURE_FEDERATED_TOKEN_FILE)." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_authority);
+            command.Options.Add(_clientId);
+            command.Options.Add(_flow);
+            command.Options.Add(_scope);
+            command.Options.Add(_certificate);
+            command.Options.Add(_passwordVariable);
+            command.Options.Add(_assertionFile);
+            _flow.AcceptOnlyFromAmong("device-code", "interactive", "client-certificate", "federated", "managed-identity");
+        }
+
+        /// <summary>True when any Entra ID option was given: they only mean something with <c>--oidc-provider entra</c>.</summary>
+        public bool AnyGiven(System.CommandLine.Parsing.CommandResult result) =>
+            new Option[] { _authority, _clientId, _flow, _scope, _certificate, _passwordVariable, _assertionFile }
+                .Any(option => result.GetResult(option) is { Implicit: false });
+
+        public IdentityOptions Read(ParseResult parse, IdentityOptions options) => options with
+        {
+            EntraAuthority = parse.GetValue(_authority),
+            EntraClientId = parse.GetValue(_clientId),
+            EntraFlow = parse.GetValue(_flow) switch
+            {
+                "interactive" => EntraIdFlow.Interactive,
+                "client-certificate" => EntraIdFlow.ClientCertificate,
+                "federated" => EntraIdFlow.Federated,
+                "managed-identity" => EntraIdFlow.ManagedIdentity,
+                _ => EntraIdFlow.DeviceCode,
+            },
+            EntraScope = parse.GetValue(_scope),
+            EntraCertificatePath = parse.GetValue(_certificate)?.FullName,
+            EntraCertificatePasswordVariable = parse.GetValue(_passwordVariable),
+            EntraAssertionFile = parse.GetValue(_assertionFile)?.FullName,
+        };
     }
 
     private static byte[] ReadDocument(FileInfo file, string name)

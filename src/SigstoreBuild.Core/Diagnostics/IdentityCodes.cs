@@ -17,6 +17,8 @@ internal static class IdentityCodes
     public const string TokenFileUnreadable = "SSB1011";
     public const string MsalFailed = "SSB1012";
     public const string TokenRejected = "SSB1013";
+    public const string EntraConfigInvalid = "SSB1014";
+    public const string EntraCredentialUnreadable = "SSB1015";
 
     public const string PrivilegedTriggerAllowed = "SSB1500";
     public const string AudienceNotSigstore = "SSB1501";

@@ -23,6 +23,8 @@ public sealed class IdentityContext
 
     private HttpClient? _ownClient;
 
-    internal ServiceHttpClient CreateHttp() =>
-        new(HttpClient ?? (_ownClient ??= ServiceHttpClient.CreateHttpClient()), RetryPolicy, Time, Log);
+    /// <summary><see cref="HttpClient"/>, or the one this context created.</summary>
+    internal HttpClient SharedHttpClient => HttpClient ?? (_ownClient ??= ServiceHttpClient.CreateHttpClient());
+
+    internal ServiceHttpClient CreateHttp() => new(SharedHttpClient, RetryPolicy, Time, Log);
 }

@@ -57,7 +57,37 @@ public sealed record IdentityOptions
         SigningTrust = SigningTrust,
     };
 
-    internal EntraIdOptions? EntraId { get; init; }
+    /// <summary>Entra ID: <c>https://login.microsoftonline.com/{tenant}</c> (or a sovereign cloud's), or just the tenant ID (default: <c>AZURE_TENANT_ID</c>).</summary>
+    public string? EntraAuthority { get; init; }
+
+    /// <summary>Entra ID: the signing application's client ID (default: <c>AZURE_CLIENT_ID</c>); for a managed identity, a user-assigned one's.</summary>
+    public string? EntraClientId { get; init; }
+
+    public EntraIdFlow EntraFlow { get; init; }
+
+    /// <summary>Entra ID application flows: the access token's scope (default <c>{client ID}/.default</c>; required for a managed identity).</summary>
+    public string? EntraScope { get; init; }
+
+    /// <summary>Entra ID client-certificate flow: a PFX, or a PEM holding the certificate and its private key.</summary>
+    public string? EntraCertificatePath { get; init; }
+
+    /// <summary>The name of the environment variable holding that certificate's password: never the password itself.</summary>
+    public string? EntraCertificatePasswordVariable { get; init; }
+
+    /// <summary>Entra ID federated flow: the file holding the client assertion (default: <c>AZURE_FEDERATED_TOKEN_FILE</c>).</summary>
+    public string? EntraAssertionFile { get; init; }
+
+    internal EntraIdOptions EntraId => new()
+    {
+        Authority = EntraAuthority,
+        ClientId = EntraClientId,
+        Flow = EntraFlow,
+        Scope = string.IsNullOrWhiteSpace(EntraScope) ? null : EntraScope.Trim(),
+        CertificatePath = EntraCertificatePath,
+        CertificatePasswordVariable = EntraCertificatePasswordVariable,
+        AssertionFile = EntraAssertionFile,
+        Prompt = Prompt,
+    };
 
     /// <summary>
     /// Sign even in GitHub <c>pull_request_target</c>/<c>workflow_run</c> workflows (threat model X-03). Unsafe: warns each use.
@@ -108,7 +138,7 @@ public static class IdentityTokenProviders
             case IdentityProviderKind.DeviceCode:
                 return new DeviceCodeTokenProvider(context, options.OAuth);
             case IdentityProviderKind.EntraId:
-                return new EntraIdTokenProvider(options.EntraId ?? throw new SigstoreException(IdentityCodes.NoProvider, "Entra ID was chosen but no authority and client ID were configured."));
+                return new EntraIdTokenProvider(options.EntraId, context);
             case IdentityProviderKind.Auto:
                 break;
             default:

@@ -18,6 +18,7 @@ internal static class Endpoints
     {
         FaultInjection.Use(app, plan);
         OidcIssuerEndpoints.Map(app, services);
+        EntraEndpoints.Map(app, services);
         FulcioEndpoints.Map(app, services);
         RekorV1Endpoints.Map(app, services);
         RekorV2Endpoints.Map(app, services);

@@ -34,7 +34,11 @@ public sealed class OidcIssuer
         EcKeyId = KeyId(ecKey.ExportSubjectPublicKeyInfo());
         RsaKeyId = KeyId(rsaKey.ExportSubjectPublicKeyInfo());
         Logins = new OAuthLogins(time);
+        Entra = new EntraDirectory(this, time);
     }
+
+    /// <summary>Entra ID tenants served to MSAL on the HTTPS listener; their issuers are trusted like this one.</summary>
+    public EntraDirectory Entra { get; }
 
     /// <summary>The browser and device-code logins in progress.</summary>
     public OAuthLogins Logins { get; }
@@ -173,7 +177,8 @@ public sealed class OidcIssuer
             throw Rejected("its signature does not verify with the issuer's keys");
         }
 
-        if (claims["iss"]?.GetValue<string>() != Issuer)
+        var issuer = claims["iss"]?.GetValue<string>();
+        if (issuer != Issuer && !Entra.IsTenantIssuer(issuer))
         {
             throw Rejected("it was issued by another issuer");
         }

@@ -11,7 +11,7 @@ internal sealed record IdentityAvailability(bool Available, string Source, strin
     public static bool IsCi(ITaskEnvironment env) =>
         CiMarkers.Any(name => env.Get(name) is { } value && !value.Equals("false", StringComparison.OrdinalIgnoreCase) && value != "0");
 
-    public static IdentityAvailability Detect(ITaskEnvironment env, string provider)
+    public static IdentityAvailability Detect(ITaskEnvironment env, string provider, bool personalEntraLogin = true)
     {
         var hasEnvToken = env.Get("SIGSTORE_ID_TOKEN") is not null;
         var github = env.Get("ACTIONS_ID_TOKEN_REQUEST_URL") is not null && env.Get("ACTIONS_ID_TOKEN_REQUEST_TOKEN") is not null;
@@ -28,7 +28,9 @@ internal sealed record IdentityAvailability(bool Available, string Source, strin
             "interactive" or "device" => IsCi(env)
                 ? new(false, provider, "Interactive logins never run in CI. Use the CI provider's OIDC token instead.")
                 : new(true, provider == "device" ? "a device-code login" : "a browser login", null),
-            "msal" => new(false, provider, "Entra ID logins do not run inside a build yet. Sign with `sigstore sign`, or set SIGSTORE_ID_TOKEN."),
+            "msal" => personalEntraLogin && IsCi(env)
+                ? new(false, provider, "A person's Entra ID login never runs in CI. Set SigstoreEntraFlow to client-certificate, federated or managed-identity.")
+                : new(true, "Microsoft Entra ID", null),
             _ => hasEnvToken ? new(true, "SIGSTORE_ID_TOKEN", null)
                 : github ? new(true, "GitHub Actions", null)
                 : azure ? new(true, "Azure Pipelines", null)

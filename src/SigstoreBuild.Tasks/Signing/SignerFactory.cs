@@ -50,6 +50,7 @@ internal static class SignerFactory
             Prompt = prompt,
             SigningTrust = new StaticSigningTrustProvider(trust),
         };
+        identityOptions = settings.Entra?.Apply(identityOptions) ?? identityOptions;
         var identity = IdentityTokenProviders.Create(identityOptions, new IdentityContext { Environment = new EnvironmentAdapter(environment) });
         var session = new SigningSession(new StaticSigningTrustProvider(trust), identity, new SigstoreBundleVerifier());
         return new SessionAttestationSigner(session);

@@ -17,6 +17,9 @@ internal sealed record SignerSettings
 
     public string? OidcClientId { get; init; }
 
+    /// <summary>The Entra ID settings of SigstoreOidcProvider=msal.</summary>
+    public EntraSettings? Entra { get; init; }
+
     /// <summary>A login the user takes part in: only outside CI, with its instructions logged at high importance.</summary>
     public bool IsInteractive => OidcProvider is "device" or "interactive";
 
@@ -28,7 +31,7 @@ internal sealed record SignerSettings
 
     public string Instance => Trust.Instance;
 
-    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v4", Trust.CacheKey, OidcProvider, OidcIssuer, OidcClientId, ShareAcrossNodes ? "shared" : "per-node", SigningKeyPath);
+    public string CacheKey => string.Join('|', "SigstoreBuild.Signer.v4", Trust.CacheKey, OidcProvider, OidcIssuer, OidcClientId, Entra?.CacheKey, ShareAcrossNodes ? "shared" : "per-node", SigningKeyPath);
 
     public static SignerSettings Create(TrustProperties trust, string? oidcProvider, bool unsafeAllowUntrustedTrigger, bool shareAcrossNodes = true, string? oidcIssuer = null, string? oidcClientId = null, string? signingKeyPath = null)
     {
