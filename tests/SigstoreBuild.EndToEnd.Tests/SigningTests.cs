@@ -68,7 +68,7 @@ public sealed class SigningTests
         var inspection = PackageInspector.Inspect(package);
         CollectionAssert.AreEqual(PackageInspector.Inspect(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")).PackageDigest, inspection.PackageDigest);
         CollectionAssert.AreEqual(
-            EntryNames(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")).Append(EmbeddedBundle.EntryName).Order(StringComparer.Ordinal).ToList(),
+            EntryNames(Path.Combine(project, "out-unsigned", "Contoso.Greetings.1.0.0.nupkg")).Append(EmbeddedBundle.EntryName).Append(EmbeddedBundle.SbomEntryName).Order(StringComparer.Ordinal).ToList(),
             EntryNames(package).Order(StringComparer.Ordinal).ToList());
 
         var verified = Verifier().VerifyEmbedded(package);
@@ -241,7 +241,7 @@ public sealed class SigningTests
         foreach (var file in new[] { "Contoso.Text.2.1.0.nupkg", "Contoso.Text.2.1.0.snupkg" })
         {
             var path = Path.Combine(project, "out", file);
-            Assert.AreEqual(1, CountOccurrences(result.Output, $"Sigstore: signed {file} "), result.Output);
+            Assert.AreEqual(1, CountOccurrences(result.Output, $"Sigstore: signed {file} as "), result.Output);
             // The .nupkg carries its bundle; the .snupkg keeps it beside it (galleries accept only symbol files inside).
             var verified = file.EndsWith(".nupkg", StringComparison.Ordinal)
                 ? Verifier().VerifyEmbedded(path)

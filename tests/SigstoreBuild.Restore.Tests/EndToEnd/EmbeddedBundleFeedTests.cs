@@ -253,11 +253,11 @@ public sealed class EmbeddedBundleFeedTests
         return WriteNuGetConfig(directory, Path.Combine(directory, "gpf"), server);
     }
 
-    /// <summary>Only the entry inside the package (extracted by restore as .sigstore/bundle.sigstore.json) may exist.</summary>
+    /// <summary>Only the entries inside the package (extracted by restore under .sigstore/) may exist.</summary>
     private static void AssertNoSidecars(string directory)
     {
         var sidecars = Directory.EnumerateFiles(directory, "*.sigstore.json", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(Path.Combine(".sigstore", "bundle.sigstore.json"), StringComparison.Ordinal))
+            .Where(f => !f.EndsWith(Path.Combine(".sigstore", "bundle.sigstore.json"), StringComparison.Ordinal) && !f.EndsWith(Path.Combine(".sigstore", "sbom.sigstore.json"), StringComparison.Ordinal))
             .ToList();
         Assert.AreEqual(0, sidecars.Count, string.Join(", ", sidecars));
     }

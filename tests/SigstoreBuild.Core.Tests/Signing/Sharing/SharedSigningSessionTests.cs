@@ -350,10 +350,14 @@ public sealed class SharedSigningSessionTests
         await using var stream = new NetworkStream(socket);
         await BrokerProtocol.WriteAsync(stream, captured[0], TestContext.CancellationToken);
         await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxHandshakeBytes, TestContext.CancellationToken);
-        await BrokerProtocol.WriteAsync(stream, captured[2], TestContext.CancellationToken);
-        await BrokerProtocol.WriteAsync(stream, captured[3], TestContext.CancellationToken);
 
-        await Assert.ThrowsAsync<IOException>(() => BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, TestContext.CancellationToken));
+        // The broker drops the connection at the stale proof: whether the next write or the read notices it first is a race.
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            await BrokerProtocol.WriteAsync(stream, captured[2], TestContext.CancellationToken);
+            await BrokerProtocol.WriteAsync(stream, captured[3], TestContext.CancellationToken);
+            await BrokerProtocol.ReadAsync(stream, BrokerProtocol.MaxMessageBytes, TestContext.CancellationToken);
+        });
         Assert.AreEqual(1, GetBroker(broker).RemoteRequestsSigned, "nothing more was signed");
     }
 
