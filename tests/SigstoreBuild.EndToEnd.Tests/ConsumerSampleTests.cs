@@ -64,24 +64,12 @@ public sealed partial class ConsumerSampleTests
 
         // The consumer: only these two feeds, its own package folder and no fallback folders, so Contoso.Greetings 1.0.0
         // can only come from the feed above.
-        File.WriteAllText(Path.Combine(testDirectory, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="sigstorebuild" value="{E2E.Feed}" />
-                <add key="greetings" value="{feed}" />
-              </packageSources>
-              <fallbackPackageFolders><clear /></fallbackPackageFolders>
-            </configuration>
-            """);
-
-        var trusted = Build(E2E.CopySample("Consumer", TestContext.TestName!), Signer);
+        var trusted = Build(E2E.CopyConsumer(TestContext.TestName!, feed), Signer);
         Assert.IsTrue(trusted.Succeeded, trusted.ToString());
         Assert.DoesNotMatchRegex(SigstoreDiagnostic(), trusted.Output, trusted.Output);
         Assert.Contains("Sigstore: verified 1 package, 1 allowed unsigned, 0 warnings in Contoso.Welcome.csproj", trusted.Output);
 
-        var otherSigner = Build(E2E.CopySample("Consumer", TestContext.TestName! + "-other-signer"), "someone-else@example.com");
+        var otherSigner = Build(E2E.CopyConsumer(TestContext.TestName! + "-other-signer", feed), "someone-else@example.com");
         Assert.IsFalse(otherSigner.Succeeded, otherSigner.ToString());
         Assert.Contains("error SSB5105", otherSigner.Output);
         Assert.Contains("Contoso.Greetings", otherSigner.Output);
@@ -91,19 +79,6 @@ public sealed partial class ConsumerSampleTests
     /// A first build of a fresh copy, as the sample's README shows it for the local instance: the signer, its issuer and
     /// the trust root are properties the sample's Directory.Build.props reads; everything else is the sample as is.
     /// </summary>
-    private DotNetResult Build(string consumer, string signer)
-    {
-        // The second copy lives in its own folder; give it the same package sources.
-        var config = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config");
-        if (!File.Exists(config))
-        {
-            File.Copy(Path.Combine(E2E.Root, TestContext.TestName!, "nuget.config"), config);
-        }
-
-        var packages = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages");
-        return DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages },
-            DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce",
-                $"-p:ContosoSigner={signer}", $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}",
-                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
-    }
+    private DotNetResult Build(string consumer, string signer) =>
+        E2E.BuildConsumer(consumer, $"-p:ContosoSigner={signer}", $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}");
 }

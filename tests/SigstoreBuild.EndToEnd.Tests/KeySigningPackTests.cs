@@ -72,27 +72,11 @@ public sealed class KeySigningPackTests
         // Consumers: one pins the publisher's key, the other another key.
         foreach (var (name, trusted, expected) in new[] { ("trusting-the-key", publicKey, (string?)null), ("trusting-another-key", otherPublicKey, "error SSB5119") })
         {
-            var consumer = E2E.CopySample("Consumer", $"{TestContext.TestName}-{name}");
-            File.Copy(trusted, Path.Combine(consumer, "contoso.pub"));
-            var props = Path.Combine(consumer, "Directory.Build.props");
-            var policy = File.ReadAllText(props);
             const string Identity = "<SigstoreTrustedIdentity Include=\"Contoso.%2A\" Issuer=\"$(ContosoSignerIssuer)\" Subject=\"$(ContosoSigner)\" />";
-            Assert.Contains(Identity, policy);
-            File.WriteAllText(props, policy.Replace(Identity, "<SigstoreTrustedKey Include=\"Contoso.%2A\" PublicKey=\"contoso.pub\" />", StringComparison.Ordinal));
-            File.WriteAllText(Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="sigstorebuild" value="{E2E.Feed}" />
-                    <add key="greetings" value="{feed}" />
-                  </packageSources>
-                  <fallbackPackageFolders><clear /></fallbackPackageFolders>
-                </configuration>
-                """);
-
-            var build = DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages") },
-                DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
+            var consumer = E2E.CopyConsumer($"{TestContext.TestName}-{name}", feed,
+                policy => policy.Replace(Identity, "<SigstoreTrustedKey Include=\"Contoso.%2A\" PublicKey=\"contoso.pub\" />", StringComparison.Ordinal));
+            File.Copy(trusted, Path.Combine(consumer, "contoso.pub"));
+            var build = E2E.BuildConsumer(consumer, $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}");
             if (expected is null)
             {
                 Assert.IsTrue(build.Succeeded, build.ToString());

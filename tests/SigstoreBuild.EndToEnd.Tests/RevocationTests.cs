@@ -84,24 +84,8 @@ public sealed class RevocationTests
     /// <summary>samples/Consumer, restoring Contoso.Greetings from <paramref name="feed"/>, with the revocation document in its policy.</summary>
     private DotNetResult Build(string name, string feed, string revocations)
     {
-        var consumer = E2E.CopySample("Consumer", $"{TestContext.TestName}-{name}-consumer");
-        var props = Path.Combine(consumer, "Directory.Build.props");
-        var policy = File.ReadAllText(props);
-        Assert.Contains("<SigstoreUnsignedAllowed ", policy);
-        File.WriteAllText(props, policy.Replace("<SigstoreUnsignedAllowed ", $"<SigstoreRevocations Include=\"{revocations}\" />\n    <SigstoreUnsignedAllowed ", StringComparison.Ordinal));
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="sigstorebuild" value="{E2E.Feed}" />
-                <add key="greetings" value="{feed}" />
-              </packageSources>
-              <fallbackPackageFolders><clear /></fallbackPackageFolders>
-            </configuration>
-            """);
-        return DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages") },
-            DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce", $"-p:ContosoSigner={Signer}",
-                $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
+        var consumer = E2E.CopyConsumer($"{TestContext.TestName}-{name}-consumer", feed,
+            policy => policy.Replace("<SigstoreUnsignedAllowed ", $"<SigstoreRevocations Include=\"{revocations}\" />\n    <SigstoreUnsignedAllowed ", StringComparison.Ordinal));
+        return E2E.BuildConsumer(consumer, $"-p:ContosoSigner={Signer}", $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}");
     }
 }

@@ -158,26 +158,9 @@ public sealed class SbomTests
             var pack = DotNet.Run(library, Identity(), DotNet.BuildArguments("pack", ["-o", feed, $"-p:SigstoreSbom={sbom}", .. Trust()]));
             Assert.IsTrue(pack.Succeeded, pack.ToString());
 
-            var consumer = E2E.CopySample("Consumer", $"{TestContext.TestName}-{name}-consumer");
-            var props = Path.Combine(consumer, "Directory.Build.props");
-            var policy = File.ReadAllText(props);
-            Assert.Contains("Subject=\"$(ContosoSigner)\" />", policy);
-            File.WriteAllText(props, policy.Replace("Subject=\"$(ContosoSigner)\" />", "Subject=\"$(ContosoSigner)\" RequireSbom=\"true\" />", StringComparison.Ordinal));
-            File.WriteAllText(Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="sigstorebuild" value="{E2E.Feed}" />
-                    <add key="greetings" value="{feed}" />
-                  </packageSources>
-                  <fallbackPackageFolders><clear /></fallbackPackageFolders>
-                </configuration>
-                """);
-
-            var build = DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages") },
-                DotNet.BuildArguments("build", "-v:n", "-p:SigstoreVerifyPackages=enforce", $"-p:ContosoSigner={Signer}",
-                    $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}"));
+            var consumer = E2E.CopyConsumer($"{TestContext.TestName}-{name}-consumer", feed,
+                policy => policy.Replace("Subject=\"$(ContosoSigner)\" />", "Subject=\"$(ContosoSigner)\" RequireSbom=\"true\" />", StringComparison.Ordinal));
+            var build = E2E.BuildConsumer(consumer, $"-p:ContosoSigner={Signer}", $"-p:ContosoSignerIssuer={s_sigstore.Services.Oidc.Issuer}", $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}");
             if (expected is null)
             {
                 Assert.IsTrue(build.Succeeded, build.ToString());

@@ -170,4 +170,40 @@ public static class E2E
 
         return destination;
     }
+
+    /// <summary>
+    /// samples/Consumer copied for <paramref name="testName"/>, restoring only from the SigstoreBuild feed and
+    /// <paramref name="greetingsFeed"/> (no fallback folders), so Contoso.Greetings can only come from that feed; its
+    /// Directory.Build.props (the trust policy) is rewritten by <paramref name="editPolicy"/> when given.
+    /// </summary>
+    internal static string CopyConsumer(string testName, string greetingsFeed, Func<string, string>? editPolicy = null)
+    {
+        var consumer = CopySample("Consumer", testName);
+        if (editPolicy is not null)
+        {
+            var props = Path.Combine(consumer, "Directory.Build.props");
+            var policy = File.ReadAllText(props);
+            var edited = editPolicy(policy);
+            Assert.AreNotEqual(policy, edited, "the policy edit found nothing to change in samples/Consumer/Directory.Build.props");
+            File.WriteAllText(props, edited);
+        }
+
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(consumer)!, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="sigstorebuild" value="{Feed}" />
+                <add key="greetings" value="{greetingsFeed}" />
+              </packageSources>
+              <fallbackPackageFolders><clear /></fallbackPackageFolders>
+            </configuration>
+            """);
+        return consumer;
+    }
+
+    /// <summary>A first build of a consumer copy, in enforce mode, with its own package folder.</summary>
+    internal static DotNetResult BuildConsumer(string consumer, params string[] properties) =>
+        DotNet.Run(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Path.GetDirectoryName(consumer)!, "nuget-packages") },
+            DotNet.BuildArguments("build", ["-v:n", "-p:SigstoreVerifyPackages=enforce", .. properties]));
 }
