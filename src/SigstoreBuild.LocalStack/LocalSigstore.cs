@@ -73,6 +73,9 @@ public sealed class LocalSigstore : IAsyncDisposable
 
     public string SigningConfigRekorV2Path => Services.SigningConfigRekorV2Path;
 
+    /// <summary>Rekor v2's base URL (<c>{base}/rekor-v2</c>): its write API and its tlog-tiles read API.</summary>
+    public string RekorV2Url => Trust.TrustDocuments.RekorV2Url(BaseUrl);
+
     /// <summary>The TUF mirror URL (<c>{base}/tuf</c>) publishing trusted_root.json and signing_config.v0.2.json.</summary>
     public string TufMirrorUrl => Services.TufMirrorUrl;
 

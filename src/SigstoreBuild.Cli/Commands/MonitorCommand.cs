@@ -11,9 +11,10 @@ using SigstoreBuild.Verification;
 namespace SigstoreBuild.Cli.Commands;
 
 /// <summary>
-/// <c>monitor</c>: what was signed with an identity since the last run. Reads a Rekor v1 log from the checkpoint in
-/// the state file to the current one (verified, consistent), reports every entry whose Fulcio certificate names the
-/// identity, and exits 1 when one came from a workflow or ref outside the allow list, so a scheduled job fails loudly.
+/// <c>monitor</c>: what was signed with an identity since the last run. Reads a Rekor v1 log (REST API) or a Rekor v2
+/// log (tlog-tiles) from the checkpoint in the state file to the current one (verified, consistent), reports every entry
+/// whose Fulcio certificate names the identity, and exits 1 when one came from a workflow or ref outside the allow
+/// list, so a scheduled job fails loudly.
 /// </summary>
 internal static class MonitorCommand
 {
@@ -22,7 +23,7 @@ internal static class MonitorCommand
         var identity = new Option<string>("--certificate-identity") { Description = "The exact certificate identity (SAN) to look for." };
         var identityRegex = SignerPolicyOptions.CreateRegex();
         var issuer = new Option<string>("--certificate-oidc-issuer") { Description = "The OIDC issuer of that identity.", Required = true };
-        var log = new Option<string>("--log") { Description = "The transparency log's URL, as the trusted root names it (e.g. https://rekor.sigstore.dev).", Required = true };
+        var log = new Option<string>("--log") { Description = "The transparency log's URL, as the trusted root names it: a Rekor v1 log (e.g. https://rekor.sigstore.dev) or a Rekor v2 log, read through its tiles.", Required = true };
         var state = new Option<FileInfo>("--state") { Description = "Where the last verified checkpoint is kept between runs (read, then updated after a clean run)." };
         var fromIndex = new Option<long?>("--from-index") { Description = "With no state yet: read from this log index (default: start at the current checkpoint and read nothing)." };
         var maxEntries = new Option<long>("--max-entries") { Description = "At most this many new entries per run.", DefaultValueFactory = _ => 100_000 };
@@ -66,6 +67,7 @@ internal static class MonitorCommand
                 var json = new JsonObject
                 {
                     ["log"] = report.State.LogUrl,
+                    ["api"] = report.Api,
                     ["fromIndex"] = report.FirstIndex,
                     ["treeSize"] = report.State.TreeSize,
                     ["rootHash"] = report.State.RootHash,
@@ -76,10 +78,10 @@ internal static class MonitorCommand
             }
             else
             {
-                console.Out.WriteLine($"{report.State.LogUrl}: read {report.EntriesRead} entries from index {report.FirstIndex} to the checkpoint of size {report.State.TreeSize} (consistent with the last run); {report.Matches.Count} signed by {signer}.");
+                console.Out.WriteLine($"{report.State.LogUrl} ({report.Api}): read {report.EntriesRead} entries from index {report.FirstIndex} to the checkpoint of size {report.State.TreeSize} (consistent with the last run); {report.Matches.Count} signed by {signer}.");
                 foreach (var entry in report.Matches)
                 {
-                    console.Out.WriteLine($"  {(Expected(entry) ? "expected  " : "UNEXPECTED")} #{entry.LogIndex} {Time(entry.IntegratedTime)} {entry.Kind} {entry.Digest} by {entry.SubjectAlternativeName}{(entry.Workflow is null ? "" : $" workflow {entry.Workflow}")}{(entry.Ref is null ? "" : $" ref {entry.Ref}")}{(entry.Commit is null ? "" : $" commit {entry.Commit}")}");
+                    console.Out.WriteLine($"  {(Expected(entry) ? "expected  " : "UNEXPECTED")} #{entry.LogIndex} {(entry.IntegratedTime is { } logged ? Time(logged) : "certified " + Time(entry.CertificateNotBefore))} {entry.Kind} {entry.Digest} by {entry.SubjectAlternativeName}{(entry.Workflow is null ? "" : $" workflow {entry.Workflow}")}{(entry.Ref is null ? "" : $" ref {entry.Ref}")}{(entry.Commit is null ? "" : $" commit {entry.Commit}")}");
                 }
             }
 
@@ -102,7 +104,8 @@ internal static class MonitorCommand
     private static JsonObject Describe(MonitoredEntry entry, bool expected) => new()
     {
         ["logIndex"] = entry.LogIndex,
-        ["integratedTime"] = Time(entry.IntegratedTime),
+        ["integratedTime"] = entry.IntegratedTime is { } logged ? Time(logged) : null,
+        ["certificateNotBefore"] = Time(entry.CertificateNotBefore),
         ["kind"] = entry.Kind,
         ["digest"] = entry.Digest,
         ["subjectAlternativeName"] = entry.SubjectAlternativeName,

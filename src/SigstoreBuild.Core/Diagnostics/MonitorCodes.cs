@@ -24,6 +24,9 @@ public static class MonitorCodes
     /// <summary>The trusted root names no transparency log at that URL.</summary>
     public const string LogNotTrusted = "SSB8007";
 
+    /// <summary>A tlog-tiles log's tiles do not hash to the root its signed checkpoint names.</summary>
+    public const string TilesInconsistent = "SSB8008";
+
     /// <summary>Finding: the identity signed something from a workflow or ref outside the allow list.</summary>
     public const string UnexpectedSigning = "SSB8501";
 }

@@ -56,10 +56,15 @@ public sealed record MonitorState(string LogUrl, long TreeSize, string RootHash)
     }
 }
 
-/// <summary>One log entry signed with the monitored identity: when, where in the log, what, and from which workflow and commit.</summary>
+/// <summary>
+/// One log entry signed with the monitored identity: when, where in the log, what, and from which workflow and commit.
+/// <see cref="IntegratedTime"/> is the log's own time (Rekor v1); Rekor v2 entries have none, so
+/// <see cref="CertificateNotBefore"/>, when Fulcio issued the short-lived certificate, dates them.
+/// </summary>
 public sealed record MonitoredEntry(
     long LogIndex,
-    DateTimeOffset IntegratedTime,
+    DateTimeOffset? IntegratedTime,
+    DateTimeOffset CertificateNotBefore,
     string Kind,
     string? Digest,
     string SubjectAlternativeName,
@@ -68,19 +73,25 @@ public sealed record MonitoredEntry(
     string? Commit,
     string? Ref);
 
-public sealed record MonitorReport(MonitorState State, long FirstIndex, long EntriesRead, IReadOnlyList<MonitoredEntry> Matches);
+/// <param name="Api">How the log was read: <c>rekor-v1</c> (its REST API) or <c>tlog-tiles</c> (Rekor v2).</param>
+public sealed record MonitorReport(MonitorState State, string Api, long FirstIndex, long EntriesRead, IReadOnlyList<MonitoredEntry> Matches);
 
 /// <summary>
-/// Reads a Rekor v1 log from the last verified checkpoint to the current one and finds the entries whose Fulcio
-/// certificate names an identity. Each step is verified against the trusted root: the new checkpoint's signature, its
+/// Reads a transparency log from the last verified checkpoint to the current one and finds the entries whose Fulcio
+/// certificate names an identity: Rekor v1 through its REST API, Rekor v2 through its C2SP tlog-tiles read API,
+/// whichever the URL serves. Each step is verified against the trusted root: the new checkpoint's signature, its
 /// consistency with the old one (RFC 9162: a log that rewrote history fails here), every entry's inclusion in a signed
 /// tree, and each matching certificate's chain to a trusted Fulcio CA (so a self-made certificate naming you is not
 /// reported as your signature).
 /// </summary>
 public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null, TimeProvider? time = null)
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly ServiceHttpClient _http = new(http ?? ServiceHttpClient.CreateHttpClient(), RetryPolicy.Default, time ?? TimeProvider.System, NullSigningLog.Instance);
+    private const string RekorV1Api = "rekor-v1";
+    private const string TilesApi = "tlog-tiles";
+
+    // An entry bundle holds up to 256 entries of up to 64 KiB each.
+    private readonly ServiceHttpClient _http = new(http ?? ServiceHttpClient.CreateHttpClient(), RetryPolicy.Default with { MaxResponseBytes = 17 * 1024 * 1024 },
+        time ?? TimeProvider.System, NullSigningLog.Instance);
 
     /// <summary>
     /// From <paramref name="previous"/>'s tree size (else <paramref name="fromIndex"/>, else the current size: nothing is
@@ -102,48 +113,107 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             throw new SigstoreException(MonitorCodes.LogNotTrusted, $"The trusted root has no transparency log at {url}, so its checkpoints cannot be verified. Pass the log's URL exactly as the trusted root names it, or the trusted root of that instance.");
         }
 
-        using var head = await GetJsonAsync(logUrl, "api/v1/log", cancellationToken).ConfigureAwait(false);
-        var size = head.RootElement.GetProperty("treeSize").GetInt64();
-        var root = Convert.FromHexString(head.RootElement.GetProperty("rootHash").GetString()!);
-        var offset = head.RootElement.TryGetProperty("inactiveShards", out var shards) && shards.ValueKind == JsonValueKind.Array
-            ? shards.EnumerateArray().Sum(s => s.GetProperty("treeSize").GetInt64())
-            : 0;
-        // One URL may serve several logs over time (or v1 and v2 side by side): the key that signed the checkpoint decides.
-        var checkpoint = head.RootElement.GetProperty("signedTreeHead").GetString();
-        var log = candidates.FirstOrDefault(l => Verifies(checkpoint, l, size, root)) ?? candidates[0];
-        VerifyCheckpoint(checkpoint, log, size, root, "the log's current checkpoint");
+        var head = await ReadHeadAsync(logUrl, cancellationToken).ConfigureAwait(false);
+        var rekorV2 = head.Api == TilesApi;
+
+        // One URL may have served several logs over time: the key that signed the checkpoint decides.
+        var log = candidates.FirstOrDefault(l => Verifies(head.Checkpoint, l, rekorV2, head.Size, head.Root)) ?? candidates[0];
+        VerifyCheckpoint(head.Checkpoint, log, rekorV2, head.Size, head.Root, "the log's current checkpoint");
+        var tiles = rekorV2 ? new LogTiles(head.Size, (path, ct) => GetAsync(logUrl, path, allowMissing: true, ct)) : null;
+        if (tiles is not null && head.Size > 0 && !(await tiles.HashAsync(0, head.Size, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(head.Root))
+        {
+            throw new SigstoreException(MonitorCodes.TilesInconsistent, $"The log's tiles do not hash to the root hash its signed checkpoint of {head.Size} entries names. It serves other entries than it signed; report this to its operator.");
+        }
 
         long first;
         if (previous is not null)
         {
-            await VerifyConsistencyAsync(logUrl, previous, size, root, cancellationToken).ConfigureAwait(false);
-            first = offset + previous.TreeSize;
+            await VerifyConsistencyAsync(logUrl, tiles, previous, head.Size, head.Root, cancellationToken).ConfigureAwait(false);
+            first = head.Offset + previous.TreeSize;
         }
         else
         {
-            first = fromIndex ?? offset + size;
+            first = fromIndex ?? head.Offset + head.Size;
         }
 
-        var last = offset + size;
+        var last = head.Offset + head.Size;
         if (last - first > maxEntries)
         {
             throw new SigstoreException(MonitorCodes.TooManyEntries, $"{last - first} new entries since index {first}, more than --max-entries {maxEntries}. Raise --max-entries, or run the monitor more often.");
         }
 
         var matches = new List<MonitoredEntry>();
-        for (var index = Math.Max(first, offset); index < last; index++)
+        var from = Math.Max(first, head.Offset);
+        if (tiles is not null)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (await ReadEntryAsync(logUrl, log, index, identity, cancellationToken).ConfigureAwait(false) is { } match)
+            for (var bundle = from / LogTiles.Width; bundle * LogTiles.Width < last; bundle++)
             {
-                matches.Add(match);
+                var entries = await tiles.EntriesAsync(bundle, cancellationToken).ConfigureAwait(false);
+                for (var index = Math.Max(from, bundle * LogTiles.Width); index < Math.Min(last, (bundle + 1) * LogTiles.Width); index++)
+                {
+                    var body = entries[(int)(index - (bundle * LogTiles.Width))];
+                    var path = await tiles.InclusionProofAsync(index, cancellationToken).ConfigureAwait(false);
+                    if (!MerkleProof.VerifyInclusion(index, head.Size, MerkleProof.HashLeaf(body), path, head.Root))
+                    {
+                        throw new SigstoreException(MonitorCodes.EntryNotInLog, $"Entry {index} of the entry bundle is not in the tree the log's checkpoint signs. The log served an entry it did not commit to; report this to its operator.");
+                    }
+
+                    if (Match(index, body, integratedTime: null, identity) is { } match)
+                    {
+                        matches.Add(match);
+                    }
+                }
+            }
+        }
+        else
+        {
+            for (var index = from; index < last; index++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (body, integrated) = await ReadEntryAsync(logUrl, log, index, cancellationToken).ConfigureAwait(false);
+                if (Match(index, body, integrated, identity) is { } match)
+                {
+                    matches.Add(match);
+                }
             }
         }
 
-        return new MonitorReport(new MonitorState(url, size, Convert.ToHexStringLower(root)), first, Math.Max(0, last - Math.Max(first, offset)), matches);
+        return new MonitorReport(new MonitorState(url, head.Size, Convert.ToHexStringLower(head.Root)), head.Api, first, Math.Max(0, last - from), matches);
     }
 
-    private async Task VerifyConsistencyAsync(Uri logUrl, MonitorState previous, long size, byte[] root, CancellationToken cancellationToken)
+    private sealed record LogHead(string Api, long Size, byte[] Root, string? Checkpoint, long Offset);
+
+    /// <summary>Rekor v1's <c>api/v1/log</c> if the URL serves it, else a tlog-tiles <c>checkpoint</c>.</summary>
+    private async Task<LogHead> ReadHeadAsync(Uri logUrl, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(logUrl, "api/v1/log", allowMissing: true, cancellationToken).ConfigureAwait(false) is { } info)
+        {
+            using var head = ParseJson(info, "api/v1/log");
+            var root = head.RootElement;
+            var offset = root.TryGetProperty("inactiveShards", out var shards) && shards.ValueKind == JsonValueKind.Array
+                ? shards.EnumerateArray().Sum(s => s.GetProperty("treeSize").GetInt64())
+                : 0;
+            return new LogHead(RekorV1Api, root.GetProperty("treeSize").GetInt64(), Convert.FromHexString(root.GetProperty("rootHash").GetString()!),
+                root.GetProperty("signedTreeHead").GetString(), offset);
+        }
+
+        var note = await GetAsync(logUrl, "checkpoint", allowMissing: true, cancellationToken).ConfigureAwait(false)
+            ?? throw new SigstoreException(MonitorCodes.LogUnavailable, $"{logUrl} serves neither the Rekor v1 API (api/v1/log) nor a tlog-tiles checkpoint. Check the log URL.");
+        var text = Encoding.UTF8.GetString(note);
+        SignedCheckpoint checkpoint;
+        try
+        {
+            checkpoint = SignedCheckpoint.Parse(text);
+        }
+        catch (VerificationException ex)
+        {
+            throw new SigstoreException(MonitorCodes.CheckpointInvalid, $"The log's checkpoint is not a signed checkpoint ({ex.Message}). Check the log URL.", ex);
+        }
+
+        return new LogHead(TilesApi, checkpoint.Size, checkpoint.RootHash, text, 0);
+    }
+
+    private async Task VerifyConsistencyAsync(Uri logUrl, LogTiles? tiles, MonitorState previous, long size, byte[] root, CancellationToken cancellationToken)
     {
         var oldRoot = Convert.FromHexString(previous.RootHash);
         if (size < previous.TreeSize)
@@ -166,17 +236,28 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             return;
         }
 
-        using var proof = await GetJsonAsync(logUrl, $"api/v1/log/proof?firstSize={previous.TreeSize.ToString(CultureInfo.InvariantCulture)}&lastSize={size.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
-        var hashes = proof.RootElement.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!)).ToList();
+        List<byte[]> hashes;
+        if (tiles is not null)
+        {
+            hashes = await tiles.ConsistencyProofAsync(previous.TreeSize, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var proof = ParseJson((await GetAsync(logUrl, $"api/v1/log/proof?firstSize={previous.TreeSize.ToString(CultureInfo.InvariantCulture)}&lastSize={size.ToString(CultureInfo.InvariantCulture)}", allowMissing: false, cancellationToken).ConfigureAwait(false))!, "api/v1/log/proof");
+            hashes = [.. proof.RootElement.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!))];
+        }
+
         if (!ConsistencyProof.Verify(previous.TreeSize, size, oldRoot, root, hashes))
         {
             throw Rewritten($"its tree of {size} entries does not extend the tree of {previous.TreeSize} entries seen last time (root {previous.RootHash})");
         }
     }
 
-    private async Task<MonitoredEntry?> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, CertificateIdentity identity, CancellationToken cancellationToken)
+    /// <summary>A Rekor v1 entry, proven to be in a tree the log signed (the tree its own inclusion proof names).</summary>
+    private async Task<(byte[] Body, DateTimeOffset IntegratedTime)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, CancellationToken cancellationToken)
     {
-        using var response = await GetJsonAsync(logUrl, $"api/v1/log/entries?logIndex={index.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+        var path = $"api/v1/log/entries?logIndex={index.ToString(CultureInfo.InvariantCulture)}";
+        using var response = ParseJson((await GetAsync(logUrl, path, allowMissing: false, cancellationToken).ConfigureAwait(false))!, path);
         var entry = response.RootElement.EnumerateObject().Single().Value;
         var body = Convert.FromBase64String(entry.GetProperty("body").GetString()!);
         var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.GetProperty("integratedTime").GetInt64());
@@ -185,23 +266,28 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             throw new SigstoreException(MonitorCodes.EntryNotInLog, $"The log answered the request for entry {index} with entry {entry.GetProperty("logIndex").GetInt64()}. Report this to the log's operator.");
         }
 
-        // The entry must be in a tree the log signed.
         var inclusion = entry.GetProperty("verification").GetProperty("inclusionProof");
         var proofSize = inclusion.GetProperty("treeSize").GetInt64();
         var proofRoot = Convert.FromHexString(inclusion.GetProperty("rootHash").GetString()!);
-        VerifyCheckpoint(inclusion.GetProperty("checkpoint").GetString(), log, proofSize, proofRoot, $"the checkpoint of entry {index}'s inclusion proof");
-        var path = inclusion.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!)).ToList();
-        if (!MerkleProof.VerifyInclusion(inclusion.GetProperty("logIndex").GetInt64(), proofSize, MerkleProof.HashLeaf(body), path, proofRoot))
+        VerifyCheckpoint(inclusion.GetProperty("checkpoint").GetString(), log, rekorV2: false, proofSize, proofRoot, $"the checkpoint of entry {index}'s inclusion proof");
+        var hashes = inclusion.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!)).ToList();
+        if (!MerkleProof.VerifyInclusion(inclusion.GetProperty("logIndex").GetInt64(), proofSize, MerkleProof.HashLeaf(body), hashes, proofRoot))
         {
             throw new SigstoreException(MonitorCodes.EntryNotInLog, $"Entry {index} is not in the tree its inclusion proof names. The log served an entry it did not commit to; report this to its operator.");
         }
 
+        return (body, integrated);
+    }
+
+    private MonitoredEntry? Match(long index, byte[] body, DateTimeOffset? integratedTime, CertificateIdentity identity)
+    {
         if (EntryCertificate.Read(body) is not { } signed)
         {
             return null;
         }
 
         VerifiedIdentity claimed;
+        DateTimeOffset notBefore;
         try
         {
             var leaf = FulcioLeaf.Parse(signed.CertificateDer);
@@ -211,9 +297,11 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
                 return null;
             }
 
-            // Only a certificate a trusted Fulcio issued, valid when the entry was logged, speaks for the identity.
+            // Only a certificate a trusted Fulcio issued speaks for the identity: valid when the entry was logged (v1), or
+            // when it was issued (v2 records no time).
+            notBefore = leaf.Certificate.NotBefore;
             var issuers = FulcioAuthorities.For(trustedRoot).FindIssuers(leaf.Certificate);
-            FulcioAuthorities.CheckValidAt(leaf.Certificate, issuers, integrated, "log integration time");
+            FulcioAuthorities.CheckValidAt(leaf.Certificate, issuers, integratedTime ?? notBefore, integratedTime is null ? "certificate issuance" : "log integration time");
         }
         catch (VerificationException)
         {
@@ -221,15 +309,15 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
 
         string? Extension(string oid) => claimed.Extensions.TryGetValue(FulcioExtensions.NameOf(oid)!, out var value) ? value : null;
-        return new MonitoredEntry(index, integrated, signed.Kind, signed.Digest, claimed.SubjectAlternativeName, claimed.Issuer,
+        return new MonitoredEntry(index, integratedTime, notBefore, signed.Kind, signed.Digest, claimed.SubjectAlternativeName, claimed.Issuer,
             Extension(FulcioExtensions.BuildSignerUri), Extension(FulcioExtensions.SourceRepositoryDigest), Extension(FulcioExtensions.SourceRepositoryRef));
     }
 
-    private static bool Verifies(string? envelope, TransparencyLog log, long size, byte[] root)
+    private static bool Verifies(string? envelope, TransparencyLog log, bool rekorV2, long size, byte[] root)
     {
         try
         {
-            SignedCheckpoint.Parse(envelope).Verify(log, rekorV2: false, size, root);
+            SignedCheckpoint.Parse(envelope).Verify(log, rekorV2, size, root);
             return true;
         }
         catch (VerificationException)
@@ -238,11 +326,11 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
     }
 
-    private static void VerifyCheckpoint(string? envelope, TransparencyLog log, long size, byte[] root, string what)
+    private static void VerifyCheckpoint(string? envelope, TransparencyLog log, bool rekorV2, long size, byte[] root, string what)
     {
         try
         {
-            SignedCheckpoint.Parse(envelope).Verify(log, rekorV2: false, size, root);
+            SignedCheckpoint.Parse(envelope).Verify(log, rekorV2, size, root);
         }
         catch (VerificationException ex)
         {
@@ -250,17 +338,28 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
     }
 
-    private async Task<JsonDocument> GetJsonAsync(Uri logUrl, string path, CancellationToken cancellationToken)
+    /// <summary>The body of a GET; null for a 404 when <paramref name="allowMissing"/>.</summary>
+    private async Task<byte[]?> GetAsync(Uri logUrl, string path, bool allowMissing, CancellationToken cancellationToken)
     {
-        var response = await _http.SendAsync("Rekor", MonitorCodes.LogUnavailable, () => new HttpRequestMessage(HttpMethod.Get, ServiceUrl.Combine(logUrl, path)), cancellationToken).ConfigureAwait(false);
+        var response = await _http.SendAsync("the log", MonitorCodes.LogUnavailable, () => new HttpRequestMessage(HttpMethod.Get, ServiceUrl.Combine(logUrl, path)), cancellationToken).ConfigureAwait(false);
+        if (allowMissing && response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
         if (!response.IsSuccess)
         {
             throw new SigstoreException(MonitorCodes.LogUnavailable, $"The log answered HTTP {(int)response.StatusCode} to {path}. Check the log URL, or try again later.");
         }
 
+        return response.Body;
+    }
+
+    private static JsonDocument ParseJson(byte[] body, string path)
+    {
         try
         {
-            return JsonDocument.Parse(response.Body);
+            return JsonDocument.Parse(body);
         }
         catch (JsonException ex)
         {
@@ -272,7 +371,7 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         new(MonitorCodes.LogRewritten, $"The log rewrote its history: {what}. Entries it showed before may have been removed or replaced. Keep the state file as evidence, report it to the log's operator, and do not advance the state.");
 }
 
-/// <summary>The certificate and digest in a Rekor v1 entry body (hashedrekord, dsse, intoto); null for keys and other kinds.</summary>
+/// <summary>The certificate and digest in a Rekor entry body (v1: hashedrekord, dsse, intoto; v2: hashedrekord, dsse); null for keys and other kinds.</summary>
 internal sealed record EntryCertificate(string Kind, byte[] CertificateDer, string? Digest)
 {
     public static EntryCertificate? Read(byte[] body)
@@ -283,6 +382,11 @@ internal sealed record EntryCertificate(string Kind, byte[] CertificateDer, stri
             var root = document.RootElement;
             var kind = root.GetProperty("kind").GetString();
             var spec = root.GetProperty("spec");
+            if (root.TryGetProperty("apiVersion", out var version) && version.GetString() == "0.0.2")
+            {
+                return ReadV2(kind!, spec);
+            }
+
             (string? Pem, JsonElement? Hash) found = kind switch
             {
                 "hashedrekord" => (spec.GetProperty("signature").GetProperty("publicKey").GetProperty("content").GetString(), spec.GetProperty("data").GetProperty("hash")),
@@ -308,5 +412,30 @@ internal sealed record EntryCertificate(string Kind, byte[] CertificateDer, stri
         {
             return null;
         }
+    }
+
+    /// <summary>Rekor v2 bodies (hashedrekord and dsse 0.0.2) carry the certificate's DER and a base64 digest.</summary>
+    private static EntryCertificate? ReadV2(string kind, JsonElement spec)
+    {
+        var (signature, hash) = kind switch
+        {
+            "hashedrekord" => (spec.GetProperty("hashedRekordV002").GetProperty("signature"), spec.GetProperty("hashedRekordV002").GetProperty("data")),
+            "dsse" => (spec.GetProperty("dsseV002").GetProperty("signatures")[0], spec.GetProperty("dsseV002").GetProperty("payloadHash")),
+            _ => (default, default),
+        };
+        if (signature.ValueKind != JsonValueKind.Object || !signature.GetProperty("verifier").TryGetProperty("x509Certificate", out var certificate))
+        {
+            return null;
+        }
+
+        var algorithm = hash.GetProperty("algorithm").GetString() switch
+        {
+            "SHA2_256" => "sha256",
+            "SHA2_384" => "sha384",
+            "SHA2_512" => "sha512",
+            var other => other,
+        };
+        var digest = $"{algorithm}:{Convert.ToHexStringLower(Convert.FromBase64String(hash.GetProperty("digest").GetString()!))}";
+        return new EntryCertificate(kind, Convert.FromBase64String(certificate.GetProperty("rawBytes").GetString()!), digest);
     }
 }

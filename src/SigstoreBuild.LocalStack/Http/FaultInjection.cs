@@ -49,7 +49,8 @@ internal static class FaultInjection
             return SigstoreService.RekorV1;
         }
 
-        if (p.StartsWith("/api/v2/log", StringComparison.Ordinal) || p.StartsWith("/api/v2/checkpoint", StringComparison.Ordinal))
+        if (p.StartsWith("/api/v2/log", StringComparison.Ordinal) || p.StartsWith("/api/v2/checkpoint", StringComparison.Ordinal)
+            || p.StartsWith(Transparency.RekorV2Endpoints.Prefix + "/", StringComparison.Ordinal))
         {
             return SigstoreService.RekorV2;
         }

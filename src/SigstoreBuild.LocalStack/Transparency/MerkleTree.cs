@@ -39,6 +39,9 @@ public sealed class MerkleTree
 
     public byte[] RootHash() => RootHash(Size);
 
+    /// <summary>The hash of the complete subtree of 2^<paramref name="level"/> leaves that is the <paramref name="index"/>th at its level.</summary>
+    public byte[] NodeHash(int level, long index) => Subtree(index << level, 1L << level);
+
     public byte[] RootHash(long size)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, Size);

@@ -25,6 +25,11 @@ public sealed class RekorV2Log
     public (LogRecord Record, bool Existed) Append(JsonNode? request)
     {
         var (body, artifact) = Canonicalize(request);
+        if (body.Length > ushort.MaxValue)
+        {
+            throw RekorV1Log.Invalid($"the entry has {body.Length} bytes, more than a tlog-tiles entry bundle can hold ({ushort.MaxValue})");
+        }
+
         return Log.Append(body, artifact);
     }
 

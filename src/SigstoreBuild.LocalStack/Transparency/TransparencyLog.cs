@@ -161,6 +161,54 @@ public sealed class TransparencyLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// The C2SP tlog-tiles hash tile <paramref name="index"/> at tile level <paramref name="level"/>: the hashes of
+    /// <paramref name="width"/> consecutive nodes at tree level 8 × level, or null when the current tree lacks them.
+    /// </summary>
+    public byte[]? HashTile(int level, long index, int width)
+    {
+        var treeLevel = 8 * level;
+        lock (_gate)
+        {
+            var nodes = treeLevel >= 62 ? 0 : _tree.Size >> treeLevel;
+            if (index < 0 || index > (nodes / 256) || (index * 256) + width > nodes)
+            {
+                return null;
+            }
+
+            var tile = new byte[width * 32];
+            for (var i = 0; i < width; i++)
+            {
+                _tree.NodeHash(treeLevel, (index * 256) + i).CopyTo(tile, i * 32);
+            }
+
+            return tile;
+        }
+    }
+
+    /// <summary>The tlog-tiles entry bundle <paramref name="index"/>: each leaf's body after its big-endian 16-bit length.</summary>
+    public byte[]? EntryBundle(long index, int width)
+    {
+        lock (_gate)
+        {
+            if (index < 0 || index > (_records.Count / 256) || (index * 256) + width > _records.Count)
+            {
+                return null;
+            }
+
+            using var bundle = new MemoryStream();
+            for (var i = 0; i < width; i++)
+            {
+                var body = _records[checked((int)((index * 256) + i))].Body;
+                bundle.WriteByte((byte)(body.Length >> 8));
+                bundle.WriteByte((byte)body.Length);
+                bundle.Write(body);
+            }
+
+            return bundle.ToArray();
+        }
+    }
+
     public void Dispose() => _file.Dispose();
 
     private void Add(LogRecord record)

@@ -30,7 +30,7 @@ public static class TrustDocuments
                 },
                 new JsonObject
                 {
-                    ["baseUrl"] = baseUrl,
+                    ["baseUrl"] = RekorV2Url(baseUrl),
                     ["hashAlgorithm"] = "SHA2_256",
                     ["publicKey"] = PublicKey(rekorV2.Log.Signer.PublicKeySpki, rekorV2.Log.Signer.KeyDetails, start),
                     ["logId"] = new JsonObject { ["keyId"] = Convert.ToBase64String(rekorV2.LogId) },
@@ -76,7 +76,7 @@ public static class TrustDocuments
             ["mediaType"] = SigningConfigMediaType,
             ["caUrls"] = new JsonArray(Service(baseUrl, 1)),
             ["oidcUrls"] = new JsonArray(Service(baseUrl, 1)),
-            ["rekorTlogUrls"] = new JsonArray(Service(baseUrl, rekorMajorVersion)),
+            ["rekorTlogUrls"] = new JsonArray(Service(rekorMajorVersion == 2 ? RekorV2Url(baseUrl) : baseUrl, rekorMajorVersion)),
             ["tsaUrls"] = new JsonArray(Service(baseUrl + "/api/v1/timestamp", 1)),
             ["rekorTlogConfig"] = new JsonObject { ["selector"] = "ANY" },
             ["tsaConfig"] = new JsonObject { ["selector"] = "ANY" },
@@ -94,6 +94,9 @@ public static class TrustDocuments
     {
         ["certificates"] = new JsonArray(certificates.Select(c => (JsonNode)new JsonObject { ["rawBytes"] = Convert.ToBase64String(c.RawData) }).ToArray()),
     };
+
+    /// <summary>Rekor v2 has its own base URL, as the public-good v2 logs have their own hosts.</summary>
+    public static string RekorV2Url(string baseUrl) => baseUrl.TrimEnd('/') + RekorV2Endpoints.Prefix;
 
     public static string Timestamp(DateTimeOffset time) =>
         time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
