@@ -5,9 +5,11 @@ using SigstoreBuild.LocalStack;
 namespace SigstoreBuild.EndToEnd.Tests;
 
 /// <summary>
-/// A compromise, end to end: one publisher identity packs and signs Contoso.Greetings in two time windows (two feeds);
-/// a revocation document revokes the first window; a consumer build that restores the package signed in that window
-/// fails with SSB5121, and one that restores the package signed later passes, with the same policy.
+/// A compromise, end to end: one publisher identity packs and signs Contoso.Greetings in two time windows (two feeds,
+/// the first logged in Rekor v1, the second in Rekor v2 with a timestamp); the installed <c>sigstore monitor</c> finds
+/// each signature in its log; a revocation document revokes the first window; a consumer build that restores the
+/// package signed in that window fails with SSB5121, and one that restores the package signed later passes, with the
+/// same policy.
 /// </summary>
 [TestClass]
 public sealed class RevocationTests
@@ -38,10 +40,15 @@ public sealed class RevocationTests
     {
         var testDirectory = Path.Combine(E2E.Root, TestContext.TestName!);
         var compromisedFrom = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var compromised = Pack("compromised");
+        var compromised = Pack("compromised", s_sigstore.SigningConfigPath);
         var compromisedUntil = DateTimeOffset.UtcNow.AddSeconds(1);
         await Task.Delay(TimeSpan.FromSeconds(3), TestContext.CancellationToken);
-        var clean = Pack("clean");
+        var clean = Pack("clean", s_sigstore.SigningConfigRekorV2Path);
+
+        // The publisher's monitor finds each signature, in the log it went to.
+        var logged = DateTimeOffset.Parse((string)Monitor(s_sigstore.BaseUrl, "rekor-v1")["integratedTime"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(logged >= compromisedFrom.AddSeconds(-1) && logged <= compromisedUntil, $"the v1 entry was logged in the window: {logged:O}");
+        Assert.IsNull(Monitor(s_sigstore.RekorV2Url, "tlog-tiles")["integratedTime"], "Rekor v2 records no time");
 
         var revocations = Path.Combine(testDirectory, "revocations.json");
         Directory.CreateDirectory(testDirectory);
@@ -69,14 +76,29 @@ public sealed class RevocationTests
         Assert.Contains("Sigstore: verified 1 package", passed.Output);
     }
 
+    /// <summary>The one entry <c>sigstore monitor</c> finds for the publisher in the log at <paramref name="log"/>, read from its start.</summary>
+    private JsonNode Monitor(string log, string api)
+    {
+        var run = DotNet.RunProgram(E2E.InstallCli(), E2E.Root, DotNet.RootEnvironment(), "monitor", "--certificate-identity", Signer,
+            "--certificate-oidc-issuer", s_sigstore.Services.Oidc.Issuer, "--log", log, "--from-index", "0", "--trusted-root", s_sigstore.TrustedRootPath,
+            "--allow", System.Text.RegularExpressions.Regex.Escape(Signer), "--output", "json");
+        Assert.IsTrue(run.Succeeded, run.ToString());
+        var report = JsonNode.Parse(run.Output[run.Output.IndexOf('{', StringComparison.Ordinal)..(run.Output.LastIndexOf('}') + 1)])!;
+        Assert.AreEqual(api, (string?)report["api"], run.Output);
+        var entry = report["entries"]!.AsArray().Single()!;
+        Assert.AreEqual(Signer, (string?)entry["subjectAlternativeName"]);
+        Assert.AreEqual("dsse", (string?)entry["kind"], "the provenance attestation");
+        return entry;
+    }
+
     /// <summary>dotnet pack of samples/Library into its own feed, signed now by the publisher's identity.</summary>
-    private string Pack(string name)
+    private string Pack(string name, string signingConfig)
     {
         var library = E2E.CopySample("Library", $"{TestContext.TestName}-{name}");
         var feed = Path.Combine(E2E.Root, TestContext.TestName!, name, "feed");
         var pack = DotNet.Run(library, new Dictionary<string, string> { ["SIGSTORE_ID_TOKEN"] = s_sigstore.MintToken(Signer) },
             DotNet.BuildArguments("pack", "-o", feed, "-p:SigstoreRequireSigning=true", "-p:SigstoreSbom=false",
-                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={s_sigstore.SigningConfigPath}"));
+                $"-p:SigstoreTrustedRootPath={s_sigstore.TrustedRootPath}", $"-p:SigstoreSigningConfigPath={signingConfig}"));
         Assert.IsTrue(pack.Succeeded, pack.ToString());
         return feed;
     }

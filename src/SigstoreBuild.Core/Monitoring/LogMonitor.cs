@@ -167,10 +167,18 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
         else
         {
+            // Each v1 entry comes with a proof against the tree current when it was served; every such tree must be
+            // consistent with the run's checkpoint, or the log shows different histories to different readers.
+            var consistent = new HashSet<(long, string)> { (head.Size, Convert.ToHexString(head.Root)) };
             for (var index = from; index < last; index++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (body, integrated) = await ReadEntryAsync(logUrl, log, index, cancellationToken).ConfigureAwait(false);
+                var (body, integrated, tree) = await ReadEntryAsync(logUrl, log, index, cancellationToken).ConfigureAwait(false);
+                if (consistent.Add((tree.Size, Convert.ToHexString(tree.Root))))
+                {
+                    await VerifyTreesConsistentAsync(logUrl, (head.Size, head.Root), tree, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (Match(index, body, integrated, identity) is { } match)
                 {
                     matches.Add(match);
@@ -243,8 +251,7 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
         else
         {
-            using var proof = ParseJson((await GetAsync(logUrl, $"api/v1/log/proof?firstSize={previous.TreeSize.ToString(CultureInfo.InvariantCulture)}&lastSize={size.ToString(CultureInfo.InvariantCulture)}", allowMissing: false, cancellationToken).ConfigureAwait(false))!, "api/v1/log/proof");
-            hashes = [.. proof.RootElement.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!))];
+            hashes = await ConsistencyProofV1Async(logUrl, previous.TreeSize, size, cancellationToken).ConfigureAwait(false);
         }
 
         if (!ConsistencyProof.Verify(previous.TreeSize, size, oldRoot, root, hashes))
@@ -253,8 +260,26 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         }
     }
 
+    private async Task VerifyTreesConsistentAsync(Uri logUrl, (long Size, byte[] Root) run, (long Size, byte[] Root) entry, CancellationToken cancellationToken)
+    {
+        var (older, newer) = run.Size <= entry.Size ? (run, entry) : (entry, run);
+        var hashes = older.Size == newer.Size || older.Size == 0 ? [] : await ConsistencyProofV1Async(logUrl, older.Size, newer.Size, cancellationToken).ConfigureAwait(false);
+        var consistent = older.Size == 0 || (older.Size == newer.Size ? older.Root.AsSpan().SequenceEqual(newer.Root) : ConsistencyProof.Verify(older.Size, newer.Size, older.Root, newer.Root, hashes));
+        if (!consistent)
+        {
+            throw Rewritten($"an entry's inclusion proof names a tree of {entry.Size} entries that is not consistent with its checkpoint of {run.Size} entries read at the start of this run");
+        }
+    }
+
+    private async Task<List<byte[]>> ConsistencyProofV1Async(Uri logUrl, long first, long second, CancellationToken cancellationToken)
+    {
+        const string What = "api/v1/log/proof";
+        using var proof = ParseJson((await GetAsync(logUrl, $"{What}?firstSize={first.ToString(CultureInfo.InvariantCulture)}&lastSize={second.ToString(CultureInfo.InvariantCulture)}", allowMissing: false, cancellationToken).ConfigureAwait(false))!, What);
+        return [.. proof.RootElement.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!))];
+    }
+
     /// <summary>A Rekor v1 entry, proven to be in a tree the log signed (the tree its own inclusion proof names).</summary>
-    private async Task<(byte[] Body, DateTimeOffset IntegratedTime)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, CancellationToken cancellationToken)
+    private async Task<(byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, CancellationToken cancellationToken)
     {
         var path = $"api/v1/log/entries?logIndex={index.ToString(CultureInfo.InvariantCulture)}";
         using var response = ParseJson((await GetAsync(logUrl, path, allowMissing: false, cancellationToken).ConfigureAwait(false))!, path);
@@ -276,7 +301,7 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             throw new SigstoreException(MonitorCodes.EntryNotInLog, $"Entry {index} is not in the tree its inclusion proof names. The log served an entry it did not commit to; report this to its operator.");
         }
 
-        return (body, integrated);
+        return (body, integrated, (proofSize, proofRoot));
     }
 
     private MonitoredEntry? Match(long index, byte[] body, DateTimeOffset? integratedTime, CertificateIdentity identity)

@@ -1,0 +1,90 @@
+using System.Text;
+using SigstoreBuild.Diagnostics;
+using SigstoreBuild.LocalStack;
+using SigstoreBuild.Monitoring;
+using SigstoreBuild.Trust;
+using SigstoreBuild.Verification;
+
+namespace SigstoreBuild.Core.Tests.Monitoring;
+
+/// <summary>
+/// Rekor v1 serves each entry with a proof against whatever tree is current when it answers. The monitor holds every
+/// such tree to the checkpoint it read first: a log that grew meanwhile passes, a log that shows another history
+/// (here: rewritten after the monitor read its checkpoint) fails even though each entry's proof verifies on its own.
+/// </summary>
+[TestClass]
+public sealed class RekorV1MonitorTests
+{
+    private static LocalSigstore s_sigstore = null!;
+    private static string s_root = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static SigstoreBuild.LocalStack.Transparency.TransparencyLog Log => s_sigstore.Services.RekorV1.Log;
+
+    [ClassInitialize]
+    public static async Task StartAsync(TestContext context)
+    {
+        s_root = Directory.CreateTempSubdirectory("ssb-monitor-v1-").FullName;
+        s_sigstore = await LocalSigstore.StartAsync(Path.Combine(s_root, "instance"), 0, context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopAsync()
+    {
+        await s_sigstore.DisposeAsync();
+        Directory.Delete(s_root, recursive: true);
+    }
+
+    [TestMethod]
+    public async Task ALogThatGrowsDuringTheRun_IsConsistent()
+    {
+        Fill(5);
+        var report = await MonitorAsync(fromEnd: 3, afterCheckpoint: () => Fill(2));
+        Assert.AreEqual(3, report.EntriesRead);
+        Assert.AreEqual(Log.Size - 2, report.State.TreeSize, "the state is the checkpoint read first");
+    }
+
+    [TestMethod]
+    public async Task ALogThatRewritesHistoryDuringTheRun_IsDetected()
+    {
+        Fill(5);
+        var victim = Log.Get(Log.Size - 4)!;
+        var error = await Assert.ThrowsExactlyAsync<SigstoreException>(() =>
+            MonitorAsync(fromEnd: 2, afterCheckpoint: () => Log.RewriteHistory(victim.Index, [.. victim.Body, (byte)'!'])));
+        Assert.AreEqual(MonitorCodes.LogRewritten, error.Code, error.Message);
+        StringAssert.Contains(error.Message, "not consistent with its checkpoint");
+    }
+
+    private static void Fill(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Log.Append(Encoding.UTF8.GetBytes($"{{\"filler\":\"{Guid.NewGuid()}\"}}"), null);
+        }
+    }
+
+    /// <summary>Reads the last <paramref name="fromEnd"/> entries; <paramref name="afterCheckpoint"/> runs once the monitor has read the log's checkpoint.</summary>
+    private async Task<MonitorReport> MonitorAsync(int fromEnd, Action afterCheckpoint)
+    {
+        using var http = new HttpClient(new AfterCheckpoint(afterCheckpoint) { InnerHandler = new SocketsHttpHandler() });
+        return await new LogMonitor(TrustedRoot.Load(s_sigstore.TrustedRootPath), http).RunAsync(new Uri(s_sigstore.BaseUrl),
+            CertificateIdentity.Exact("nobody@example.com", s_sigstore.BaseUrl), previous: null, fromIndex: Log.Size - fromEnd, maxEntries: 100, TestContext.CancellationToken);
+    }
+
+    private sealed class AfterCheckpoint(Action action) : DelegatingHandler
+    {
+        private Action? _pending = action;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/api/v1/log", StringComparison.Ordinal))
+            {
+                Interlocked.Exchange(ref _pending, null)?.Invoke();
+            }
+
+            return response;
+        }
+    }
+}
