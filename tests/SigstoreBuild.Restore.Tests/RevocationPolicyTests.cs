@@ -109,7 +109,7 @@ public sealed class RevocationPolicyTests
 
         var document = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".json");
         File.WriteAllText(document, """{ "revocations": [ { "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000" } ] }""");
-        var revocations = TrustPolicyReader.ReadRevocations([Path.GetFileName(document)], s_root);
+        var revocations = TrustPolicyReader.ReadRevocations([new PolicyItem(Path.GetFileName(document), new Dictionary<string, string>())], s_root).Entries;
         Assert.AreEqual("sha256:" + new string('0', 64), revocations.Single().Digest);
         var fromItems = TrustPolicyReader.FromItems([new PolicyItem("Contoso.*", new Dictionary<string, string> { ["Issuer"] = "https://issuer.example", ["Subject"] = "san" })], [], [], revocations: revocations);
         Assert.AreNotEqual(plain.Hash, fromItems.Hash);

@@ -174,22 +174,54 @@ internal sealed class ExtensionOptions
     }
 }
 
-/// <summary><c>--revocations FILE</c> (repeatable): revocation documents whose entries fail a matching signature (SSB3490).</summary>
+/// <summary>
+/// <c>--revocations FILE|URL</c> (repeatable): revocation documents whose entries fail a matching signature (SSB3490). A
+/// URL names a document its publisher signed (the bundle at the URL plus .sigstore.json); it applies only when signed by
+/// the identity the verification expects.
+/// </summary>
 internal sealed class RevocationOptions
 {
-    private readonly Option<FileInfo[]> _files = new("--revocations")
+    private readonly Option<string[]> _sources = new("--revocations")
     {
-        Description = "A revocation document (docs/revocation.md): signatures it names (an identity within a window of verified time, a digest, a log entry or a key) fail with SSB3490. Repeatable.",
+        Description = "A revocation document (docs/revocation.md): signatures it names (an identity within a window of verified time, a digest, a log entry or a key) fail with SSB3490. A file, or an http(s) URL of a document its publisher signed with 'sigstore sign' (bundle at <URL>.sigstore.json), applied only when signed by the expected identity (else SSB3494). Repeatable.",
     };
 
     public static RevocationOptions Create() => new();
 
-    public void AddTo(Command command) => command.Options.Add(_files);
+    public void AddTo(Command command) => command.Options.Add(_sources);
 
+    /// <summary>The documents named as files.</summary>
     public RevocationList? Read(ParseResult parse)
     {
-        var files = parse.GetValue(_files) ?? [];
-        return files.Length == 0 ? null : new RevocationList(files.SelectMany(f => RevocationList.Load(f.FullName).Entries));
+        var files = (parse.GetValue(_sources) ?? []).Where(s => !PublishedRevocationList.IsUrl(s)).ToList();
+        return files.Count == 0 ? null : new RevocationList(files.SelectMany(f => RevocationList.Load(Path.GetFullPath(f)).Entries));
+    }
+
+    /// <summary>The documents named as URLs: published, signed.</summary>
+    public IReadOnlyList<string> ReadPublished(ParseResult parse) => [.. (parse.GetValue(_sources) ?? []).Where(PublishedRevocationList.IsUrl)];
+
+    /// <summary><paramref name="local"/> plus each published document, verified against <paramref name="trust"/> and signed by <paramref name="expected"/>.</summary>
+    public static async Task<RevocationList?> AddPublishedAsync(RevocationList? local, IReadOnlyList<string> urls, SigstoreBuild.Trust.TrustedRoot trust, CertificateIdentity? expected, CancellationToken cancellationToken)
+    {
+        if (urls.Count == 0)
+        {
+            return local;
+        }
+
+        if (expected is null)
+        {
+            throw new SigstoreException(SetupCodes.InvalidArgument, "A published revocation document (--revocations with a URL) applies only when signed by the certificate identity the verification expects, and a --key verification expects none. Download the document, review it, and pass it as a file.");
+        }
+
+        var verifier = new SigstoreVerifier(trust, VerifierOptions.PublicGood);
+        var entries = new List<Revocation>(local?.Entries ?? []);
+        foreach (var url in urls)
+        {
+            var published = await PublishedRevocationList.LoadAsync(url, null, verifier, null, cancellationToken).ConfigureAwait(false);
+            entries.AddRange(published.For(expected).Entries);
+        }
+
+        return new RevocationList(entries);
     }
 }
 
@@ -225,6 +257,9 @@ internal sealed record VerifyRequest
     public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
 
     public RevocationList? Revocations { get; init; }
+
+    /// <summary>URLs of published, signed revocation documents, added to <see cref="Revocations"/> once trust is resolved.</summary>
+    public IReadOnlyList<string> PublishedRevocations { get; init; } = [];
 
     public required TrustSettings Trust { get; init; }
 }

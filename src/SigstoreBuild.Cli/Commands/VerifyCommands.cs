@@ -129,6 +129,7 @@ internal static class VerifyCommands
                 PredicateType = parse.GetValue(predicateType),
                 ProvenanceConsistency = provenance.Read(parse).Required,
                 Revocations = revocations.Read(parse),
+                PublishedRevocations = revocations.ReadPublished(parse),
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),

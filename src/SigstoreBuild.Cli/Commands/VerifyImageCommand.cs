@@ -84,6 +84,7 @@ internal static class VerifyImageCommand
                 PredicateType = parse.GetValue(predicateType),
                 ProvenanceConsistency = provenance.Read(parse).Required,
                 Revocations = revocations.Read(parse),
+                PublishedRevocations = revocations.ReadPublished(parse),
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
                 TlogThreshold = parse.GetValue(tlogThreshold),
                 TimestampThreshold = parse.GetValue(timeThreshold),
@@ -91,6 +92,7 @@ internal static class VerifyImageCommand
                 Trust = trust.Read(parse),
             };
 
+            request = await VerifyRunner.WithPublishedRevocationsAsync(request, trustedRoot, ct).ConfigureAwait(false);
             var verified = new List<(OciDescriptor Referrer, VerificationResult Result)>();
             var rejected = new List<(OciDescriptor Referrer, string Code, string Message)>();
             foreach (var referrer in referrers)

@@ -76,16 +76,18 @@ internal static class VerifyPackageCommand
             var selection = trust.Read(parse);
             var material = await TrustResolver.GetAsync(selection, console, ct).ConfigureAwait(false);
             var verifier = new SigstoreVerifier(TrustedRoot.Parse(material.TrustedRootJson), VerifierOptions.PublicGood);
+            var signer = parse.GetValue(key) is null ? CertificatePolicy(parse.GetValue(identity), parse.GetValue(identityRegex), parse.GetValue(issuer)!, extensions.Read(parse)) : null;
             var attestations = parse.GetValue(key) is { } keyFile
                 ? SigstoreAttestationVerifier.ForKey(verifier, VerificationKey.FromPemFile(keyFile.FullName))
-                : new SigstoreAttestationVerifier(verifier, CertificatePolicy(parse.GetValue(identity), parse.GetValue(identityRegex), parse.GetValue(issuer)!, extensions.Read(parse)));
+                : new SigstoreAttestationVerifier(verifier, signer!);
+            var revoked = await RevocationOptions.AddPublishedAsync(revocations.Read(parse), revocations.ReadPublished(parse), verifier.TrustedRoot, signer, ct).ConfigureAwait(false);
 
             var policy = PackageVerificationPolicy.Default with
             {
                 PredicateType = parse.GetValue(predicateType),
                 RequireProvenanceConsistency = provenance.Read(parse).Required,
                 UnsafeAllowUncorroboratedProvenance = provenance.Read(parse).AllowUncorroborated,
-                Revocations = revocations.Read(parse),
+                Revocations = revoked,
             };
             var result = new PackageVerifier(attestations).Verify(inspection, bundleModel, policy);
             var verification = result.Verification;

@@ -13,6 +13,7 @@ internal static class VerifyRunner
     {
         var bundle = BundleSerializer.Load(request.BundlePath);
         var trust = TrustedRoot.Parse((await TrustResolver.GetAsync(request.Trust, console, cancellationToken).ConfigureAwait(false)).TrustedRootJson);
+        request = await WithPublishedRevocationsAsync(request, trust, cancellationToken).ConfigureAwait(false);
         var result = Verify(bundle, request, trust);
         ReportWarnings(result, console);
         return result;
@@ -30,6 +31,14 @@ internal static class VerifyRunner
 
         return new SigstoreVerifier(trust, options).Verify(bundle, CreatePolicy(request));
     }
+
+    /// <summary>The request with its published revocation documents verified and added (they need the trust root).</summary>
+    public static async Task<VerifyRequest> WithPublishedRevocationsAsync(VerifyRequest request, TrustedRoot trust, CancellationToken cancellationToken) =>
+        request.PublishedRevocations.Count == 0 ? request : request with
+        {
+            Revocations = await RevocationOptions.AddPublishedAsync(request.Revocations, request.PublishedRevocations, trust, request.KeyPath is null ? ExpectedIdentity(request) : null, cancellationToken).ConfigureAwait(false),
+            PublishedRevocations = [],
+        };
 
     public static void ReportWarnings(VerificationResult result, CliConsole console)
     {
@@ -63,21 +72,26 @@ internal static class VerifyRunner
         }
         else
         {
-            var identity = request.IdentityRegex is not null
-                ? CertificateIdentity.Regex(request.IdentityRegex, request.Issuer!)
-                : CertificateIdentity.Exact(request.Identity!, request.Issuer!);
-            foreach (var (oid, value) in request.Extensions)
-            {
-                identity = identity.WithExtension(oid, value);
-            }
-
-            policy = policy.RequireIdentity(identity);
+            policy = policy.RequireIdentity(ExpectedIdentity(request));
         }
 
         policy = request.ProvenanceConsistency ? policy.RequireProvenanceConsistency() : policy;
         policy = request.UnsafeAllowUncorroboratedProvenance ? policy.UnsafeAllowUncorroboratedProvenance() : policy;
         policy = request.Revocations is { } revocations ? policy.RejectRevoked(revocations) : policy;
         return request.PredicateType is null ? policy : policy.RequirePredicateType(request.PredicateType);
+    }
+
+    private static CertificateIdentity ExpectedIdentity(VerifyRequest request)
+    {
+        var identity = request.IdentityRegex is not null
+            ? CertificateIdentity.Regex(request.IdentityRegex, request.Issuer!)
+            : CertificateIdentity.Exact(request.Identity!, request.Issuer!);
+        foreach (var (oid, value) in request.Extensions)
+        {
+            identity = identity.WithExtension(oid, value);
+        }
+
+        return identity;
     }
 
     private static bool LooksLikeDigest(string subject)

@@ -26,6 +26,15 @@ internal static class PolicyCodes
     /// <summary>A revocation list cannot be read or names nothing.</summary>
     public const string RevocationListInvalid = "SSB3491";
 
+    /// <summary>A published revocation document or its bundle cannot be fetched or read.</summary>
+    public const string RevocationSourceUnavailable = "SSB3492";
+
+    /// <summary>A published revocation document's bundle does not verify over the document's bytes, or is not keyless.</summary>
+    public const string RevocationSignatureInvalid = "SSB3493";
+
+    /// <summary>A published revocation document verifies, but its signer is not the identity it would revoke for.</summary>
+    public const string RevocationSignerNotTrusted = "SSB3494";
+
     /// <summary>Warning: an option that weakens verification was used.</summary>
     public const string UnsafeOptionUsed = "SSB3550";
 }

@@ -55,6 +55,9 @@ public sealed class RevocationList
 
     public IReadOnlyList<Revocation> Entries { get; }
 
+    /// <summary>When the publisher issued the document ("issued", RFC 3339 UTC), so a consumer can refuse an older one it is replayed.</summary>
+    public DateTimeOffset? Issued { get; private init; }
+
     public static RevocationList Load(string path) => Parse(InputFile.ReadAllBytes(path, File), path);
 
     public static RevocationList Parse(ReadOnlySpan<byte> utf8Json, string source)
@@ -63,7 +66,7 @@ public sealed class RevocationList
         {
             using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var root = document.RootElement;
-            Known(root, source, "$", "mediaType", "revocations");
+            Known(root, source, "$", "mediaType", "issued", "revocations");
             var entries = new List<Revocation>();
             var i = 0;
             foreach (var item in root.GetProperty("revocations").EnumerateArray())
@@ -71,7 +74,7 @@ public sealed class RevocationList
                 entries.Add(ParseEntry(item, source, $"$.revocations[{i++}]"));
             }
 
-            return new RevocationList(entries);
+            return new RevocationList(entries) { Issued = Time(root, "issued", source, "$") };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -180,7 +183,7 @@ public sealed class RevocationList
             return null;
         }
 
-        if (item.TryGetProperty("identity", out _) is false || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) || !value.GetString()!.EndsWith('Z'))
+        if ((path != "$" && item.TryGetProperty("identity", out _) is false) || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) || !value.GetString()!.EndsWith('Z'))
         {
             throw Invalid(source, $"{path}.{name} is an RFC 3339 UTC time such as 2026-12-01T10:00:00Z");
         }

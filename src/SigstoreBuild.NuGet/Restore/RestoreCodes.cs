@@ -73,6 +73,18 @@ public static class RestoreCodes
     /// <summary>The package's signature verifies, but a revocation in the policy names it (identity and window, digest, log entry or key).</summary>
     public const string Revoked = "SSB5121";
 
+    /// <summary>A published revocation source (URL, or file with a Bundle) cannot be fetched, and no copy fresh enough is cached.</summary>
+    public const string RevocationSourceUnavailable = "SSB5122";
+
+    /// <summary>A published revocation document does not verify against its bundle, or is not a revocation document.</summary>
+    public const string RevocationSourceNotVerified = "SSB5123";
+
+    /// <summary>A published revocation document verifies, but the policy trusts its signer for no package, so it is not applied.</summary>
+    public const string RevocationSourceSignerNotTrusted = "SSB5124";
+
+    /// <summary>A published revocation document is older ("issued") than one already seen from the same source (a replay).</summary>
+    public const string RevocationSourceReplayed = "SSB5125";
+
     /// <summary>Offset from an error code to its audit-mode warning.</summary>
     public const int AuditOffset = 500;
 

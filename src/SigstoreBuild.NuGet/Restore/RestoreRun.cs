@@ -29,8 +29,14 @@ public sealed class RestoreRunRequest
 
     public IReadOnlyList<PolicyItem> Suppressions { get; init; } = [];
 
-    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to <see cref="PolicyBaseDirectory"/>.</summary>
-    public IReadOnlyList<string> RevocationFiles { get; init; } = [];
+    /// <summary>
+    /// SigstoreRevocations items (docs/revocation.md), relative to <see cref="PolicyBaseDirectory"/>: a document file, or a
+    /// published source (an http(s) URL, or a file with Bundle metadata) whose signed document is fetched and verified.
+    /// </summary>
+    public IReadOnlyList<PolicyItem> Revocations { get; init; } = [];
+
+    /// <summary>How long a fetched published revocation document is used before it is fetched again; default one hour.</summary>
+    public TimeSpan? RevocationFreshness { get; init; }
 
     public string? PolicyFile { get; init; }
 
@@ -81,8 +87,9 @@ public static class RestoreRun
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(verifierFactory);
+        var revocations = TrustPolicyReader.ReadRevocations(request.Revocations, request.PolicyBaseDirectory);
         var policy = TrustPolicyReader.FromItems(request.TrustedIdentities, request.UnsignedAllowed, request.Suppressions, request.TrustedKeys, request.PolicyBaseDirectory,
-            TrustPolicyReader.ReadRevocations(request.RevocationFiles, request.PolicyBaseDirectory));
+            revocations.Entries, revocations.Sources);
         string? fileMode = null;
         if (!string.IsNullOrWhiteSpace(request.PolicyFile))
         {
@@ -135,8 +142,17 @@ public static class RestoreRun
             }
         }
 
+        IReadOnlyList<ConfigurationFinding> findings = [];
+        if (policy.RevocationSources.Count > 0)
+        {
+            var (published, problems) = await PublishedRevocationResolver.ResolveAsync(policy, stateDirectory, verifier, http, request.RevocationFreshness ?? PublishedRevocationResolver.DefaultFreshness, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            policy = policy.WithPublished(published);
+            findings = problems;
+        }
+
         var result = await new RestoreVerifier(new RestoreVerificationOptions
         {
+            ConfigurationFindings = findings,
             AssetsFilePath = request.AssetsFilePath,
             Policy = policy,
             Mode = verificationMode,
@@ -165,7 +181,9 @@ public static class RestoreRun
             // warnings (audit findings, trust source warnings) leaves no stamp, and the next build reports them again.
             var hasWarnings = result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Warning && !d.Suppressed)
                 || verifier is TrustRootPackageSignatureVerifier { Warnings.Count: > 0 };
-            if (hasWarnings)
+
+            // A published URL may change without any input changing: the target runs each build (the cache keeps it cheap).
+            if (hasWarnings || policy.RevocationSources.Any(s => s.IsRemote))
             {
                 DeleteStamp(request.StampFile);
             }

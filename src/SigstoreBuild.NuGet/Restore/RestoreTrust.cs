@@ -11,7 +11,7 @@ namespace SigstoreBuild.NuGet.Restore;
 /// on first use only, once, and one <see cref="SigstoreVerifier"/> serves every package, so its per-certificate work is
 /// shared. A failure to obtain it is SSB5114 for each package that needed it, never a pass.
 /// </summary>
-public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifier
+public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifier, IRevocationDocumentVerifier
 {
     private readonly Lazy<(SigstorePackageSignatureVerifier Verifier, IReadOnlyList<VerificationWarning> Warnings)> _loaded;
     private readonly ITrustRootProvider _provider;
@@ -47,6 +47,9 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
 
     public SignerIdentity Verify(PackageLocation package, ReadOnlyMemory<byte> bundleJson, IReadOnlyList<TrustedIdentity> acceptable, RevocationList? revocations) =>
         _loaded.Value.Verifier.Verify(package, bundleJson, acceptable, revocations);
+
+    PublishedRevocationList IRevocationDocumentVerifier.VerifyRevocations(byte[] document, byte[] bundleJson, string source) =>
+        _loaded.Value.Verifier.VerifyRevocations(document, bundleJson, source);
 
     private static (SigstorePackageSignatureVerifier, IReadOnlyList<VerificationWarning>) Load(ITrustRootProvider provider, TimeProvider? timeProvider)
     {

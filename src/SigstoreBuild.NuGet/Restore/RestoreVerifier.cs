@@ -83,6 +83,9 @@ internal sealed class RestoreVerificationOptions
     public PackageContentHasher? ContentHasher { get; init; }
 
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Findings about the configuration found before verification (published revocation sources), reported as errors.</summary>
+    public IReadOnlyList<ConfigurationFinding> ConfigurationFindings { get; init; } = [];
 }
 
 /// <summary>
@@ -108,7 +111,13 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
 
         var assetsBytes = AssetsFile.ReadBytes(options.AssetsFilePath);
         var indexPath = options.CacheFilePath is null ? null : CacheIndex.PathBeside(options.CacheFilePath);
-        if (indexPath is not null && !options.Rehash && !options.LockUpdate
+        foreach (var finding in options.ConfigurationFindings)
+        {
+            Report(finding.Code, null, null, finding.Message, isWarning: false);
+        }
+
+        // A configuration finding must be reported every run, so no run-level shortcut then.
+        if (indexPath is not null && !options.Rehash && !options.LockUpdate && options.ConfigurationFindings.Count == 0
             && CacheIndex.TryMatch(indexPath, CacheIndex.RunKey(assetsBytes, options), PeekTrustRootFingerprint) is { } hits)
         {
             return new RestoreVerificationResult { Packages = hits, Diagnostics = [], Mode = options.Mode };
@@ -301,7 +310,7 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
             {
                 try
                 {
-                    signer = options.Verifier.Verify(location, bundle.Json, decision.Identities, options.Policy.Revocations);
+                    signer = options.Verifier.Verify(location, bundle.Json, decision.Identities, options.Policy.RevocationsFor(decision));
                 }
                 catch (SigstoreException ex) when (ex.Code == RestoreCodes.TrustRootUnavailable)
                 {

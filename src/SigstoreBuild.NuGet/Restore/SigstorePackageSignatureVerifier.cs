@@ -16,8 +16,10 @@ namespace SigstoreBuild.NuGet.Restore;
 /// that happens to carry a bundle) the certificate is checked cryptographically only, and the restore verifier then pins
 /// the signer through the lock (trust on first use).
 /// </summary>
-internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, string trustRootFingerprint) : IPackageSignatureVerifier
+internal sealed class SigstorePackageSignatureVerifier(SigstoreVerifier verifier, string trustRootFingerprint) : IPackageSignatureVerifier, IRevocationDocumentVerifier
 {
+    public PublishedRevocationList VerifyRevocations(byte[] document, byte[] bundleJson, string source) => PublishedRevocationList.Verify(document, bundleJson, verifier, source);
+
     public string TrustRootFingerprint { get; } = trustRootFingerprint;
 
     /// <summary>The production restore verifier for a trusted_root.json.</summary>

@@ -236,12 +236,15 @@ internal sealed record PolicyDecision(IReadOnlyList<TrustedIdentity> Identities,
 /// </summary>
 internal sealed class TrustPolicy
 {
-    public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions, IEnumerable<Revocation>? revocations = null)
+    public TrustPolicy(IEnumerable<TrustedIdentity> identities, IEnumerable<PackageIdPattern> unsignedAllowed, IEnumerable<Suppression> suppressions, IEnumerable<Revocation>? revocations = null,
+        IEnumerable<RevocationSource>? revocationSources = null, IEnumerable<PublishedRevocations>? published = null)
     {
         Identities = identities.ToList();
         UnsignedAllowed = unsignedAllowed.Distinct().ToList();
         Suppressions = suppressions.ToList();
         Revocations = revocations?.ToList() is { Count: > 0 } list ? new RevocationList(list) : null;
+        RevocationSources = revocationSources?.Distinct().ToList() ?? [];
+        Published = published?.ToList() ?? [];
         Hash = ComputeHash();
     }
 
@@ -255,6 +258,27 @@ internal sealed class TrustPolicy
 
     /// <summary>Revocations (SigstoreRevocations documents, "revocations" in the policy file): a match fails the package (SSB5121).</summary>
     public RevocationList? Revocations { get; }
+
+    /// <summary>Published, signed revocation documents to fetch (SigstoreRevocations URLs or files with a Bundle, "revocationSources").</summary>
+    public IReadOnlyList<RevocationSource> RevocationSources { get; }
+
+    /// <summary>The verified documents of <see cref="RevocationSources"/>, each applying only where its signer is trusted.</summary>
+    public IReadOnlyList<PublishedRevocations> Published { get; }
+
+    /// <summary>
+    /// The revocations for a package: the consumer's own, and each published document whose signer is one of the
+    /// identities the policy trusts for this package ID, so a publisher's document never reaches another's packages.
+    /// </summary>
+    public RevocationList? RevocationsFor(PolicyDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var scoped = Published.Where(p => decision.Identities.Any(i => i.Mismatch(p.Signer) is null)).SelectMany(p => p.List.Entries).ToList();
+        return scoped.Count == 0 ? Revocations : new RevocationList([.. Revocations?.Entries ?? [], .. scoped]);
+    }
+
+    /// <summary>This policy with the verified documents of its sources.</summary>
+    public TrustPolicy WithPublished(IEnumerable<PublishedRevocations> published) =>
+        new(Identities, UnsignedAllowed, Suppressions, Revocations?.Entries, RevocationSources, published);
 
     public bool IsEmpty => Identities.Count == 0 && UnsignedAllowed.Count == 0;
 
@@ -297,7 +321,7 @@ internal sealed class TrustPolicy
     {
         ArgumentNullException.ThrowIfNull(other);
         return new TrustPolicy(Identities.Concat(other.Identities), UnsignedAllowed.Concat(other.UnsignedAllowed), Suppressions.Concat(other.Suppressions),
-            (Revocations?.Entries ?? []).Concat(other.Revocations?.Entries ?? []));
+            (Revocations?.Entries ?? []).Concat(other.Revocations?.Entries ?? []), RevocationSources.Concat(other.RevocationSources), Published.Concat(other.Published));
     }
 
     private string ComputeHash()
@@ -317,6 +341,17 @@ internal sealed class TrustPolicy
         foreach (var revocation in (Revocations?.Entries ?? []).Select(Canonical).Order(StringComparer.Ordinal))
         {
             builder.Append("revoked|").Append(revocation).Append('\n');
+        }
+
+        // A newly published document (its bytes) or another signer re-judges too; a source that failed leaves its mark.
+        foreach (var source in RevocationSources.Select(s => s.Document + "|" + s.BundleLocation).Order(StringComparer.Ordinal))
+        {
+            builder.Append("revocation-source|").Append(source).Append('\n');
+        }
+
+        foreach (var published in Published.Select(p => $"{p.Source.Document}|{p.DocumentSha256}|{p.Signer.Issuer}|{p.Signer.Subject}").Order(StringComparer.Ordinal))
+        {
+            builder.Append("published|").Append(published).Append('\n');
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));

@@ -27,7 +27,8 @@ internal static class TrustPolicyReader
     /// file, relative to <paramref name="baseDirectory"/>) join the identities: for a package ID, the most specific pattern
     /// decides, and every identity or key at that pattern is accepted.
     /// </summary>
-    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions, IEnumerable<PolicyItem>? trustedKeys = null, string? baseDirectory = null, IEnumerable<Revocation>? revocations = null)
+    public static TrustPolicy FromItems(IEnumerable<PolicyItem> trustedIdentities, IEnumerable<PolicyItem> unsignedAllowed, IEnumerable<PolicyItem> suppressions, IEnumerable<PolicyItem>? trustedKeys = null, string? baseDirectory = null, IEnumerable<Revocation>? revocations = null,
+        IEnumerable<RevocationSource>? revocationSources = null)
     {
         ArgumentNullException.ThrowIfNull(trustedIdentities);
         ArgumentNullException.ThrowIfNull(unsignedAllowed);
@@ -56,14 +57,42 @@ internal static class TrustPolicyReader
         identities.AddRange((trustedKeys ?? []).Select(item => ReadKey(item, baseDirectory)));
         var unsigned = unsignedAllowed.Select(i => PackageIdPattern.Parse(i.Get("Packages") ?? i.Include)).ToList();
         var suppress = suppressions.Select(i => ParseSuppression(i.Include, i.Get("Code"), i.Get("Package") ?? i.Get("Packages"))).ToList();
-        return new TrustPolicy(identities, unsigned, suppress, revocations);
+        return new TrustPolicy(identities, unsigned, suppress, revocations, revocationSources);
     }
 
-    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to <paramref name="baseDirectory"/>.</summary>
-    public static IReadOnlyList<Revocation> ReadRevocations(IEnumerable<string> files, string? baseDirectory)
+    /// <summary>
+    /// SigstoreRevocations items, relative to <paramref name="baseDirectory"/>: a plain file is the consumer's own
+    /// document (applies to every package); an http(s) URL, or a file with <c>Bundle</c> metadata, is a published source
+    /// whose signed document is fetched and verified before verification (docs/revocation.md).
+    /// </summary>
+    public static (IReadOnlyList<Revocation> Entries, IReadOnlyList<RevocationSource> Sources) ReadRevocations(IEnumerable<PolicyItem> items, string? baseDirectory)
     {
-        ArgumentNullException.ThrowIfNull(files);
-        return [.. files.Where(f => !string.IsNullOrWhiteSpace(f)).SelectMany(f => RevocationList.Load(Path.GetFullPath(f, baseDirectory ?? Directory.GetCurrentDirectory())).Entries)];
+        ArgumentNullException.ThrowIfNull(items);
+        var entries = new List<Revocation>();
+        var sources = new List<RevocationSource>();
+        foreach (var item in items.Where(i => !string.IsNullOrWhiteSpace(i.Include)))
+        {
+            foreach (var (name, value) in item.Metadata)
+            {
+                if (!string.Equals(name, "Bundle", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(value) && !IsWellKnownMetadata(name))
+                {
+                    throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreRevocations '{item.Include}' has unknown metadata '{name}'. Use Bundle (the published document's bundle, a URL or a file; default: the document's location plus .sigstore.json).");
+                }
+            }
+
+            var document = RevocationSource.Resolve(item.Include.Trim(), baseDirectory);
+            var bundle = item.Get("Bundle") is { } b ? RevocationSource.Resolve(b, baseDirectory) : null;
+            if (bundle is null && !PublishedRevocationList.IsUrl(document))
+            {
+                entries.AddRange(RevocationList.Load(document).Entries);
+            }
+            else
+            {
+                sources.Add(new RevocationSource(document, bundle));
+            }
+        }
+
+        return (entries, sources);
     }
 
     private static TrustedIdentity ReadKey(PolicyItem item, string? baseDirectory)
@@ -127,6 +156,8 @@ internal static class TrustPolicyReader
             var unsigned = new List<PolicyItem>();
             var suppress = new List<PolicyItem>();
             var revocations = new List<Revocation>();
+            var revocationSources = new List<RevocationSource>();
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             foreach (var property in root.EnumerateObject())
             {
                 switch (property.Name)
@@ -189,6 +220,38 @@ internal static class TrustPolicyReader
                         // The entries of a revocation document (docs/revocation.md), inline.
                         revocations.AddRange(RevocationList.Parse(System.Text.Encoding.UTF8.GetBytes($"{{\"revocations\": {property.Value.GetRawText()}}}"), path).Entries);
                         break;
+                    case "revocationSources":
+                        // Published, signed documents: { "url": ... } or { "file": ... }, optionally with "bundle"; files relative to this file.
+                        foreach (var entry in property.Value.EnumerateArray())
+                        {
+                            string? url = null, file = null, bundle = null;
+                            foreach (var field in entry.EnumerateObject())
+                            {
+                                switch (field.Name)
+                                {
+                                    case "url":
+                                        url = field.Value.GetString();
+                                        break;
+                                    case "file":
+                                        file = field.Value.GetString();
+                                        break;
+                                    case "bundle":
+                                        bundle = field.Value.GetString();
+                                        break;
+                                    default:
+                                        throw Invalid(path, $"a revocation source has the unknown property '{field.Name}' (known: url, file, bundle)");
+                                }
+                            }
+
+                            if ((url is null) == (file is null) || (url is not null && !PublishedRevocationList.IsUrl(url)))
+                            {
+                                throw Invalid(path, "a revocation source needs exactly one of 'url' (http or https) or 'file'");
+                            }
+
+                            revocationSources.Add(new RevocationSource(url ?? RevocationSource.Resolve(file!, directory), bundle is null ? null : RevocationSource.Resolve(bundle, directory)));
+                        }
+
+                        break;
                     case "suppress":
                         foreach (var entry in property.Value.EnumerateArray())
                         {
@@ -210,7 +273,7 @@ internal static class TrustPolicyReader
             }
 
             // A key file named in the policy file is relative to the policy file.
-            return (FromItems(identities, unsigned, suppress, keys, Path.GetDirectoryName(Path.GetFullPath(path)), revocations), mode);
+            return (FromItems(identities, unsigned, suppress, keys, directory, revocations, revocationSources), mode);
         }
         catch (JsonException ex)
         {

@@ -30,7 +30,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
 
     public ITaskItem[] Suppressions { get; set; } = [];
 
-    /// <summary>SigstoreRevocations items: revocation documents (docs/revocation.md), relative to the project.</summary>
+    /// <summary>SigstoreRevocations items (docs/revocation.md): a document file, or a published one (a URL, or a file with Bundle metadata), relative to the project.</summary>
     public ITaskItem[] RevocationFiles { get; set; } = [];
 
     public string? PolicyFile { get; set; }
@@ -85,7 +85,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 PolicyBaseDirectory = ProjectPath is null ? null : Path.GetDirectoryName(Path.GetFullPath(ProjectPath)),
                 UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
                 Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
-                RevocationFiles = RevocationFiles.Select(i => i.GetMetadata("FullPath")).ToList(),
+                Revocations = RevocationFiles.Select(i => new PolicyItem(i.ItemSpec, new Dictionary<string, string> { ["Bundle"] = i.GetMetadata("Bundle") })).ToList(),
                 PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,
                 LockFile = LockFile,
                 LockUpdate = LockUpdate,

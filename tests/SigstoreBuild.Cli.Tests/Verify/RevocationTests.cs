@@ -124,6 +124,110 @@ public sealed class RevocationTests
         StringAssert.Contains(run.Error, why);
     }
 
+    [TestMethod]
+    public async Task APublishedDocument_SignedByTheExpectedIdentity_Applies_AndOneSignedByAnotherIsRefused()
+    {
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
+        using var server = new StaticServer();
+        server.Files["/publisher/revocations.json"] = await SignPublishedAsync(digest, Publisher);
+        server.Files["/other/revocations.json"] = await SignPublishedAsync(digest, "other@example.com");
+
+        AssertRevoked(await VerifyAsync("--revocations", server.Url("/publisher/revocations.json")), digest);
+
+        var refused = await VerifyAsync("--revocations", server.Url("/other/revocations.json"));
+        Assert.AreEqual(1, refused.ExitCode, refused.ToString());
+        StringAssert.StartsWith(refused.Error, "error SSB3494: ");
+        StringAssert.Contains(refused.Error, "other@example.com");
+    }
+
+    [TestMethod]
+    public async Task APublishedDocument_ThatDoesNotVerifyOrCannotBeFetched_Fails()
+    {
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
+        using var server = new StaticServer();
+        var (document, bundle) = await SignPublishedAsync(digest, Publisher);
+        server.Files["/tampered.json"] = (System.Text.Encoding.UTF8.GetBytes("{\"revocations\": []}"), bundle);
+
+        var tampered = await VerifyAsync("--revocations", server.Url("/tampered.json"));
+        Assert.AreEqual(1, tampered.ExitCode, tampered.ToString());
+        StringAssert.StartsWith(tampered.Error, "error SSB3493: ");
+
+        var missing = await VerifyAsync("--revocations", server.Url("/missing.json"));
+        Assert.AreEqual(1, missing.ExitCode, missing.ToString());
+        StringAssert.StartsWith(missing.Error, "error SSB3492: ");
+        Assert.IsNotEmpty(document);
+    }
+
+    /// <summary>Writes a document revoking <paramref name="digest"/> and signs it as its publisher would: 'sigstore sign FILE'.</summary>
+    private async Task<(byte[] Document, byte[] Bundle)> SignPublishedAsync(string digest, string signer)
+    {
+        var path = Write(new JsonObject { ["digest"] = digest, ["reason"] = "published" });
+        var token = path + ".token";
+        await File.WriteAllTextAsync(token, s_sigstore.MintToken(signer), TestContext.CancellationToken);
+        var sign = await CliRunner.RunAsync("sign", path, "--identity-token-file", token, "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath);
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+        return (await File.ReadAllBytesAsync(path, TestContext.CancellationToken), await File.ReadAllBytesAsync(path + ".sigstore.json", TestContext.CancellationToken));
+    }
+
+    /// <summary>Serves documents and their bundles (path + .sigstore.json) on loopback.</summary>
+    private sealed class StaticServer : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly Task _loop;
+
+        public StaticServer()
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            BaseUrl = $"http://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}";
+            probe.Stop();
+            _listener.Prefixes.Add(BaseUrl + "/");
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    System.Net.HttpListenerContext context;
+                    try
+                    {
+                        context = await _listener.GetContextAsync();
+                    }
+                    catch (Exception ex) when (ex is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        return;
+                    }
+
+                    var path = context.Request.Url!.AbsolutePath;
+                    var body = Files.TryGetValue(path, out var file) ? file.Document
+                        : path.EndsWith(".sigstore.json", StringComparison.Ordinal) && Files.TryGetValue(path[..^".sigstore.json".Length], out var signed) ? signed.Bundle
+                        : null;
+                    context.Response.StatusCode = body is null ? 404 : 200;
+                    await context.Response.OutputStream.WriteAsync(body ?? []);
+                    context.Response.Close();
+                }
+            });
+        }
+
+        public string BaseUrl { get; }
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, (byte[] Document, byte[] Bundle)> Files { get; } = new(StringComparer.Ordinal);
+
+        public string Url(string path) => BaseUrl + path;
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            _listener.Close();
+            try
+            {
+                _loop.Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+    }
+
     private static void AssertRevoked(CliRun run, string names)
     {
         Assert.AreEqual(1, run.ExitCode, run.ToString());
