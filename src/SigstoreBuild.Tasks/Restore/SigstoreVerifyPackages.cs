@@ -33,6 +33,9 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
     /// <summary>SigstoreRevocations items (docs/revocation.md): a document file, or a published one (a URL, or a file with Bundle metadata), relative to the project.</summary>
     public ITaskItem[] RevocationFiles { get; set; } = [];
 
+    /// <summary>SigstoreRevocationFreshness: how long a fetched published revocation document is used before it is fetched again (hh:mm:ss; default one hour).</summary>
+    public string? RevocationFreshness { get; set; }
+
     public string? PolicyFile { get; set; }
 
     public string? LockFile { get; set; }
@@ -86,6 +89,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
                 Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
                 Revocations = RevocationFiles.Select(i => new PolicyItem(i.ItemSpec, new Dictionary<string, string> { ["Bundle"] = i.GetMetadata("Bundle") })).ToList(),
+                RevocationFreshness = ParseFreshness(RevocationFreshness),
                 PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,
                 LockFile = LockFile,
                 LockUpdate = LockUpdate,
@@ -163,6 +167,18 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
         }
 
         return new PolicyItem(item.ItemSpec, metadata);
+    }
+
+    private static TimeSpan? ParseFreshness(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var freshness) && freshness >= TimeSpan.Zero
+            ? freshness
+            : throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreRevocationFreshness '{value}' is not a duration. Set it as hours:minutes:seconds, e.g. <SigstoreRevocationFreshness>00:15:00</SigstoreRevocationFreshness>, or remove it for one hour.");
     }
 }
 

@@ -106,6 +106,12 @@ public sealed class ConsumerBuildTests
         var warm = Dotnet(app, "build");
         Assert.AreEqual(0, warm.ExitCode, warm.Output);
         StringAssert.Contains(warm.Output, passSummary, warm.Output);
+
+        // A setting the task cannot read fails with the policy code and says how to write it.
+        File.SetLastWriteTimeUtc(Path.Combine(app, "App.csproj"), DateTime.UtcNow);
+        var badFreshness = Dotnet(app, "build", "-p:SigstoreRevocationFreshness=soon");
+        Assert.AreNotEqual(0, badFreshness.ExitCode, badFreshness.Output);
+        Assert.IsTrue(HasLine(badFreshness.Output, "error SSB5100", "SigstoreRevocationFreshness 'soon' is not a duration"), badFreshness.Output);
     }
 
     [TestMethod]
