@@ -180,6 +180,12 @@ public sealed class CertificateIdentity
         return IdentityMatch.Matches;
     }
 
+    /// <summary>Whether a verified signer is this identity: SAN, issuer and every extension pin.</summary>
+    internal bool Matches(VerifiedIdentity signer) =>
+        Match(signer.SubjectAlternativeName, signer.Issuer, _extensions.ToDictionary(
+            pin => pin.Key,
+            pin => signer.Extensions.TryGetValue(FulcioExtensions.NameOf(pin.Key)!, out var value) ? value : null!)).Outcome == IdentityMatchOutcome.Matches;
+
     private bool MatchesPattern(string san)
     {
         try

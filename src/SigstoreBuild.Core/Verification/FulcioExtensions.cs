@@ -63,6 +63,10 @@ public static class FulcioExtensions
         _ => null,
     };
 
+    /// <summary>The OID of the extension <see cref="NameOf"/> names <paramref name="name"/>, or null.</summary>
+    internal static string? OidOf(string name) =>
+        Enumerable.Range(1, 23).Select(i => Prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault(oid => NameOf(oid) == name);
+
     /// <summary>True for 1.1-1.6: deprecated extensions whose value is the raw string, not DER.</summary>
     internal static bool IsLegacyRaw(string oid) => oid is IssuerV1 or GitHubWorkflowTrigger or GitHubWorkflowSha or GitHubWorkflowName or GitHubWorkflowRepository or GitHubWorkflowRef;
 

@@ -130,10 +130,7 @@ public sealed class PublishedRevocationList
     public RevocationList For(CertificateIdentity expected)
     {
         ArgumentNullException.ThrowIfNull(expected);
-        var extensions = Signer.Extensions;
-        var pinsMatch = expected.RequiredExtensions.All(pin =>
-            FulcioExtensions.NameOf(pin.Key) is { } name && extensions.TryGetValue(name, out var actual) && string.Equals(actual, pin.Value, StringComparison.Ordinal));
-        if (!expected.MatchesSubjectAlternativeName(Signer.SubjectAlternativeName) || !string.Equals(expected.Issuer, Signer.Issuer, StringComparison.Ordinal) || !pinsMatch)
+        if (!expected.Matches(Signer))
         {
             throw new SigstoreException(PolicyCodes.RevocationSignerNotTrusted,
                 $"The published revocation document '{Source}' is signed by {Signer.SubjectAlternativeName} (issuer {Signer.Issuer}), not by the identity this verification trusts ({expected}). Only the trusted signer's own revocations apply. Use the document that signer published, or leave out this --revocations.");

@@ -32,7 +32,7 @@ public sealed record Revocation
     public override string ToString()
     {
         var what = Identity is not null
-            ? $"signatures by {Identity} verified {(SignedFrom is { } from ? "from " + Time(from) + " " : "")}{(SignedUntil is { } until ? "until " + Time(until) : "")}".TrimEnd()
+            ? $"signatures by {Identity}{string.Concat(Identity.RequiredExtensions.Select(p => $" with {FulcioExtensions.NameOf(p.Key)} '{p.Value}'"))} verified {(SignedFrom is { } from ? "from " + Time(from) + " " : "")}{(SignedUntil is { } until ? "until " + Time(until) : "")}".TrimEnd()
             : Digest is not null ? $"the digest {Digest}"
             : LogEntry is { } entry ? $"log entry {entry.LogIndex} of log {entry.LogId}"
             : $"the key {Key}";
@@ -94,8 +94,7 @@ public sealed class RevocationList
             {
                 // Judged by the verified times only (log integration, RFC 3161): nothing the bundle merely claims.
                 if (result.Identity is { } signer
-                    && string.Equals(signer.Issuer, identity.Issuer, StringComparison.Ordinal)
-                    && identity.MatchesSubjectAlternativeName(signer.SubjectAlternativeName)
+                    && identity.Matches(signer)
                     && result.VerifiedTimes.Any(t => (revocation.SignedFrom is not { } from || t.Time >= from) && (revocation.SignedUntil is not { } until || t.Time <= until)))
                 {
                     return revocation;
@@ -138,7 +137,7 @@ public sealed class RevocationList
         {
             case "identity":
                 var identity = item.GetProperty("identity");
-                Known(identity, source, path + ".identity", "issuer", "subject", "subjectRegex");
+                Known(identity, source, path + ".identity", "issuer", "subject", "subjectRegex", "extensions");
                 var issuer = identity.GetProperty("issuer").GetString()!;
                 var subject = identity.TryGetProperty("subject", out var s) ? s.GetString() : null;
                 var regex = identity.TryGetProperty("subjectRegex", out var r) ? r.GetString() : null;
@@ -147,9 +146,25 @@ public sealed class RevocationList
                     throw Invalid(source, $"{path}.identity needs exactly one of subject or subjectRegex");
                 }
 
+                var revoked = regex is not null ? CertificateIdentity.Regex(regex, issuer) : CertificateIdentity.Exact(subject!, issuer);
+                if (identity.TryGetProperty("extensions", out var pins))
+                {
+                    // Narrows the revocation to signatures from, say, one workflow ref: "extensions": {"sourceRepositoryRef": "refs/heads/main"}.
+                    foreach (var pin in pins.EnumerateObject())
+                    {
+                        var oid = FulcioExtensions.OidOf(pin.Name);
+                        if (oid is null or FulcioExtensions.Issuer or FulcioExtensions.IssuerV1 || pin.Value.ValueKind != JsonValueKind.String)
+                        {
+                            throw Invalid(source, $"{path}.identity.extensions.{pin.Name} is not a Fulcio extension that can be pinned with a string (such as sourceRepositoryRef, buildSignerUri, sourceRepositoryDigest)");
+                        }
+
+                        revoked = revoked.WithExtension(oid, pin.Value.GetString()!);
+                    }
+                }
+
                 revocation = revocation with
                 {
-                    Identity = regex is not null ? CertificateIdentity.Regex(regex, issuer) : CertificateIdentity.Exact(subject!, issuer),
+                    Identity = revoked,
                     SignedFrom = Time(item, "signedFrom", source, path),
                     SignedUntil = Time(item, "signedUntil", source, path),
                 };

@@ -358,7 +358,7 @@ internal sealed class TrustPolicy
     }
 
     private static string Canonical(Revocation r) =>
-        $"{r.Identity}|{r.SignedFrom?.ToUnixTimeMilliseconds()}|{r.SignedUntil?.ToUnixTimeMilliseconds()}|{r.Digest}|{r.LogEntry?.LogId}:{r.LogEntry?.LogIndex}|{r.Key}";
+        $"{r.Identity}|{string.Join(',', r.Identity?.RequiredExtensions.Select(p => p.Key + "=" + p.Value) ?? [])}|{r.SignedFrom?.ToUnixTimeMilliseconds()}|{r.SignedUntil?.ToUnixTimeMilliseconds()}|{r.Digest}|{r.LogEntry?.LogId}:{r.LogEntry?.LogIndex}|{r.Key}";
 
     public static VerificationMode ParseMode(string? text, bool policyConfigured)
     {

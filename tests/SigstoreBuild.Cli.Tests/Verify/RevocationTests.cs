@@ -75,6 +75,32 @@ public sealed class RevocationTests
     }
 
     [TestMethod]
+    public async Task IdentityNarrowedByAFulcioExtension_RevokesOnlyThatWorkflowRef()
+    {
+        // Signed from a GitHub Actions-style identity on refs/heads/main: its certificate carries the ref as an extension.
+        var file = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".txt");
+        await File.WriteAllTextAsync(file, "built by a workflow");
+        var sign = await CliRunner.RunAsync("sign-bundle", "--identity-token", s_sigstore.MintGitHubActionsToken(reference: "refs/heads/main"), "--bundle", file + ".sigstore.json",
+            "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath, file);
+        Assert.AreEqual(0, sign.ExitCode, sign.ToString());
+
+        Task<CliRun> Verify(string reference) => CliRunner.RunAsync("verify", file, "--certificate-identity-regexp", "https://github\\.com/octo-org/.*",
+            "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--trusted-root", s_sigstore.TrustedRootPath, "--revocations", Write(new JsonObject
+            {
+                ["identity"] = new JsonObject
+                {
+                    ["issuer"] = s_sigstore.BaseUrl,
+                    ["subjectRegex"] = "https://github\\.com/octo-org/.*",
+                    ["extensions"] = new JsonObject { ["sourceRepositoryRef"] = reference },
+                },
+            }));
+
+        AssertRevoked(await Verify("refs/heads/main"), "with sourceRepositoryRef 'refs/heads/main'");
+        var other = await Verify("refs/heads/compromised-branch");
+        Assert.AreEqual(0, other.ExitCode, "a revocation pinned to another ref leaves this signature trusted: " + other);
+    }
+
+    [TestMethod]
     public async Task Digest_AndLogEntry()
     {
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
@@ -112,6 +138,9 @@ public sealed class RevocationTests
     [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\"}, \"signedFrom\": \"yesterday\"}]}", "RFC 3339")]
     [DataRow("{\"revoked\": []}", "unknown field 'revoked'")]
     [DataRow("not json", "invalid")]
+    [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"workflowColour\": \"red\"}}}]}", "extensions.workflowColour is not a Fulcio extension")]
+    [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"issuer\": \"x\"}}}]}", "extensions.issuer is not a Fulcio extension")]
+    [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"sourceRepositoryRef\": 1}}}]}", "extensions.sourceRepositoryRef is not a Fulcio extension")]
     public async Task AListThatCannotBeRead_FailsInsteadOfRevokingNothing(string content, string why)
     {
         var path = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".json");
