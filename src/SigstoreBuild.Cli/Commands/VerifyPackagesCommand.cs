@@ -5,6 +5,7 @@ using SigstoreBuild.Cli.Diagnostics;
 using SigstoreBuild.Diagnostics;
 using SigstoreBuild.NuGet.Restore;
 using SigstoreBuild.Tuf;
+using SigstoreBuild.Verification;
 
 namespace SigstoreBuild.Cli.Commands;
 
@@ -43,9 +44,14 @@ public static class VerifyPackagesCommand
         var bundleDirs = new Option<DirectoryInfo[]>("--bundle-dir") { Description = "Bundle directories to search (repeatable).", AllowMultipleArgumentsPerToken = false };
         var attestationUrl = new Option<string>("--attestation-url") { Description = "An attestation URL template ({id}, {version}, {lowerId}, {lowerVersion}, {sha512})." };
         var github = new Option<bool>("--github") { Description = "Ask GitHub's attestation API by digest (token from GITHUB_TOKEN)." };
+        var revocations = new Option<string[]>("--revocations")
+        {
+            Description = "A revocation document (docs/revocation.md), added to the project's SigstoreRevocations items: a file (applies to every package) or the http(s) URL of a published, signed one (applies where the policy trusts its signer). Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var trustOptions = TrustOptions.Create();
         var output = OutputOption.Create();
-        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github };
+        var command = new Command(name, description) { project, assets, policy, mode, lockFile, noLock, locked, bundleDirs, attestationUrl, github, revocations };
         trustOptions.AddTo(command);
         output.AddTo(command);
         command.Validators.Add(result =>
@@ -83,6 +89,8 @@ public static class VerifyPackagesCommand
                 PolicyBaseDirectory = fromProject is null ? null : Path.GetDirectoryName(fromProject.ProjectPath),
                 UnsignedAllowed = fromProject?.Items("SigstoreUnsignedAllowed") ?? [],
                 Suppressions = fromProject?.Items("SigstoreVerifySuppress") ?? [],
+                Revocations = [.. fromProject?.Items("SigstoreRevocations") ?? [], .. (parse.GetValue(revocations) ?? []).Select(r => new PolicyItem(PublishedRevocationList.IsUrl(r) ? r : Path.GetFullPath(r), new Dictionary<string, string>()))],
+                RevocationFreshness = RestoreRunRequest.ParseRevocationFreshness(fromProject?.Property("SigstoreRevocationFreshness")),
                 PolicyFile = parse.GetValue(policy)?.FullName ?? fromProject?.Property("SigstoreTrustPolicyFile"),
                 LockFile = lockPath,
                 LockUpdate = lockUpdate,
@@ -165,8 +173,8 @@ internal static class ProjectFinder
 /// <summary>A project's policy items and properties, read with <c>dotnet msbuild -getItem/-getProperty</c> (JSON output).</summary>
 internal sealed class ProjectPolicy(string projectPath, JsonElement root)
 {
-    private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath", "SigstoreInstance", "SigstoreTufUrl", "SigstoreTufRootPath", "SigstoreTufCachePath", "SigstoreOffline"];
-    private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreTrustedKey", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory"];
+    private static readonly string[] PropertyNames = ["ProjectAssetsFile", "SigstoreVerifyPackages", "SigstoreLockFile", "SigstoreTrustPolicyFile", "SigstoreAttestationUrl", "SigstoreTrustedRootPath", "SigstoreInstance", "SigstoreTufUrl", "SigstoreTufRootPath", "SigstoreTufCachePath", "SigstoreOffline", "SigstoreRevocationFreshness"];
+    private static readonly string[] ItemNames = ["SigstoreTrustedIdentity", "SigstoreTrustedKey", "SigstoreUnsignedAllowed", "SigstoreVerifySuppress", "SigstoreBundleDirectory", "SigstoreRevocations"];
 
     public string ProjectPath { get; } = projectPath;
 

@@ -38,6 +38,19 @@ public sealed class RestoreRunRequest
     /// <summary>How long a fetched published revocation document is used before it is fetched again; default one hour.</summary>
     public TimeSpan? RevocationFreshness { get; init; }
 
+    /// <summary>SigstoreRevocationFreshness as written (hh:mm:ss); null when unset. SSB5100 for anything else.</summary>
+    public static TimeSpan? ParseRevocationFreshness(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var freshness) && freshness >= TimeSpan.Zero
+            ? freshness
+            : throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreRevocationFreshness '{value}' is not a duration. Set it as hours:minutes:seconds, e.g. <SigstoreRevocationFreshness>00:15:00</SigstoreRevocationFreshness>, or remove it for one hour.");
+    }
+
     public string? PolicyFile { get; init; }
 
     /// <summary>sigstore.lock.json; null or empty: no lock.</summary>

@@ -89,7 +89,7 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
                 UnsignedAllowed = UnsignedAllowed.Select(ToPolicyItem).ToList(),
                 Suppressions = Suppressions.Select(ToPolicyItem).ToList(),
                 Revocations = RevocationFiles.Select(i => new PolicyItem(i.ItemSpec, new Dictionary<string, string> { ["Bundle"] = i.GetMetadata("Bundle") })).ToList(),
-                RevocationFreshness = ParseFreshness(RevocationFreshness),
+                RevocationFreshness = RestoreRunRequest.ParseRevocationFreshness(RevocationFreshness),
                 PolicyFile = string.IsNullOrWhiteSpace(PolicyFile) ? null : PolicyFile,
                 LockFile = LockFile,
                 LockUpdate = LockUpdate,
@@ -167,18 +167,6 @@ public sealed class SigstoreVerifyPackages : Microsoft.Build.Utilities.Task, ICa
         }
 
         return new PolicyItem(item.ItemSpec, metadata);
-    }
-
-    private static TimeSpan? ParseFreshness(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        return TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var freshness) && freshness >= TimeSpan.Zero
-            ? freshness
-            : throw new SigstoreException(RestoreCodes.PolicyInvalid, $"SigstoreRevocationFreshness '{value}' is not a duration. Set it as hours:minutes:seconds, e.g. <SigstoreRevocationFreshness>00:15:00</SigstoreRevocationFreshness>, or remove it for one hour.");
     }
 }
 

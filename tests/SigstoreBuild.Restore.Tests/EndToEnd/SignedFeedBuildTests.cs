@@ -89,6 +89,32 @@ public sealed class SignedFeedBuildTests
     }
 
     [TestMethod]
+    public void Revocations_ReachVerifyPackages_FromTheOptionAndFromTheProjectsItems()
+    {
+        var feed = Feed;
+        var app = feed.NewConsumer("revoked");
+        var project = Path.Combine(app, "App.csproj");
+        feed.WriteProject(app, ["Contoso.Trusted"], feed.Policy(), feed.TrustProperties);
+        var passed = feed.RunCli(app, "verify-packages", "--project", project, "--no-lock");
+        Assert.AreEqual(0, passed.ExitCode, passed.ToString());
+
+        File.WriteAllText(Path.Combine(app, "revocations.json"), new JsonObject
+        {
+            ["revocations"] = new JsonArray { (JsonNode)new JsonObject { ["identity"] = new JsonObject { ["issuer"] = feed.Issuer, ["subject"] = SignedFeed.TrustedSigner }, ["reason"] = "signing key compromised" } },
+        }.ToJsonString());
+
+        var byOption = feed.RunCli(app, "verify-packages", "--project", project, "--no-lock", "--revocations", Path.Combine(app, "revocations.json"));
+        Assert.AreEqual(1, byOption.ExitCode, byOption.ToString());
+        Assert.IsTrue(byOption.HasLine("error " + RestoreCodes.Revoked, "Contoso.Trusted"), byOption.ToString());
+        StringAssert.Contains(byOption.Output, "signing key compromised");
+
+        feed.WriteProject(app, ["Contoso.Trusted"], feed.Policy("<SigstoreRevocations Include=\"revocations.json\" />"), feed.TrustProperties + "<SigstoreRevocationFreshness>00:05:00</SigstoreRevocationFreshness>");
+        var byItem = feed.RunCli(app, "verify-packages", "--project", project, "--no-lock");
+        Assert.AreEqual(1, byItem.ExitCode, byItem.ToString());
+        Assert.IsTrue(byItem.HasLine("error " + RestoreCodes.Revoked, "Contoso.Trusted"), byItem.ToString());
+    }
+
+    [TestMethod]
     public void OtherIdentityUnsignedAndTampered_FailInEnforce_NoRestoreStillFails_WarnInAudit()
     {
         var feed = Feed;
