@@ -9,7 +9,7 @@ namespace SigstoreBuild.EndToEnd.Tests;
 /// the first logged in Rekor v1, the second in Rekor v2 with a timestamp); the installed <c>sigstore monitor</c> finds
 /// each signature in its log; a revocation document revokes the first window; a consumer build that restores the
 /// package signed in that window fails with SSB5121, and one that restores the package signed later passes, with the
-/// same policy.
+/// same policy: first as the consumer's own file, then as the publisher's signed document fetched from a URL.
 /// </summary>
 [TestClass]
 public sealed class RevocationTests
@@ -74,6 +74,28 @@ public sealed class RevocationTests
         var passed = Build("clean", clean, revocations);
         Assert.IsTrue(passed.Succeeded, passed.ToString());
         Assert.Contains("Sigstore: verified 1 package", passed.Output);
+
+        // The same document, published by the publisher: signed with the installed 'sigstore sign' as the trusted
+        // identity, served with its bundle, and named by URL in the consumers' policy.
+        var token = Path.Combine(testDirectory, "token");
+        File.WriteAllText(token, s_sigstore.MintToken(Signer));
+        var sign = DotNet.RunProgram(E2E.InstallCli(), testDirectory, DotNet.RootEnvironment(), "sign", revocations, "--identity-token-file", token,
+            "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", s_sigstore.SigningConfigPath);
+        Assert.IsTrue(sign.Succeeded, sign.ToString());
+        using var server = new LoopbackServer();
+        server.Routes["/revocations.json"] = (200, File.ReadAllBytes(revocations));
+        server.Routes["/revocations.json.sigstore.json"] = (200, File.ReadAllBytes(revocations + ".sigstore.json"));
+        var url = new Uri(server.BaseUrl, "revocations.json").ToString();
+
+        var publishedFailed = Build("compromised-published", compromised, url);
+        Assert.IsFalse(publishedFailed.Succeeded, publishedFailed.ToString());
+        Assert.Contains("error SSB5121", publishedFailed.Output);
+        Assert.Contains("release workflow hijacked", publishedFailed.Output);
+        Assert.IsTrue(server.Requests.Any(r => r.Path == "/revocations.json.sigstore.json"), "the bundle was fetched");
+
+        var publishedPassed = Build("clean-published", clean, url);
+        Assert.IsTrue(publishedPassed.Succeeded, publishedPassed.ToString());
+        Assert.Contains("Sigstore: verified 1 package", publishedPassed.Output);
     }
 
     /// <summary>The one entry <c>sigstore monitor</c> finds for the publisher in the log at <paramref name="log"/>, read from its start.</summary>

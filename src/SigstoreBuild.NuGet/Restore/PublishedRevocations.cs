@@ -105,7 +105,7 @@ internal static class PublishedRevocationResolver
         catch (SigstoreException ex)
         {
             findings.Add(new(RestoreCodes.RevocationSourceUnavailable,
-                $"The published revocation document {source} could not be fetched ({ex.Code}: {ex.Message}), and no copy fetched within the last hour is cached, so revocations its publisher may have issued are unknown. Fix the URL or the network and build again; remove the source only if you no longer rely on it."));
+                $"The published revocation document {source} could not be fetched ({ex.Code}: {ex.Message}), and no copy fetched within SigstoreRevocationFreshness (default one hour) is cached, so revocations its publisher may have issued are unknown. Fix the URL or the network and build again; remove the source only if you no longer rely on it."));
             return null;
         }
 

@@ -157,13 +157,13 @@ public sealed class RevocationTests
     public async Task APublishedDocument_SignedByTheExpectedIdentity_Applies_AndOneSignedByAnotherIsRefused()
     {
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
-        using var server = new StaticServer();
-        server.Files["/publisher/revocations.json"] = await SignPublishedAsync(digest, Publisher);
-        server.Files["/other/revocations.json"] = await SignPublishedAsync(digest, "other@example.com");
+        using var server = new LoopbackServer();
+        Serve(server, "/publisher/revocations.json", await SignPublishedAsync(digest, Publisher));
+        Serve(server, "/other/revocations.json", await SignPublishedAsync(digest, "other@example.com"));
 
-        AssertRevoked(await VerifyAsync("--revocations", server.Url("/publisher/revocations.json")), digest);
+        AssertRevoked(await VerifyAsync("--revocations", new Uri(server.BaseUrl, "publisher/revocations.json").ToString()), digest);
 
-        var refused = await VerifyAsync("--revocations", server.Url("/other/revocations.json"));
+        var refused = await VerifyAsync("--revocations", new Uri(server.BaseUrl, "other/revocations.json").ToString());
         Assert.AreEqual(1, refused.ExitCode, refused.ToString());
         StringAssert.StartsWith(refused.Error, "error SSB3494: ");
         StringAssert.Contains(refused.Error, "other@example.com");
@@ -173,15 +173,15 @@ public sealed class RevocationTests
     public async Task APublishedDocument_ThatDoesNotVerifyOrCannotBeFetched_Fails()
     {
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(s_file)));
-        using var server = new StaticServer();
+        using var server = new LoopbackServer();
         var (document, bundle) = await SignPublishedAsync(digest, Publisher);
-        server.Files["/tampered.json"] = (System.Text.Encoding.UTF8.GetBytes("{\"revocations\": []}"), bundle);
+        Serve(server, "/tampered.json", (System.Text.Encoding.UTF8.GetBytes("{\"revocations\": []}"), bundle));
 
-        var tampered = await VerifyAsync("--revocations", server.Url("/tampered.json"));
+        var tampered = await VerifyAsync("--revocations", new Uri(server.BaseUrl, "tampered.json").ToString());
         Assert.AreEqual(1, tampered.ExitCode, tampered.ToString());
         StringAssert.StartsWith(tampered.Error, "error SSB3493: ");
 
-        var missing = await VerifyAsync("--revocations", server.Url("/missing.json"));
+        var missing = await VerifyAsync("--revocations", new Uri(server.BaseUrl, "missing.json").ToString());
         Assert.AreEqual(1, missing.ExitCode, missing.ToString());
         StringAssert.StartsWith(missing.Error, "error SSB3492: ");
         Assert.IsNotEmpty(document);
@@ -198,63 +198,11 @@ public sealed class RevocationTests
         return (await File.ReadAllBytesAsync(path, TestContext.CancellationToken), await File.ReadAllBytesAsync(path + ".sigstore.json", TestContext.CancellationToken));
     }
 
-    /// <summary>Serves documents and their bundles (path + .sigstore.json) on loopback.</summary>
-    private sealed class StaticServer : IDisposable
+    /// <summary>Serves a document at <paramref name="path"/> and its bundle beside it, where 'sigstore sign' puts it.</summary>
+    private static void Serve(LoopbackServer server, string path, (byte[] Document, byte[] Bundle) signed)
     {
-        private readonly System.Net.HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public StaticServer()
-        {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            BaseUrl = $"http://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}";
-            probe.Stop();
-            _listener.Prefixes.Add(BaseUrl + "/");
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    System.Net.HttpListenerContext context;
-                    try
-                    {
-                        context = await _listener.GetContextAsync();
-                    }
-                    catch (Exception ex) when (ex is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        return;
-                    }
-
-                    var path = context.Request.Url!.AbsolutePath;
-                    var body = Files.TryGetValue(path, out var file) ? file.Document
-                        : path.EndsWith(".sigstore.json", StringComparison.Ordinal) && Files.TryGetValue(path[..^".sigstore.json".Length], out var signed) ? signed.Bundle
-                        : null;
-                    context.Response.StatusCode = body is null ? 404 : 200;
-                    await context.Response.OutputStream.WriteAsync(body ?? []);
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public string BaseUrl { get; }
-
-        public System.Collections.Concurrent.ConcurrentDictionary<string, (byte[] Document, byte[] Bundle)> Files { get; } = new(StringComparer.Ordinal);
-
-        public string Url(string path) => BaseUrl + path;
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try
-            {
-                _loop.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-        }
+        server.Routes[path] = (200, signed.Document);
+        server.Routes[path + ".sigstore.json"] = (200, signed.Bundle);
     }
 
     private static void AssertRevoked(CliRun run, string names)

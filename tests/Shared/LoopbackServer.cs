@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace SigstoreBuild.Restore.Tests.Infrastructure;
+namespace SigstoreBuild.Tests.Shared;
 
 /// <summary>A real HTTP server on 127.0.0.1 answering from a route table; records the requests it saw.</summary>
 internal sealed class LoopbackServer : IDisposable
