@@ -8,6 +8,9 @@
 #   cache  enforce with the stamp removed but the verification cache kept (the task runs, the cache answers)
 # plus, from MSBuild's performance summary, the time of our targets (incl. the up-to-date check) and of the task.
 # "+wall" = median - median(off): on a loaded machine it is noisy; "targets" is what the verification itself adds.
+#   url    enforce with a published revocation source (a signed document on a loopback URL): the target runs on every
+#          build (no stamp), the verification cache and the cached document answer; "url-first" is the build that
+#          follows naming it (a new policy hash: every package verified again, the document fetched once)
 # LOCATION: where the bundles are, embedded in each .nupkg (what dotnet pack writes by default) or sidecar files.
 # Usage: benchmarks/restore/run.sh [N=200] [R=5] [LOCATION=embedded|sidecar]
 # SSB_TASKS_VARIANTS="LABEL=DIR ..." times several builds of the task closure in the same rounds (interleaved: one of
@@ -42,7 +45,14 @@ for i in range(n):
         z.writestr("content/data.bin", bytes(i % 251 for i in range(20000)))
 PY
 subject="bench@example.com"
-issuer=$(dotnet "$signer" sign-feed "$work/feed" "$work/trusted_root.json" "$subject" "$LOCATION")
+mkdir -p "$work/site"
+echo '{"issued": "2026-01-01T00:00:00Z", "revocations": [{"digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"}]}' >"$work/site/revocations.json"
+issuer=$(dotnet "$signer" sign-feed "$work/feed" "$work/trusted_root.json" "$subject" "$LOCATION" "$work/site/revocations.json")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/site" >"$work/http.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; [ -n "${SSB_RESTORE_WORK:-}" ] || rm -rf "$work"' EXIT
+revocation_url="http://127.0.0.1:$port/revocations.json"
 cat > "$work/app/nuget.config" <<XML
 <configuration><packageSources><clear /><add key="local" value="$work/feed" /></packageSources>
 <config><add key="globalPackagesFolder" value="$work/gpf" /></config></configuration>
@@ -55,7 +65,8 @@ refs=$(for i in $(seq 0 $((N-1))); do printf '<PackageReference Include="Bench.P
 cat > "$work/app/App.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework>
 <SigstoreVerifyPackagesRehash>false</SigstoreVerifyPackagesRehash><SigstoreTrustedRootPath>$work/trusted_root.json</SigstoreTrustedRootPath></PropertyGroup>
-<ItemGroup>$refs<SigstoreTrustedIdentity Include="Bench.%2A" Issuer="$issuer" Subject="$subject" /></ItemGroup></Project>
+<ItemGroup>$refs<SigstoreTrustedIdentity Include="Bench.%2A" Issuer="$issuer" Subject="$subject" />
+<SigstoreRevocations Include="\$(BenchRevocationUrl)" Condition="'\$(BenchRevocationUrl)' != ''" /></ItemGroup></Project>
 XML
 cd "$work/app"
 export NUGET_PACKAGES="$work/gpf" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
@@ -75,7 +86,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[
 dotnet restore -nologo -v:q >/dev/null
 build -p:SigstoreVerifyPackages=off >/dev/null   # warm up the SDK and compile once
 : >"$work/off"
-for v in "${variants[@]}"; do : >"$work/cold.${v%%=*}"; : >"$work/warm.${v%%=*}"; : >"$work/cache.${v%%=*}"; done
+for v in "${variants[@]}"; do : >"$work/cold.${v%%=*}"; : >"$work/warm.${v%%=*}"; : >"$work/cache.${v%%=*}"; : >"$work/url-first.${v%%=*}"; : >"$work/url.${v%%=*}"; done
 for _ in $(seq "$R"); do
   build -p:SigstoreVerifyPackages=off >>"$work/off"
   for v in "${variants[@]}"; do
@@ -85,6 +96,8 @@ for _ in $(seq "$R"); do
     build "${with[@]}" >>"$work/warm.$label"
     rm -f obj/sigstore/verified.stamp
     build "${with[@]}" >>"$work/cache.$label"
+    build "${with[@]}" -p:BenchRevocationUrl="$revocation_url" >>"$work/url-first.$label"
+    build "${with[@]}" -p:BenchRevocationUrl="$revocation_url" >>"$work/url.$label"
   done
 done
 summary=$(python3 -c "import json;d=json.load(open('obj/sigstore/verify-packages.json'));print(d['summary'])")
@@ -92,7 +105,7 @@ off=$(cut -d' ' -f1 "$work/off" | median)
 line() { local wall task targets; wall=$(cut -d' ' -f1 "$work/$1.$2" | median); task=$(cut -d' ' -f2 "$work/$1.$2" | median); targets=$(cut -d' ' -f3 "$work/$1.$2" | median); echo "$1=${wall}ms (+$((wall - off))ms wall, targets ${targets}ms, task ${task}ms)"; }
 for v in "${variants[@]}"; do
   label=${v%%=*}
-  echo "tasks=$label bundles=$LOCATION packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold "$label") $(line warm "$label") $(line cache "$label") report=$summary"
+  echo "tasks=$label bundles=$LOCATION packages=$N rounds=$R cores=$(nproc) off=${off}ms $(line cold "$label") $(line warm "$label") $(line cache "$label") $(line url-first "$label") $(line url "$label") report=$summary"
 done
 # SSB_RESTORE_PROFILE=1: the same verification in-process, three rounds without cache, and its phases.
 if [ "${SSB_RESTORE_PROFILE:-}" = 1 ]; then dotnet "$signer" profile "$work/app/obj/project.assets.json" "$work/trusted_root.json" "$issuer" "$subject"; fi

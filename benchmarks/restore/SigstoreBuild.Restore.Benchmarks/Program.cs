@@ -15,25 +15,28 @@ if (args is ["cache-profile", var appDirectory, var rootArg, var issuerArg2, var
     return await CacheProfile.RunAsync(appDirectory, rootArg, issuerArg2, subjectArg2);
 }
 
-// Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded]
+// Usage: sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded [REVOCATIONS_JSON]]
 // Signs every FEED_DIR/*.nupkg with one identity, key and certificate (bundle beside it, FILE.nupkg.sigstore.json, or
-// embedded in it as dotnet pack does by default); prints the issuer.
-if (args is not ["sign-feed", var feed, var trustedRootOut, var subject, .. var more] || more is not ([] or ["sidecar" or "embedded"]))
+// embedded in it as dotnet pack does by default), and REVOCATIONS_JSON as its publisher would publish it
+// (REVOCATIONS_JSON.sigstore.json); prints the issuer.
+if (args is not ["sign-feed", var feed, var trustedRootOut, var subject, .. var more] || more is not ([] or ["sidecar" or "embedded"] or ["sidecar" or "embedded", _]))
 {
-    Console.Error.WriteLine("Usage: SigstoreBuild.Restore.Benchmarks sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded]");
+    Console.Error.WriteLine("Usage: SigstoreBuild.Restore.Benchmarks sign-feed FEED_DIR TRUSTED_ROOT_OUT SUBJECT [sidecar|embedded [REVOCATIONS_JSON]]");
     return 2;
 }
 
-var embed = more is ["embedded"];
+var embed = more is ["embedded", ..];
+var revocations = more is [_, var document] ? document : null;
 
 var data = Directory.CreateTempSubdirectory("ssb-restore-bench-sigstore-").FullName;
 try
 {
     await using var sigstore = await LocalSigstore.StartAsync(data);
-    using var signer = new SessionAttestationSigner(new SigningSession(
+    var session = new SigningSession(
         StaticSigningTrustProvider.Load(sigstore.TrustedRootPath, sigstore.SigningConfigPath),
         ExplicitTokenProvider.FromToken(sigstore.MintToken(subject)),
-        new SigstoreBundleVerifier()));
+        new SigstoreBundleVerifier());
+    using var signer = new SessionAttestationSigner(session);
     var packages = Directory.GetFiles(feed, "*.nupkg");
     var clock = Stopwatch.StartNew();
     await Parallel.ForEachAsync(packages, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (nupkg, ct) =>
@@ -47,6 +50,11 @@ try
             File.Delete(nupkg + ".sigstore.json");
         }
     });
+    if (revocations is not null)
+    {
+        await session.SignFileAsync(revocations, revocations + ".sigstore.json");
+    }
+
     File.Copy(sigstore.TrustedRootPath, trustedRootOut, overwrite: true);
     Console.Error.WriteLine($"signed {packages.Length} packages in {clock.ElapsedMilliseconds} ms ({signer.CertificateRequests} certificate)");
     Console.WriteLine(sigstore.Services.Oidc.Issuer);

@@ -149,6 +149,24 @@ public sealed class ConsumerBuildTests
         Assert.IsTrue(HasLine(local.Output, "error " + RestoreCodes.ExtractedFileTampered, dllName), local.Output);
     }
 
+    [TestMethod]
+    [TestCategory("EndToEnd")]
+    public void APublishedRevocationSource_RunsTheVerificationOnEveryBuild_HoweverItIsNamed()
+    {
+        using var feed = new TestFeed();
+        var version = "1.0." + Environment.TickCount64 % 100000;
+        File.WriteAllBytes(Path.Combine(feed.Feed, $"Contoso.Lib.{version}.nupkg"), TestFeed.CreateNupkg("Contoso.Lib", version));
+        var app = CreateConsumer(feed);
+        WriteProject(app, version, "<SigstoreUnsignedAllowed Include=\"Contoso.Lib\" /><SigstoreRevocations Include=\"$(RevocationUrl)\" Condition=\"'$(RevocationUrl)' != ''\" />");
+        Assert.AreEqual(0, Dotnet(app, "build").ExitCode);
+        Assert.IsTrue(File.Exists(Stamp(app)), "a clean run without a URL source keeps the stamp");
+
+        // Nothing on disk changed, but the document at the URL may have: the target runs, and an unreachable source fails closed.
+        var named = Dotnet(app, "build", "-p:RevocationUrl=http://127.0.0.1:1/revocations.json");
+        Assert.AreNotEqual(0, named.ExitCode, named.Output);
+        Assert.IsTrue(HasLine(named.Output, "error " + RestoreCodes.RevocationSourceUnavailable, "http://127.0.0.1:1/revocations.json"), named.Output);
+    }
+
     private const string Trusted = "<SigstoreTrustedIdentity Include=\"Contoso.%2A\" Issuer=\"https://token.actions.githubusercontent.com\" Subject=\"https://github.com/contoso/lib/.github/workflows/release.yml@refs/tags/v1\" />";
 
     private static string Stamp(string app) => Path.Combine(app, "obj", "sigstore", "verified.stamp");
