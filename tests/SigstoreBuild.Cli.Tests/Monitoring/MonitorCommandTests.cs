@@ -80,6 +80,36 @@ public sealed class MonitorCommandTests
     [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
+    public async Task AReleaseIdentitySigningFromAnUnexpectedWorkflow_FailsTheRun_WithItsWorkflowRefAndCommit(int rekor)
+    {
+        var state = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".state.json");
+        Assert.AreEqual(0, (await MonitorWorkflowsAsync(rekor, state)).ExitCode, "baseline");
+        await SignAsync(s_sigstore.MintGitHubActionsToken(workflowPath: ".github/workflows/release.yml", reference: "refs/tags/v1.2.0"), rekor);
+        await SignAsync(s_sigstore.MintGitHubActionsToken(workflowPath: ".github/workflows/pr-check.yml", reference: "refs/heads/attacker"), rekor);
+        await SignAsync(s_sigstore.MintGitHubActionsToken(repository: "other-org/other-repo"), rekor);
+
+        var run = await MonitorWorkflowsAsync(rekor, state);
+
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Output, "2 signed by", "both of the repository's workflows, not the other repository's");
+        var lines = run.Output.Split('\n');
+        Assert.IsTrue(lines.Any(l => l.Contains("expected   #", StringComparison.Ordinal) && l.Contains("release.yml@refs/tags/v1.2.0", StringComparison.Ordinal)), run.Output);
+        var alarm = lines.Single(l => l.Contains("UNEXPECTED #", StringComparison.Ordinal));
+        StringAssert.Contains(alarm, "workflow https://github.com/octo-org/octo-repo/.github/workflows/pr-check.yml@refs/heads/attacker");
+        StringAssert.Contains(alarm, "ref refs/heads/attacker");
+        StringAssert.Contains(alarm, "commit 0123456789abcdef0123456789abcdef01234567");
+        StringAssert.Contains(run.Error, "warning SSB8501: ");
+        StringAssert.Contains(run.Error, "pr-check.yml");
+    }
+
+    private static Task<CliRun> MonitorWorkflowsAsync(int rekor, string state) =>
+        CliRunner.RunAsync("monitor", "--certificate-identity-regexp", "https://github\\.com/octo-org/octo-repo/.*", "--certificate-oidc-issuer", s_sigstore.BaseUrl,
+            "--log", rekor == 1 ? s_sigstore.BaseUrl : s_sigstore.RekorV2Url, "--trusted-root", s_sigstore.TrustedRootPath, "--state", state,
+            "--allow", "https://github\\.com/octo-org/octo-repo/\\.github/workflows/release\\.yml@refs/tags/v.*");
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
     public async Task ALogThatRewritesItsHistory_IsDetected_AndTheStateIsKept(int rekor)
     {
         var state = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".state.json");
@@ -121,12 +151,13 @@ public sealed class MonitorCommandTests
             "monitor", "--certificate-identity", Publisher, "--certificate-oidc-issuer", s_sigstore.BaseUrl, "--log", rekor == 1 ? s_sigstore.BaseUrl : s_sigstore.RekorV2Url,
             "--trusted-root", s_sigstore.TrustedRootPath, .. state is null ? Array.Empty<string>() : ["--state", state], .. more]);
 
-    /// <summary>Signs a fresh file as <paramref name="email"/>; returns its sha256 digest.</summary>
-    private static async Task<string> SignAsync(string email, int rekor)
+    /// <summary>Signs a fresh file as <paramref name="emailOrToken"/> (an email, or an identity token); returns its sha256 digest.</summary>
+    private static async Task<string> SignAsync(string emailOrToken, int rekor)
     {
         var file = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".txt");
         await File.WriteAllTextAsync(file, "artifact " + Guid.NewGuid());
-        var sign = await CliRunner.RunAsync("sign-bundle", "--identity-token", s_sigstore.MintToken(email), "--bundle", file + ".sigstore.json",
+        var token = emailOrToken.Contains('@', StringComparison.Ordinal) ? s_sigstore.MintToken(emailOrToken) : emailOrToken;
+        var sign = await CliRunner.RunAsync("sign-bundle", "--identity-token", token, "--bundle", file + ".sigstore.json",
             "--trusted-root", s_sigstore.TrustedRootPath, "--signing-config", rekor == 1 ? s_sigstore.SigningConfigPath : s_sigstore.SigningConfigRekorV2Path, file);
         Assert.AreEqual(0, sign.ExitCode, sign.ToString());
         return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file)));
