@@ -273,33 +273,8 @@ public sealed class PublishedRevocationTests
     }
 
     /// <summary>Packs, signs and embeds the provenance as dotnet pack does; returns the package digest (sha256:hex).</summary>
-    private static async Task<string> PublishAsync(string id, CancellationToken cancellationToken)
-    {
-        var work = Directory.CreateTempSubdirectory("ssb-published-package-").FullName;
-        try
-        {
-            var nupkg = Path.Combine(work, $"{id}.1.0.0.nupkg");
-            File.WriteAllBytes(nupkg, TestFeed.CreateNupkg(id, "1.0.0"));
-            var package = PackageInspector.Inspect(nupkg);
-            var statement = PackageStatements.ForPackages([package], new SlsaBuildContext { Project = id, BuilderId = "https://example.com/builder", Step = "pack" });
-            var bundle = Path.Combine(work, "provenance.sigstore.json");
-            using (var signer = new SessionAttestationSigner(new SigningSession(
-                StaticSigningTrustProvider.Load(s_sigstore.TrustedRootPath, s_sigstore.SigningConfigPath),
-                ExplicitTokenProvider.FromToken(s_sigstore.MintToken(Publisher)),
-                new SigstoreBundleVerifier())))
-            {
-                await signer.SignAsync(statement, bundle, cancellationToken);
-            }
-
-            EmbeddedBundle.Embed(nupkg, File.ReadAllBytes(bundle));
-            s_feed.AddPackage(id, "1.0.0", File.ReadAllBytes(nupkg));
-            return "sha256:" + Convert.ToHexStringLower(package.PackageDigest);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+    private static async Task<string> PublishAsync(string id, CancellationToken cancellationToken) =>
+        "sha256:" + await SignedPackages.PublishAsync(s_sigstore, s_feed, id, Publisher, cancellationToken);
 
     private static string Describe(RestoreVerificationResult result) => result.Summary + " " + string.Join(" | ", result.Diagnostics);
 }

@@ -128,33 +128,7 @@ public sealed class RevocationPolicyTests
         }).VerifyAsync(TestContext.CancellationToken);
 
     /// <summary>Packs, signs (now) and embeds the provenance as dotnet pack does; returns the package digest (hex).</summary>
-    private async Task<string> PublishAsync(TestFeed feed, string id)
-    {
-        var work = Directory.CreateTempSubdirectory("ssb-revocation-package-").FullName;
-        try
-        {
-            var nupkg = Path.Combine(work, $"{id}.1.0.0.nupkg");
-            File.WriteAllBytes(nupkg, TestFeed.CreateNupkg(id, "1.0.0"));
-            var package = PackageInspector.Inspect(nupkg);
-            var statement = PackageStatements.ForPackages([package], new SlsaBuildContext { Project = id, BuilderId = "https://example.com/builder", Step = "pack" });
-            var bundle = Path.Combine(work, "provenance.sigstore.json");
-            using (var signer = new SessionAttestationSigner(new SigningSession(
-                StaticSigningTrustProvider.Load(s_sigstore.TrustedRootPath, s_sigstore.SigningConfigPath),
-                ExplicitTokenProvider.FromToken(s_sigstore.MintToken(Publisher)),
-                new SigstoreBundleVerifier())))
-            {
-                await signer.SignAsync(statement, bundle, TestContext.CancellationToken);
-            }
-
-            EmbeddedBundle.Embed(nupkg, File.ReadAllBytes(bundle));
-            feed.AddPackage(id, "1.0.0", File.ReadAllBytes(nupkg));
-            return Convert.ToHexStringLower(package.PackageDigest);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
+    private Task<string> PublishAsync(TestFeed feed, string id) => SignedPackages.PublishAsync(s_sigstore, feed, id, Publisher, TestContext.CancellationToken);
 
     private static string Describe(RestoreVerificationResult result) => result.Summary + " " + string.Join(" | ", result.Diagnostics);
 }

@@ -1,11 +1,11 @@
-using System.Security.Cryptography;
+using SigstoreBuild.Verification.Tlog;
 
 namespace SigstoreBuild.Monitoring;
 
 /// <summary>RFC 9162 §2.1.4.2: that the tree of size <c>second</c> extends the tree of size <c>first</c> (SHA-256).</summary>
 internal static class ConsistencyProof
 {
-    private const int HashSize = 32;
+    private const int HashSize = MerkleProof.HashSize;
 
     public static bool Verify(long first, long second, ReadOnlySpan<byte> firstRoot, ReadOnlySpan<byte> secondRoot, IReadOnlyList<byte[]> proof)
     {
@@ -45,8 +45,8 @@ internal static class ConsistencyProof
 
             if ((fn & 1) == 1 || fn == sn)
             {
-                fr = Node(c, fr);
-                sr = Node(c, sr);
+                fr = MerkleProof.HashChildren(c, fr);
+                sr = MerkleProof.HashChildren(c, sr);
                 if ((fn & 1) == 0)
                 {
                     while ((fn & 1) == 0 && fn != 0)
@@ -58,7 +58,7 @@ internal static class ConsistencyProof
             }
             else
             {
-                sr = Node(sr, c);
+                sr = MerkleProof.HashChildren(sr, c);
             }
 
             fn >>= 1;
@@ -66,14 +66,5 @@ internal static class ConsistencyProof
         }
 
         return sn == 0 && fr.AsSpan().SequenceEqual(firstRoot) && sr.AsSpan().SequenceEqual(secondRoot);
-    }
-
-    private static byte[] Node(byte[] left, byte[] right)
-    {
-        Span<byte> node = stackalloc byte[1 + HashSize + HashSize];
-        node[0] = 0x01;
-        left.CopyTo(node[1..]);
-        right.CopyTo(node[(1 + HashSize)..]);
-        return SHA256.HashData(node);
     }
 }

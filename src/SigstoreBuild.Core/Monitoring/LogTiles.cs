@@ -46,7 +46,9 @@ internal sealed class LogTiles(long treeSize, Func<string, CancellationToken, Ta
         }
 
         var k = LargestPowerOfTwoBelow(size);
-        return HashChildren(await HashAsync(start, k, cancellationToken).ConfigureAwait(false), await HashAsync(start + k, size - k, cancellationToken).ConfigureAwait(false));
+        var left = await HashAsync(start, k, cancellationToken).ConfigureAwait(false);
+        var right = await HashAsync(start + k, size - k, cancellationToken).ConfigureAwait(false);
+        return MerkleProof.HashChildren(left, right);
     }
 
     /// <summary>RFC 9162 §2.1.3.1 PATH(index, D[0:treeSize]).</summary>
@@ -131,7 +133,7 @@ internal sealed class LogTiles(long treeSize, Func<string, CancellationToken, Ta
 
         while (hashes.Count > 1)
         {
-            hashes = [.. hashes.Chunk(2).Select(pair => HashChildren(pair[0], pair[1]))];
+            hashes = [.. hashes.Chunk(2).Select(pair => MerkleProof.HashChildren(pair[0], pair[1]))];
         }
 
         return _nodes[(level, index)] = hashes[0];
@@ -193,15 +195,6 @@ internal sealed class LogTiles(long treeSize, Func<string, CancellationToken, Ta
             await SubProofAsync(m - k, start + k, n - k, false, proof, cancellationToken).ConfigureAwait(false);
             proof.Add(await HashAsync(start, k, cancellationToken).ConfigureAwait(false));
         }
-    }
-
-    private static byte[] HashChildren(byte[] left, byte[] right)
-    {
-        Span<byte> node = stackalloc byte[1 + HashSize + HashSize];
-        node[0] = 0x01;
-        left.CopyTo(node[1..]);
-        right.CopyTo(node[(1 + HashSize)..]);
-        return SHA256.HashData(node);
     }
 
     private static long LargestPowerOfTwoBelow(long n)

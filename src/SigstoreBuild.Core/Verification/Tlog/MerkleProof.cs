@@ -17,6 +17,16 @@ internal static class MerkleProof
         return hash.GetHashAndReset();
     }
 
+    /// <summary>SHA-256(0x01 || left || right).</summary>
+    public static byte[] HashChildren(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        Span<byte> node = stackalloc byte[1 + HashSize + HashSize];
+        node[0] = 0x01;
+        left.CopyTo(node[1..]);
+        right.CopyTo(node[(1 + HashSize)..]);
+        return SHA256.HashData(node);
+    }
+
     /// <summary>
     /// Computes the root implied by an inclusion proof (RFC 9162 §2.1.3.2) and compares it with <paramref name="expectedRoot"/>.
     /// Returns false for any malformed input (index out of range, wrong hash sizes, wrong number of hashes).
