@@ -57,12 +57,15 @@ internal sealed record ImageManifest(string Digest, string MediaType, ImageLayer
 
     private static ImageLayer Descriptor(JsonElement element)
     {
-        if (element.ValueKind != JsonValueKind.Object
-            || !element.TryGetProperty("mediaType", out var type) || type.ValueKind != JsonValueKind.String
-            || !element.TryGetProperty("digest", out var digest) || digest.ValueKind != JsonValueKind.String
-            || !element.TryGetProperty("size", out var size) || !size.TryGetInt64(out var length) || length < 0)
+        // One reader of descriptors: the registry client's, which also checks the digest's form (it ends up in URLs).
+        OciDescriptor descriptor;
+        try
         {
-            throw Invalid("a descriptor lacks its mediaType, digest or size");
+            descriptor = OciDescriptor.Read(element);
+        }
+        catch (FormatException ex)
+        {
+            throw Invalid(ex.Message);
         }
 
         string? platform = null;
@@ -74,7 +77,7 @@ internal sealed record ImageManifest(string Digest, string MediaType, ImageLayer
             platform = variant is null ? $"{os}/{arch}" : $"{os}/{arch}/{variant}";
         }
 
-        return new ImageLayer(type.GetString()!, digest.GetString()!, length, platform);
+        return new ImageLayer(descriptor.MediaType, descriptor.Digest, descriptor.Size, platform);
     }
 
     private static SigstoreException Invalid(string why) =>

@@ -12,7 +12,8 @@ namespace SigstoreBuild.Cli.Commands;
 /// <summary>
 /// <c>verify-image</c>: finds the Sigstore bundles attached to a container image in its registry (OCI referrers, or the
 /// referrers tag fallback) and verifies them against the image's manifest digest and the identity policy. Passes when at
-/// least one attached bundle verifies, as cosign does; every rejected one is reported.
+/// least one attached bundle verifies, as cosign does; every rejected one is reported. With <c>--all-platforms</c>, an
+/// index and each of its platform manifests must verify, since a cluster pulls the platform manifest, not the index.
 /// </summary>
 internal static class VerifyImageCommand
 {
@@ -26,6 +27,7 @@ internal static class VerifyImageCommand
         var allowInsecure = new Option<bool>("--allow-insecure-registry") { Description = "Allow plain HTTP to a registry that is not on loopback (loopback registries may always use HTTP)." };
         var tlogThreshold = new Option<int>("--tlog-threshold") { Description = "Transparency log entries required, from distinct logs.", DefaultValueFactory = _ => 1 };
         var timeThreshold = new Option<int>("--timestamp-threshold") { Description = "Verified times required (signed timestamps or log integration times).", DefaultValueFactory = _ => 1 };
+        var allPlatforms = new Option<bool>("--all-platforms") { Description = "For an image index: also verify each platform manifest it lists (each must have a bundle that verifies)." };
         var output = OutputOption.Create();
         var revocations = RevocationOptions.Create();
         var provenance = ProvenanceOptions.Create();
@@ -34,7 +36,7 @@ internal static class VerifyImageCommand
 
         var command = new Command("verify-image", "Verify the Sigstore bundles attached to a container image in its registry against an identity policy.")
         {
-            image, identity, identityRegex, issuer, predicateType, allowInsecure, tlogThreshold, timeThreshold,
+            image, identity, identityRegex, issuer, predicateType, allowInsecure, tlogThreshold, timeThreshold, allPlatforms,
         };
         output.AddTo(command);
         revocations.AddTo(command);
@@ -66,12 +68,6 @@ internal static class VerifyImageCommand
                 console.Info($"{reference} is {name} now; verify by digest, and deploy by digest, to be sure it is the image you checked.");
             }
 
-            var referrers = await SigstoreReferrers.ListBundlesAsync(client, reference.Repository, digest, ct).ConfigureAwait(false);
-            if (referrers.Count == 0)
-            {
-                throw new SigstoreException(ContainerCodes.NoBundleAttached, $"No Sigstore bundle is attached to {name} (no OCI referrer through the referrers API or the sha256-<hex> tag). Sign it when you publish it: dotnet publish -t:PublishContainer with the SigstoreBuild package.");
-            }
-
             var trustedRoot = TrustedRoot.Parse((await TrustResolver.GetAsync(trust.Read(parse), console, ct).ConfigureAwait(false)).TrustedRootJson);
             var request = new VerifyRequest
             {
@@ -93,46 +89,37 @@ internal static class VerifyImageCommand
             };
 
             request = await VerifyRunner.WithPublishedRevocationsAsync(request, trustedRoot, ct).ConfigureAwait(false);
-            var verified = new List<(OciDescriptor Referrer, VerificationResult Result)>();
-            var rejected = new List<(OciDescriptor Referrer, string Code, string Message)>();
-            foreach (var referrer in referrers)
+            var images = new List<(string Name, string? Platform, string Digest)> { (name, null, digest) };
+            if (parse.GetValue(allPlatforms))
             {
-                try
+                var parsed = ImageManifest.Parse(manifest.Bytes.Span, manifest.Descriptor.MediaType);
+                if (!parsed.IsIndex)
                 {
-                    var bundle = BundleSerializer.Parse(await SigstoreReferrers.ReadBundleAsync(client, reference.Repository, digest, referrer, ct).ConfigureAwait(false));
-                    verified.Add((referrer, VerifyRunner.Verify(bundle, request, trustedRoot)));
+                    throw new SigstoreException(SetupCodes.InvalidArgument, $"{name} is a single image manifest, not an index: --all-platforms has no platforms to check. Leave it out.");
                 }
-                catch (SigstoreException ex) when (ex.Code != SetupCodes.Cancelled)
-                {
-                    rejected.Add((referrer, ex.Code, ex.Message));
-                }
+
+                images.AddRange(parsed.Manifests.Select(m => ($"{reference.Name}@{m.Digest}", m.Platform, m.Digest)));
             }
 
-            if (verified.Count == 0)
+            var results = new List<(string Name, string? Platform, List<(OciDescriptor Referrer, VerificationResult Result)> Verified)>();
+            foreach (var (imageName, platform, imageDigest) in images)
             {
-                var reasons = string.Join(Environment.NewLine, rejected.Select(r => $"  referrer {r.Referrer.Digest}: {r.Code}: {r.Message}"));
-                throw new SigstoreException(ContainerCodes.NoBundleVerified, $"{rejected.Count} Sigstore bundle(s) are attached to {name}, and none verifies for this policy:{Environment.NewLine}{reasons}");
-            }
-
-            foreach (var (referrer, code, message) in rejected)
-            {
-                console.Warning(ContainerCodes.AttachedBundleRejected, $"The bundle in referrer {referrer.Digest} does not verify ({code}: {message}); another one does.");
-            }
-
-            foreach (var (_, result) in verified)
-            {
-                VerifyRunner.ReportWarnings(result, console);
+                var verified = await VerifyAttachedAsync(client, reference.Repository, imageName, imageDigest, request with { BundlePath = imageName, Subject = imageDigest }, trustedRoot, console, ct).ConfigureAwait(false);
+                results.Add((imageName, platform, verified));
             }
 
             if (output.IsJson(parse))
             {
-                WriteJson(console.Out, name, verified);
+                WriteJson(console.Out, results);
             }
             else
             {
-                foreach (var (referrer, result) in verified)
+                foreach (var (imageName, platform, verified) in results)
                 {
-                    console.Out.WriteLine($"Verified OK: {name}: {result.Summary()} (referrer {referrer.Digest})");
+                    foreach (var (referrer, result) in verified)
+                    {
+                        console.Out.WriteLine($"Verified OK: {imageName}{(platform is null ? "" : $" ({platform})")}: {result.Summary()} (referrer {referrer.Digest})");
+                    }
                 }
             }
 
@@ -141,25 +128,93 @@ internal static class VerifyImageCommand
         return command;
     }
 
-    private static void WriteJson(TextWriter output, string image, List<(OciDescriptor Referrer, VerificationResult Result)> verified)
+    /// <summary>The bundles attached to one image that verify (at least one, else SSB7101 or SSB7102); the rejected ones are warnings.</summary>
+    private static async Task<List<(OciDescriptor Referrer, VerificationResult Result)>> VerifyAttachedAsync(
+        SigstoreBuild.Containers.Registry.RegistryClient client, string repository, string name, string digest, VerifyRequest request, TrustedRoot trustedRoot, CliConsole console, CancellationToken ct)
+    {
+        var referrers = await SigstoreReferrers.ListBundlesAsync(client, repository, digest, ct).ConfigureAwait(false);
+        if (referrers.Count == 0)
+        {
+            throw new SigstoreException(ContainerCodes.NoBundleAttached, $"No Sigstore bundle is attached to {name} (no OCI referrer through the referrers API or the sha256-<hex> tag). Sign it when you publish it: dotnet publish -t:PublishContainer with the SigstoreBuild package.");
+        }
+
+        var verified = new List<(OciDescriptor Referrer, VerificationResult Result)>();
+        var rejected = new List<(OciDescriptor Referrer, string Code, string Message)>();
+        foreach (var referrer in referrers)
+        {
+            try
+            {
+                var bundle = BundleSerializer.Parse(await SigstoreReferrers.ReadBundleAsync(client, repository, digest, referrer, ct).ConfigureAwait(false));
+                verified.Add((referrer, VerifyRunner.Verify(bundle, request, trustedRoot)));
+            }
+            catch (SigstoreException ex) when (ex.Code != SetupCodes.Cancelled)
+            {
+                rejected.Add((referrer, ex.Code, ex.Message));
+            }
+        }
+
+        if (verified.Count == 0)
+        {
+            var reasons = string.Join(Environment.NewLine, rejected.Select(r => $"  referrer {r.Referrer.Digest}: {r.Code}: {r.Message}"));
+            throw new SigstoreException(ContainerCodes.NoBundleVerified, $"{rejected.Count} Sigstore bundle(s) are attached to {name}, and none verifies for this policy:{Environment.NewLine}{reasons}");
+        }
+
+        foreach (var (referrer, code, message) in rejected)
+        {
+            console.Warning(ContainerCodes.AttachedBundleRejected, $"The bundle in referrer {referrer.Digest} of {name} does not verify ({code}: {message}); another one does.");
+        }
+
+        foreach (var (_, result) in verified)
+        {
+            VerifyRunner.ReportWarnings(result, console);
+        }
+
+        return verified;
+    }
+
+    /// <summary>The requested image as before (image, verified); with --all-platforms, its platform manifests under "platforms".</summary>
+    private static void WriteJson(TextWriter output, List<(string Name, string? Platform, List<(OciDescriptor Referrer, VerificationResult Result)> Verified)> results)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            writer.WriteStartObject();
-            writer.WriteString("image", image);
-            writer.WriteStartArray("verified");
-            foreach (var (referrer, result) in verified)
+            void WriteImage(string name, string? platform, List<(OciDescriptor Referrer, VerificationResult Result)> verified)
             {
-                writer.WriteStartObject();
-                writer.WriteString("referrer", referrer.Digest);
-                writer.WritePropertyName("result");
-                using var document = JsonDocument.Parse(result.ToJson(indented: false));
-                document.RootElement.WriteTo(writer);
-                writer.WriteEndObject();
+                writer.WriteString("image", name);
+                if (platform is not null)
+                {
+                    writer.WriteString("platform", platform);
+                }
+
+                writer.WriteStartArray("verified");
+                foreach (var (referrer, result) in verified)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("referrer", referrer.Digest);
+                    writer.WritePropertyName("result");
+                    using var document = JsonDocument.Parse(result.ToJson(indented: false));
+                    document.RootElement.WriteTo(writer);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
             }
 
-            writer.WriteEndArray();
+            writer.WriteStartObject();
+            WriteImage(results[0].Name, results[0].Platform, results[0].Verified);
+            if (results.Count > 1)
+            {
+                writer.WriteStartArray("platforms");
+                foreach (var (name, platform, verified) in results.Skip(1))
+                {
+                    writer.WriteStartObject();
+                    WriteImage(name, platform, verified);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
         }
 

@@ -82,6 +82,37 @@ public sealed class VerifyImageCommandTests
     }
 
     [TestMethod]
+    public async Task AllPlatforms_RequiresTheIndexAndEveryPlatformManifestToVerify()
+    {
+        await using var registry = await FakeOciRegistry.StartAsync();
+        var (index, amd64, arm64) = await TestImages.PushIndexAsync(registry.BaseUri, "contoso/multi", "2.0");
+        await SignAndAttachAsync(registry, index, "contoso/multi");
+        await SignAndAttachAsync(registry, amd64, "contoso/multi");
+        var name = $"{registry.Host}/contoso/multi@{index.Digest}";
+
+        // The index alone verifies; the arm64 manifest a cluster on arm64 would pull has no bundle.
+        Assert.AreEqual(0, (await VerifyImageAsync(name)).ExitCode);
+        var partial = await VerifyImageAsync(name, Email, "--all-platforms");
+        Assert.AreEqual(1, partial.ExitCode, partial.ToString());
+        StringAssert.StartsWith(partial.Error, "error SSB7101: ");
+        StringAssert.Contains(partial.Error, arm64.Digest);
+
+        await SignAndAttachAsync(registry, arm64, "contoso/multi");
+        var all = await VerifyImageAsync(name, Email, "--all-platforms");
+        Assert.AreEqual(0, all.ExitCode, all.ToString());
+        StringAssert.Contains(all.Output, $"Verified OK: {registry.Host}/contoso/multi@{amd64.Digest} (linux/amd64)");
+        StringAssert.Contains(all.Output, $"Verified OK: {registry.Host}/contoso/multi@{arm64.Digest} (linux/arm64)");
+
+        var json = JsonNode.Parse((await VerifyImageAsync(name, Email, "--all-platforms", "--output", "json")).Output)!;
+        Assert.AreEqual(name, (string?)json["image"]);
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64" }, json["platforms"]!.AsArray().Select(p => (string?)p!["platform"]).ToArray());
+
+        var single = await VerifyImageAsync($"{registry.Host}/contoso/multi@{amd64.Digest}", Email, "--all-platforms");
+        Assert.AreEqual(1, single.ExitCode, single.ToString());
+        StringAssert.StartsWith(single.Error, "error SSB0014: ");
+    }
+
+    [TestMethod]
     public async Task PolicyMismatches_AreCodedFailures()
     {
         await using var registry = await FakeOciRegistry.StartAsync();
