@@ -74,6 +74,41 @@ public sealed class PublishedRevocationTests
         var stale = await RunAsync(state, url, freshness: TimeSpan.Zero);
         Assert.IsFalse(stale.Succeeded, Describe(stale));
         Assert.IsTrue(stale.Diagnostics.Any(d => d.Code == RestoreCodes.RevocationSourceUnavailable && d.PackageId is null), Describe(stale));
+
+        // A copy that claims to be fetched in the future is never fresh (a clock set back, or an edited cache).
+        var cacheFile = Directory.GetFiles(Path.Combine(state, "revocations"), "*.json").Single();
+        var cached = JsonNode.Parse(await File.ReadAllTextAsync(cacheFile, TestContext.CancellationToken))!;
+        cached["fetched"] = DateTimeOffset.UtcNow.AddDays(1).UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(cacheFile, cached.ToJsonString(), TestContext.CancellationToken);
+        var future = await RunAsync(state, url);
+        Assert.IsTrue(future.Diagnostics.Any(d => d.Code == RestoreCodes.RevocationSourceUnavailable && d.PackageId is null), Describe(future));
+    }
+
+    [TestMethod]
+    public async Task APublishedFileSource_KeepsNoStamp_SoItsNextVersionIsSeen()
+    {
+        // The policy file can name a vendored document and bundle that are no MSBuild input: only a missing stamp runs the next check.
+        var document = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(document, Document("sha256:" + new string('0', 64)), TestContext.CancellationToken);
+        await SignAsync(document, document + ".sigstore.json", Publisher, TestContext.CancellationToken);
+        var state = NewState();
+        var stamp = Path.Combine(state, "verified.stamp");
+
+        var result = await RunAsync(state, document, bundle: document + ".sigstore.json", stampFile: stamp);
+
+        Assert.IsTrue(result.Succeeded, Describe(result));
+        Assert.IsFalse(File.Exists(stamp));
+        Assert.IsTrue((await RunAsync(NewState(), url: null, stampFile: stamp)).Succeeded);
+        Assert.IsTrue(File.Exists(stamp), "without a published source the stamp is kept");
+    }
+
+    [TestMethod]
+    public async Task PlainHttpToAnotherHost_IsRefused_BeforeAnyRequest()
+    {
+        var result = await RunAsync(NewState(), "http://revocations.example/revocations.json");
+        var finding = result.Diagnostics.Single(d => d.Code == RestoreCodes.RevocationSourceUnavailable);
+        StringAssert.Contains(finding.Message, "plain HTTP");
+        Assert.IsFalse(result.Succeeded, Describe(result));
     }
 
     [TestMethod]
@@ -251,7 +286,7 @@ public sealed class PublishedRevocationTests
 
     private static string NewState() => Directory.CreateTempSubdirectory("ssb-published-state-").FullName;
 
-    private Task<RestoreVerificationResult> RunAsync(string state, string? url, string? bundle = null, string mode = "enforce", TimeSpan? freshness = null, PolicyItem? extraIdentity = null)
+    private Task<RestoreVerificationResult> RunAsync(string state, string? url, string? bundle = null, string mode = "enforce", TimeSpan? freshness = null, PolicyItem? extraIdentity = null, string? stampFile = null)
     {
         var metadata = new Dictionary<string, string>();
         if (bundle is not null)
@@ -267,6 +302,7 @@ public sealed class PublishedRevocationTests
             TrustedIdentities = [new PolicyItem("Contoso.*", new Dictionary<string, string> { ["Issuer"] = Issuer, ["Subject"] = Publisher }), .. extraIdentity is null ? Array.Empty<PolicyItem>() : [extraIdentity]],
             Revocations = url is null ? [] : [new PolicyItem(url, metadata)],
             RevocationFreshness = freshness,
+            StampFile = stampFile,
             InvalidateOnFailure = false,
         };
         return RestoreRun.ExecuteAsync(request, SigstorePackageSignatureVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath), http: null, TestContext.CancellationToken);

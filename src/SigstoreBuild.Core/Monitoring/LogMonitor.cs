@@ -173,7 +173,7 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             for (var index = from; index < last; index++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (body, integrated, tree) = await ReadEntryAsync(logUrl, log, index, cancellationToken).ConfigureAwait(false);
+                var (body, integrated, tree) = await ReadEntryAsync(logUrl, log, index, head.Offset, cancellationToken).ConfigureAwait(false);
                 if (consistent.Add((tree.Size, Convert.ToHexString(tree.Root))))
                 {
                     await VerifyTreesConsistentAsync(logUrl, (head.Size, head.Root), tree, cancellationToken).ConfigureAwait(false);
@@ -279,7 +279,7 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
     }
 
     /// <summary>A Rekor v1 entry, proven to be in a tree the log signed (the tree its own inclusion proof names).</summary>
-    private async Task<(byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, CancellationToken cancellationToken)
+    private async Task<(byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, long offset, CancellationToken cancellationToken)
     {
         var path = $"api/v1/log/entries?logIndex={index.ToString(CultureInfo.InvariantCulture)}";
         using var response = ParseJson((await GetAsync(logUrl, path, allowMissing: false, cancellationToken).ConfigureAwait(false))!, path);
@@ -296,7 +296,14 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         var proofRoot = Convert.FromHexString(inclusion.GetProperty("rootHash").GetString()!);
         VerifyCheckpoint(inclusion.GetProperty("checkpoint").GetString(), log, rekorV2: false, proofSize, proofRoot, $"the checkpoint of entry {index}'s inclusion proof");
         var hashes = inclusion.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!)).ToList();
-        if (!MerkleProof.VerifyInclusion(inclusion.GetProperty("logIndex").GetInt64(), proofSize, MerkleProof.HashLeaf(body), hashes, proofRoot))
+        // The proof must be for the position asked for: the entry's own logIndex is not signed, so a log could label
+        // another committed entry with this index and hide the one really there.
+        if (inclusion.GetProperty("logIndex").GetInt64() != index - offset)
+        {
+            throw new SigstoreException(MonitorCodes.EntryNotInLog, $"The log answered the request for entry {index} with a proof for position {inclusion.GetProperty("logIndex").GetInt64()} of its tree, not {index - offset}. It may be hiding the entry at that position; report this to the log's operator.");
+        }
+
+        if (!MerkleProof.VerifyInclusion(index - offset, proofSize, MerkleProof.HashLeaf(body), hashes, proofRoot))
         {
             throw new SigstoreException(MonitorCodes.EntryNotInLog, $"Entry {index} is not in the tree its inclusion proof names. The log served an entry it did not commit to; report this to its operator.");
         }
@@ -304,13 +311,22 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         return (body, integrated, (proofSize, proofRoot));
     }
 
+    /// <summary>The first of the entry's signing certificates that names the identity and chains to a trusted Fulcio.</summary>
     private MonitoredEntry? Match(long index, byte[] body, DateTimeOffset? integratedTime, CertificateIdentity identity)
     {
-        if (EntryCertificate.Read(body) is not { } signed)
+        foreach (var signed in EntryCertificate.Read(body))
         {
-            return null;
+            if (Match(index, signed, integratedTime, identity) is { } match)
+            {
+                return match;
+            }
         }
 
+        return null;
+    }
+
+    private MonitoredEntry? Match(long index, EntryCertificate signed, DateTimeOffset? integratedTime, CertificateIdentity identity)
+    {
         VerifiedIdentity claimed;
         DateTimeOffset notBefore;
         try
@@ -396,63 +412,57 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         new(MonitorCodes.LogRewritten, $"The log rewrote its history: {what}. Entries it showed before may have been removed or replaced. Keep the state file as evidence, report it to the log's operator, and do not advance the state.");
 }
 
-/// <summary>The certificate and digest in a Rekor entry body (v1: hashedrekord, dsse, intoto; v2: hashedrekord, dsse); null for keys and other kinds.</summary>
+/// <summary>
+/// The signing certificates and the digest in a Rekor entry body: v1 hashedrekord 0.0.1, dsse 0.0.1 and intoto 0.0.2;
+/// v2 (rekor-tiles) hashedrekord 0.0.2 and dsse 0.0.2. Empty for keys and other kinds.
+/// </summary>
 internal sealed record EntryCertificate(string Kind, byte[] CertificateDer, string? Digest)
 {
-    public static EntryCertificate? Read(byte[] body)
+    public static IReadOnlyList<EntryCertificate> Read(byte[] body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
-            var kind = root.GetProperty("kind").GetString();
+            var kind = root.GetProperty("kind").GetString()!;
+            var version = root.TryGetProperty("apiVersion", out var v) ? v.GetString() : null;
             var spec = root.GetProperty("spec");
-            if (root.TryGetProperty("apiVersion", out var version) && version.GetString() == "0.0.2")
+            return (kind, version) switch
             {
-                return ReadV2(kind!, spec);
-            }
-
-            (string? Pem, JsonElement? Hash) found = kind switch
-            {
-                "hashedrekord" => (spec.GetProperty("signature").GetProperty("publicKey").GetProperty("content").GetString(), spec.GetProperty("data").GetProperty("hash")),
-                "dsse" => (spec.GetProperty("signatures")[0].GetProperty("verifier").GetString(), spec.GetProperty("payloadHash")),
-                "intoto" => (spec.GetProperty("content").GetProperty("envelope").GetProperty("signatures")[0].GetProperty("publicKey").GetString(), spec.GetProperty("content").GetProperty("payloadHash")),
-                _ => (null, null),
+                ("hashedrekord", "0.0.2") => V2(kind, [spec.GetProperty("hashedRekordV002").GetProperty("signature")], spec.GetProperty("hashedRekordV002").GetProperty("data")),
+                ("dsse", "0.0.2") => V2(kind, [.. spec.GetProperty("dsseV002").GetProperty("signatures").EnumerateArray()], spec.GetProperty("dsseV002").GetProperty("payloadHash")),
+                ("hashedrekord", _) => V1(kind, [spec.GetProperty("signature").GetProperty("publicKey").GetProperty("content").GetString()], spec.GetProperty("data").GetProperty("hash")),
+                ("dsse", _) => V1(kind, [.. spec.GetProperty("signatures").EnumerateArray().Select(s => s.GetProperty("verifier").GetString())], spec.GetProperty("payloadHash")),
+                ("intoto", _) => V1(kind, [.. spec.GetProperty("content").GetProperty("envelope").GetProperty("signatures").EnumerateArray().Select(s => s.GetProperty("publicKey").GetString())], spec.GetProperty("content").GetProperty("payloadHash")),
+                _ => [],
             };
-            if (found.Pem is null)
-            {
-                return null;
-            }
-
-            var pem = Encoding.UTF8.GetString(Convert.FromBase64String(found.Pem));
-            if (!PemEncoding.TryFind(pem, out var fields) || pem[fields.Label] != "CERTIFICATE")
-            {
-                return null;
-            }
-
-            var digest = found.Hash is { } hash ? $"{hash.GetProperty("algorithm").GetString()}:{hash.GetProperty("value").GetString()}" : null;
-            return new EntryCertificate(kind!, Convert.FromBase64String(pem[fields.Base64Data]), digest);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
-            return null;
+            return [];
         }
     }
 
-    /// <summary>Rekor v2 bodies (hashedrekord and dsse 0.0.2) carry the certificate's DER and a base64 digest.</summary>
-    private static EntryCertificate? ReadV2(string kind, JsonElement spec)
+    /// <summary>v1: base64 PEM certificates (a public key names no identity), digest as algorithm and hex value.</summary>
+    private static List<EntryCertificate> V1(string kind, IEnumerable<string?> pems, JsonElement hash)
     {
-        var (signature, hash) = kind switch
+        var digest = $"{hash.GetProperty("algorithm").GetString()}:{hash.GetProperty("value").GetString()}";
+        var found = new List<EntryCertificate>();
+        foreach (var encoded in pems.OfType<string>())
         {
-            "hashedrekord" => (spec.GetProperty("hashedRekordV002").GetProperty("signature"), spec.GetProperty("hashedRekordV002").GetProperty("data")),
-            "dsse" => (spec.GetProperty("dsseV002").GetProperty("signatures")[0], spec.GetProperty("dsseV002").GetProperty("payloadHash")),
-            _ => (default, default),
-        };
-        if (signature.ValueKind != JsonValueKind.Object || !signature.GetProperty("verifier").TryGetProperty("x509Certificate", out var certificate))
-        {
-            return null;
+            var pem = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+            if (PemEncoding.TryFind(pem, out var fields) && pem[fields.Label] == "CERTIFICATE")
+            {
+                found.Add(new EntryCertificate(kind, Convert.FromBase64String(pem[fields.Base64Data]), digest));
+            }
         }
 
+        return found;
+    }
+
+    /// <summary>v2: certificates as DER in each signature's verifier, digest as an algorithm enum and base64.</summary>
+    private static List<EntryCertificate> V2(string kind, IEnumerable<JsonElement> signatures, JsonElement hash)
+    {
         var algorithm = hash.GetProperty("algorithm").GetString() switch
         {
             "SHA2_256" => "sha256",
@@ -461,6 +471,8 @@ internal sealed record EntryCertificate(string Kind, byte[] CertificateDer, stri
             var other => other,
         };
         var digest = $"{algorithm}:{Convert.ToHexStringLower(Convert.FromBase64String(hash.GetProperty("digest").GetString()!))}";
-        return new EntryCertificate(kind, Convert.FromBase64String(certificate.GetProperty("rawBytes").GetString()!), digest);
+        return [.. signatures
+            .Where(s => s.GetProperty("verifier").TryGetProperty("x509Certificate", out _))
+            .Select(s => new EntryCertificate(kind, Convert.FromBase64String(s.GetProperty("verifier").GetProperty("x509Certificate").GetProperty("rawBytes").GetString()!), digest))];
     }
 }

@@ -56,6 +56,12 @@ public sealed class PublishedRevocationList
     public static string BundleLocation(string document, string? bundle) =>
         string.IsNullOrWhiteSpace(bundle) ? document + BundleSuffix : bundle;
 
+    /// <summary>A location as messages show it: a URL without its user information, query and fragment (they may hold tokens).</summary>
+    public static string Display(string location) =>
+        IsUrl(location) && Uri.TryCreate(location, UriKind.Absolute, out var uri)
+            ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}"
+            : location;
+
     /// <summary>True for an http or https URL (a source to fetch), false for a file path.</summary>
     public static bool IsUrl(string location) =>
         Uri.TryCreate(location, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
@@ -108,12 +114,12 @@ public sealed class PublishedRevocationList
         catch (SigstoreException ex)
         {
             throw new SigstoreException(PolicyCodes.RevocationSignatureInvalid,
-                $"The published revocation document '{source}' does not verify against its bundle ({ex.Code}: {ex.Message}). Nothing it says is applied, and nothing is trusted while it cannot be verified: ask the publisher to sign the exact bytes they publish with 'sigstore sign revocations.json' and upload revocations.json.sigstore.json beside it.", ex);
+                $"The published revocation document '{Display(source)}' does not verify against its bundle ({ex.Code}: {ex.Message}). Nothing it says is applied, and nothing is trusted while it cannot be verified: ask the publisher to sign the exact bytes they publish with 'sigstore sign revocations.json' and upload revocations.json.sigstore.json beside it.", ex);
         }
 
         var signer = result.Identity ?? throw new SigstoreException(PolicyCodes.RevocationSignatureInvalid,
-            $"The published revocation document '{source}' is signed with a key, not a Sigstore certificate, so it names no identity to scope it by. Ask the publisher to sign it keyless with 'sigstore sign revocations.json'.");
-        return new PublishedRevocationList(RevocationList.Parse(document, source), signer, source, Convert.ToHexStringLower(SHA256.HashData(document)));
+            $"The published revocation document '{Display(source)}' is signed with a key, not a Sigstore certificate, so it names no identity to scope it by. Ask the publisher to sign it keyless with 'sigstore sign revocations.json'.");
+        return new PublishedRevocationList(RevocationList.Parse(document, Display(source)), signer, source, Convert.ToHexStringLower(SHA256.HashData(document)));
     }
 
     /// <summary>Downloads and verifies a published document (see <see cref="DownloadAsync"/> and <see cref="Verify"/>).</summary>
@@ -133,7 +139,7 @@ public sealed class PublishedRevocationList
         if (!expected.Matches(Signer))
         {
             throw new SigstoreException(PolicyCodes.RevocationSignerNotTrusted,
-                $"The published revocation document '{Source}' is signed by {Signer.SubjectAlternativeName} (issuer {Signer.Issuer}), not by the identity this verification trusts ({expected}). Only the trusted signer's own revocations apply. Use the document that signer published, or leave out this --revocations.");
+                $"The published revocation document '{Display(Source)}' is signed by {Signer.SubjectAlternativeName} (issuer {Signer.Issuer}), not by the identity this verification trusts ({expected}). Only the trusted signer's own revocations apply. Use the document that signer published, or leave out this --revocations.");
         }
 
         return List;
@@ -142,6 +148,13 @@ public sealed class PublishedRevocationList
     private static async Task<byte[]> GetAsync(ServiceHttpClient service, string url, CancellationToken cancellationToken)
     {
         var uri = new Uri(url);
+        if (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
+        {
+            // The document is signed, but plain HTTP lets anyone on the path withhold it or replay an older one.
+            throw new SigstoreException(PolicyCodes.RevocationSourceUnavailable,
+                $"{Display(url)} is plain HTTP. Publish revocation documents over https and name the https URL (plain HTTP is accepted only on loopback).");
+        }
+
         ServiceResponse response;
         try
         {
@@ -154,13 +167,13 @@ public sealed class PublishedRevocationList
         }
         catch (SigstoreException ex) when (ex.Code != PolicyCodes.RevocationSourceUnavailable)
         {
-            throw new SigstoreException(PolicyCodes.RevocationSourceUnavailable, $"{uri.GetLeftPart(UriPartial.Path)} could not be read: {ex.Message}", ex);
+            throw new SigstoreException(PolicyCodes.RevocationSourceUnavailable, $"{Display(url)} could not be read: {ex.Message}", ex);
         }
 
         if (!response.IsSuccess)
         {
             throw new SigstoreException(PolicyCodes.RevocationSourceUnavailable,
-                $"{uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.StatusCode}. Check the URL (redirects are not followed: name the final URL).");
+                $"{Display(url)} answered {(int)response.StatusCode} {response.StatusCode}. Check the URL (redirects are not followed: name the final URL).");
         }
 
         return response.Body;

@@ -76,7 +76,7 @@ public sealed class RevocationList
 
             return new RevocationList(entries) { Issued = Time(root, "issued", source, "$") };
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or NullReferenceException)
         {
             throw Invalid(source, ex.Message);
         }

@@ -17,13 +17,11 @@ internal sealed record RevocationSource(string Document, string? Bundle)
 {
     public string BundleLocation => PublishedRevocationList.BundleLocation(Document, Bundle);
 
-    public bool IsRemote => PublishedRevocationList.IsUrl(Document) || PublishedRevocationList.IsUrl(BundleLocation);
-
     /// <summary>A URL stays as written; a path is resolved against <paramref name="baseDirectory"/>.</summary>
     public static string Resolve(string location, string? baseDirectory) =>
         PublishedRevocationList.IsUrl(location) ? location : Path.GetFullPath(location, baseDirectory ?? Directory.GetCurrentDirectory());
 
-    public override string ToString() => Bundle is null ? Document : $"{Document} (bundle {Bundle})";
+    public override string ToString() => Bundle is null ? PublishedRevocationList.Display(Document) : $"{PublishedRevocationList.Display(Document)} (bundle {PublishedRevocationList.Display(Bundle)})";
 }
 
 /// <summary>A verified published document and its signer, as the policy matches signers.</summary>
@@ -57,7 +55,8 @@ internal static class PublishedRevocationResolver
             var cachePath = Path.Combine(stateDirectory, CacheFolderName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.Document + "\n" + source.BundleLocation)))[..32] + ".json");
             var cached = ReadCache(cachePath, source);
             PublishedRevocations? document;
-            if (cached is not null && time.GetUtcNow() - cached.Value.Fetched < freshness)
+            var age = cached is null ? TimeSpan.MaxValue : time.GetUtcNow() - cached.Value.Fetched;
+            if (cached is not null && age >= TimeSpan.Zero && age < freshness)
             {
                 document = cached.Value.Published;
             }
@@ -148,7 +147,7 @@ internal static class PublishedRevocationResolver
             var bytes = Convert.FromBase64String((string)root["content"]!);
             var signer = root["signer"]!.AsObject();
             var extensions = signer["extensions"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!, StringComparer.Ordinal);
-            var list = RevocationList.Parse(bytes, source.Document);
+            var list = RevocationList.Parse(bytes, PublishedRevocationList.Display(source.Document));
             var published = new PublishedRevocations(source, new SignerIdentity((string)signer["issuer"]!, (string)signer["subject"]!, extensions), list, bytes);
             return (published, DateTimeOffset.Parse((string)root["fetched"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
         }

@@ -140,6 +140,9 @@ public static class RestoreRun
         var sources = new List<IBundleSource> { new EmbeddedBundleSource(), new SidecarBundleSource() };
         sources.AddRange(request.BundleDirectories.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => new DirectoryBundleSource(Path.GetFullPath(d))));
         sources.Add(new PackageFolderCacheBundleSource());
+
+        // Revocation documents are fetched without following redirects; the attestation sources' client follows them.
+        var revocationHttp = http;
         if (!string.IsNullOrWhiteSpace(request.AttestationUrlTemplate) || request.GitHubAttestations)
         {
             http ??= new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -158,7 +161,7 @@ public static class RestoreRun
         IReadOnlyList<ConfigurationFinding> findings = [];
         if (policy.RevocationSources.Count > 0)
         {
-            var (published, problems) = await PublishedRevocationResolver.ResolveAsync(policy, stateDirectory, verifier, http, request.RevocationFreshness ?? PublishedRevocationResolver.DefaultFreshness, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            var (published, problems) = await PublishedRevocationResolver.ResolveAsync(policy, stateDirectory, verifier, revocationHttp, request.RevocationFreshness ?? PublishedRevocationResolver.DefaultFreshness, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             policy = policy.WithPublished(published);
             findings = problems;
         }
@@ -195,8 +198,9 @@ public static class RestoreRun
             var hasWarnings = result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Warning && !d.Suppressed)
                 || verifier is TrustRootPackageSignatureVerifier { Warnings.Count: > 0 };
 
-            // A published URL may change without any input changing: the target runs each build (the cache keeps it cheap).
-            if (hasWarnings || policy.RevocationSources.Any(s => s.IsRemote))
+            // A published document may change without any input changing (a URL, or a file the policy file names): the
+            // target runs each build, and the fetched copy and the verification cache keep that cheap.
+            if (hasWarnings || policy.RevocationSources.Count > 0)
             {
                 DeleteStamp(request.StampFile);
             }

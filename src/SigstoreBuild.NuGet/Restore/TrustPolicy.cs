@@ -349,7 +349,7 @@ internal sealed class TrustPolicy
             builder.Append("revocation-source|").Append(source).Append('\n');
         }
 
-        foreach (var published in Published.Select(p => $"{p.Source.Document}|{p.DocumentSha256}|{p.Signer.Issuer}|{p.Signer.Subject}").Order(StringComparer.Ordinal))
+        foreach (var published in Published.Select(p => $"{p.Source.Document}|{p.DocumentSha256}|{p.Signer.Issuer}|{p.Signer.Subject}|{string.Join(',', p.Signer.Extensions.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + "=" + e.Value))}").Order(StringComparer.Ordinal))
         {
             builder.Append("published|").Append(published).Append('\n');
         }

@@ -138,6 +138,8 @@ public sealed class RevocationTests
     [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\"}, \"signedFrom\": \"yesterday\"}]}", "RFC 3339")]
     [DataRow("{\"revoked\": []}", "unknown field 'revoked'")]
     [DataRow("not json", "invalid")]
+    [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"\", \"subject\": \"y\"}}]}", "issuer")]
+    [DataRow("{\"revocations\": [{\"logEntry\": {\"logId\": null, \"logIndex\": 1}}]}", "invalid")]
     [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"workflowColour\": \"red\"}}}]}", "extensions.workflowColour is not a Fulcio extension")]
     [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"issuer\": \"x\"}}}]}", "extensions.issuer is not a Fulcio extension")]
     [DataRow("{\"revocations\": [{\"identity\": {\"issuer\": \"x\", \"subject\": \"y\", \"extensions\": {\"sourceRepositoryRef\": 1}}}]}", "extensions.sourceRepositoryRef is not a Fulcio extension")]

@@ -56,6 +56,20 @@ public sealed class RekorV1MonitorTests
         StringAssert.Contains(error.Message, "not consistent with its checkpoint");
     }
 
+    [TestMethod]
+    public async Task AnEntryServedForAnotherIndex_IsRefused()
+    {
+        // The log answers the request for one index with another committed entry, relabelled: its proof verifies for its
+        // own position, which is not the one asked for, so the entry really at that index would go unseen.
+        Fill(4);
+        var asked = Log.Size - 1;
+        using var http = new HttpClient(new Relabel(asked, asked - 2) { InnerHandler = new SocketsHttpHandler() });
+        var error = await Assert.ThrowsExactlyAsync<SigstoreException>(() => new LogMonitor(TrustedRoot.Load(s_sigstore.TrustedRootPath), http).RunAsync(
+            new Uri(s_sigstore.BaseUrl), CertificateIdentity.Exact("nobody@example.com", s_sigstore.BaseUrl), previous: null, fromIndex: asked, maxEntries: 10, TestContext.CancellationToken));
+        Assert.AreEqual(MonitorCodes.EntryNotInLog, error.Code, error.Message);
+        StringAssert.Contains(error.Message, $"proof for position {asked - 2}");
+    }
+
     private static void Fill(int count)
     {
         for (var i = 0; i < count; i++)
@@ -70,6 +84,27 @@ public sealed class RekorV1MonitorTests
         using var http = new HttpClient(new AfterCheckpoint(afterCheckpoint) { InnerHandler = new SocketsHttpHandler() });
         return await new LogMonitor(TrustedRoot.Load(s_sigstore.TrustedRootPath), http).RunAsync(new Uri(s_sigstore.BaseUrl),
             CertificateIdentity.Exact("nobody@example.com", s_sigstore.BaseUrl), previous: null, fromIndex: Log.Size - fromEnd, maxEntries: 100, TestContext.CancellationToken);
+    }
+
+    /// <summary>Serves entry <paramref name="served"/> when <paramref name="asked"/> is requested, with the asked index in its (unsigned) logIndex.</summary>
+    private sealed class Relabel(long asked, long served) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var askedQuery = $"logIndex={asked}";
+            if (!request.RequestUri!.Query.Contains(askedQuery, StringComparison.Ordinal))
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+
+            request.RequestUri = new Uri(request.RequestUri.ToString().Replace(askedQuery, $"logIndex={served}", StringComparison.Ordinal));
+            var response = await base.SendAsync(request, cancellationToken);
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsObject();
+            var entry = body.Single().Value!.AsObject();
+            entry["logIndex"] = asked;
+            response.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            return response;
+        }
     }
 
     private sealed class AfterCheckpoint(Action action) : DelegatingHandler
