@@ -89,6 +89,9 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
     private const string RekorV1Api = "rekor-v1";
     private const string TilesApi = "tlog-tiles";
 
+    // Rekor v1 returns at most ten entries per retrieve request.
+    private const int RetrieveBatch = 10;
+
     // An entry bundle holds up to 256 entries of up to 64 KiB each.
     private readonly ServiceHttpClient _http = new(http ?? ServiceHttpClient.CreateHttpClient(), RetryPolicy.Default with { MaxResponseBytes = 17 * 1024 * 1024 },
         time ?? TimeProvider.System, NullSigningLog.Instance);
@@ -101,6 +104,19 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
     {
         ArgumentNullException.ThrowIfNull(logUrl);
         ArgumentNullException.ThrowIfNull(identity);
+        try
+        {
+            return await RunCoreAsync(logUrl, identity, previous, fromIndex, maxEntries, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            // A member missing or of the wrong type in the log's JSON: nothing it said can be relied on.
+            throw new SigstoreException(MonitorCodes.LogUnavailable, $"The log's answer is not what its API returns ({ex.Message}). Check the log URL; nothing was reported and the state file is unchanged.", ex);
+        }
+    }
+
+    private async Task<MonitorReport> RunCoreAsync(Uri logUrl, CertificateIdentity identity, MonitorState? previous, long? fromIndex, long maxEntries, CancellationToken cancellationToken)
+    {
         var url = logUrl.AbsoluteUri.TrimEnd('/');
         if (previous is not null && !string.Equals(previous.LogUrl.TrimEnd('/'), url, StringComparison.Ordinal))
         {
@@ -170,18 +186,20 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
             // Each v1 entry comes with a proof against the tree current when it was served; every such tree must be
             // consistent with the run's checkpoint, or the log shows different histories to different readers.
             var consistent = new HashSet<(long, string)> { (head.Size, Convert.ToHexString(head.Root)) };
-            for (var index = from; index < last; index++)
+            for (var batch = from; batch < last; batch += RetrieveBatch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (body, integrated, tree) = await ReadEntryAsync(logUrl, log, index, head.Offset, cancellationToken).ConfigureAwait(false);
-                if (consistent.Add((tree.Size, Convert.ToHexString(tree.Root))))
+                foreach (var (index, body, integrated, tree) in await ReadEntriesAsync(logUrl, log, batch, (int)Math.Min(RetrieveBatch, last - batch), head.Offset, cancellationToken).ConfigureAwait(false))
                 {
-                    await VerifyTreesConsistentAsync(logUrl, (head.Size, head.Root), tree, cancellationToken).ConfigureAwait(false);
-                }
+                    if (consistent.Add((tree.Size, Convert.ToHexString(tree.Root))))
+                    {
+                        await VerifyTreesConsistentAsync(logUrl, (head.Size, head.Root), tree, cancellationToken).ConfigureAwait(false);
+                    }
 
-                if (Match(index, body, integrated, identity) is { } match)
-                {
-                    matches.Add(match);
+                    if (Match(index, body, integrated, identity) is { } match)
+                    {
+                        matches.Add(match);
+                    }
                 }
             }
         }
@@ -278,19 +296,51 @@ public sealed class LogMonitor(TrustedRoot trustedRoot, HttpClient? http = null,
         return [.. proof.RootElement.GetProperty("hashes").EnumerateArray().Select(h => Convert.FromHexString(h.GetString()!))];
     }
 
-    /// <summary>A Rekor v1 entry, proven to be in a tree the log signed (the tree its own inclusion proof names).</summary>
-    private async Task<(byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree)> ReadEntryAsync(Uri logUrl, TransparencyLog log, long index, long offset, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rekor v1 entries <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1, in one
+    /// retrieve request, each proven to be in a tree the log signed (the tree its own inclusion proof names).
+    /// </summary>
+    private async Task<List<(long Index, byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree)>> ReadEntriesAsync(
+        Uri logUrl, TransparencyLog log, long first, int count, long offset, CancellationToken cancellationToken)
     {
-        var path = $"api/v1/log/entries?logIndex={index.ToString(CultureInfo.InvariantCulture)}";
-        using var response = ParseJson((await GetAsync(logUrl, path, allowMissing: false, cancellationToken).ConfigureAwait(false))!, path);
-        var entry = response.RootElement.EnumerateObject().Single().Value;
-        var body = Convert.FromBase64String(entry.GetProperty("body").GetString()!);
-        var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.GetProperty("integratedTime").GetInt64());
-        if (entry.GetProperty("logIndex").GetInt64() != index)
+        const string Path = "api/v1/log/entries/retrieve";
+        var request = new System.Text.Json.Nodes.JsonObject { ["logIndexes"] = new System.Text.Json.Nodes.JsonArray([.. Enumerable.Range(0, count).Select(i => (System.Text.Json.Nodes.JsonNode)(first + i))]) }.ToJsonString();
+        var response = await _http.SendAsync("the log", MonitorCodes.LogUnavailable, () => new HttpRequestMessage(HttpMethod.Post, ServiceUrl.Combine(logUrl, Path))
         {
-            throw new SigstoreException(MonitorCodes.EntryNotInLog, $"The log answered the request for entry {index} with entry {entry.GetProperty("logIndex").GetInt64()}. Report this to the log's operator.");
+            Content = new StringContent(request, Encoding.UTF8, "application/json"),
+        }, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            throw new SigstoreException(MonitorCodes.LogUnavailable, $"The log answered HTTP {(int)response.StatusCode} to {Path} for entries {first} to {first + count - 1}. Check the log URL, or try again later.");
         }
 
+        using var document = ParseJson(response.Body, Path);
+        var byIndex = new Dictionary<long, JsonElement>();
+        foreach (var entry in document.RootElement.EnumerateArray().SelectMany(item => item.EnumerateObject()).Select(p => p.Value))
+        {
+            // The entry's own logIndex is only a label: the proof checked below decides where it is.
+            byIndex.TryAdd(entry.GetProperty("logIndex").GetInt64(), entry);
+        }
+
+        var entries = new List<(long, byte[], DateTimeOffset, (long, byte[]))>(count);
+        for (var index = first; index < first + count; index++)
+        {
+            if (!byIndex.TryGetValue(index, out var entry))
+            {
+                throw new SigstoreException(MonitorCodes.EntryNotInLog, $"The log did not return entry {index}, which its checkpoint covers. Report this to the log's operator.");
+            }
+
+            var (body, integrated, tree) = VerifyEntry(entry, log, index, offset);
+            entries.Add((index, body, integrated, tree));
+        }
+
+        return entries;
+    }
+
+    private static (byte[] Body, DateTimeOffset IntegratedTime, (long Size, byte[] Root) Tree) VerifyEntry(JsonElement entry, TransparencyLog log, long index, long offset)
+    {
+        var body = Convert.FromBase64String(entry.GetProperty("body").GetString()!);
+        var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.GetProperty("integratedTime").GetInt64());
         var inclusion = entry.GetProperty("verification").GetProperty("inclusionProof");
         var proofSize = inclusion.GetProperty("treeSize").GetInt64();
         var proofRoot = Convert.FromHexString(inclusion.GetProperty("rootHash").GetString()!);

@@ -112,6 +112,15 @@ internal static class RekorV1Endpoints
     {
         var v1 = services.RekorV1;
         var request = await Handlers.ReadJson(context) as JsonObject ?? throw RekorV1Log.Invalid("the body is not a JSON object");
+        foreach (var kind in new[] { "entryUUIDs", "logIndexes", "entries" })
+        {
+            if (request[kind] is JsonArray { Count: > 10 })
+            {
+                // Rekor's limit: a client that asks for more gets an error, not a silently shortened answer.
+                throw RekorV1Log.Invalid($"'{kind}' may list at most 10 items");
+            }
+        }
+
         var found = new List<LogRecord>();
         foreach (var uuid in request["entryUUIDs"] as JsonArray ?? [])
         {

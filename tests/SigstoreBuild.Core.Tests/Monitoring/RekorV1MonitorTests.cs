@@ -70,6 +70,29 @@ public sealed class RekorV1MonitorTests
         StringAssert.Contains(error.Message, $"proof for position {asked - 2}");
     }
 
+    [TestMethod]
+    public async Task EntriesAreReadTenPerRequest()
+    {
+        Fill(25);
+        var counting = new Counting { InnerHandler = new SocketsHttpHandler() };
+        using var http = new HttpClient(counting);
+        var report = await new LogMonitor(TrustedRoot.Load(s_sigstore.TrustedRootPath), http).RunAsync(new Uri(s_sigstore.BaseUrl),
+            CertificateIdentity.Exact("nobody@example.com", s_sigstore.BaseUrl), previous: null, fromIndex: Log.Size - 25, maxEntries: 100, TestContext.CancellationToken);
+
+        Assert.AreEqual(25, report.EntriesRead);
+        Assert.AreEqual(3, counting.Requests.Count(r => r == "POST /api/v1/log/entries/retrieve"), string.Join(", ", counting.Requests));
+        Assert.IsFalse(counting.Requests.Any(r => r.StartsWith("GET /api/v1/log/entries", StringComparison.Ordinal)), "no request per entry");
+    }
+
+    [TestMethod]
+    public async Task TheInstanceRefusesMoreThanTenEntriesPerRequest_AsRekorDoes()
+    {
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(new Uri(new Uri(s_sigstore.BaseUrl + "/"), "api/v1/log/entries/retrieve"),
+            new StringContent("{\"logIndexes\": [0,1,2,3,4,5,6,7,8,9,10]}", Encoding.UTF8, "application/json"), TestContext.CancellationToken);
+        Assert.IsFalse(response.IsSuccessStatusCode);
+    }
+
     private static void Fill(int count)
     {
         for (var i = 0; i < count; i++)
@@ -91,19 +114,35 @@ public sealed class RekorV1MonitorTests
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var askedQuery = $"logIndex={asked}";
-            if (!request.RequestUri!.Query.Contains(askedQuery, StringComparison.Ordinal))
+            if (!request.RequestUri!.AbsolutePath.EndsWith("/entries/retrieve", StringComparison.Ordinal))
             {
                 return await base.SendAsync(request, cancellationToken);
             }
 
-            request.RequestUri = new Uri(request.RequestUri.ToString().Replace(askedQuery, $"logIndex={served}", StringComparison.Ordinal));
+            var query = System.Text.Json.Nodes.JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!;
+            query["logIndexes"] = new System.Text.Json.Nodes.JsonArray([.. query["logIndexes"]!.AsArray().Select(i => (System.Text.Json.Nodes.JsonNode)((long)i! == asked ? served : (long)i!))]);
+            request.Content = new StringContent(query.ToJsonString(), Encoding.UTF8, "application/json");
             var response = await base.SendAsync(request, cancellationToken);
-            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsObject();
-            var entry = body.Single().Value!.AsObject();
-            entry["logIndex"] = asked;
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsArray();
+            foreach (var entry in body.Select(e => e!.AsObject().Single().Value!.AsObject()).Where(e => (long)e["logIndex"]! == served))
+            {
+                entry["logIndex"] = asked;
+            }
+
             response.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
             return response;
+        }
+    }
+
+    /// <summary>Counts the requests by method and path.</summary>
+    private sealed class Counting : DelegatingHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Enqueue($"{request.Method} {request.RequestUri!.AbsolutePath}");
+            return base.SendAsync(request, cancellationToken);
         }
     }
 
