@@ -70,6 +70,12 @@ public sealed class PublishedRevocationTests
         Assert.AreEqual(RestoreCodes.Revoked, warm.Diagnostics.Single().Code, Describe(warm));
         Assert.AreEqual(2, server.Requests.Count, "no fetch on a warm build");
 
+        // Another trust root (the same content, other bytes: another fingerprint) does not trust that copy.
+        var otherRoot = Path.Combine(s_root, Guid.NewGuid().ToString("N") + ".trusted_root.json");
+        await File.WriteAllTextAsync(otherRoot, await File.ReadAllTextAsync(s_sigstore.TrustedRootPath, TestContext.CancellationToken) + "\n", TestContext.CancellationToken);
+        var otherTrust = await RunAsync(state, url, trustedRoot: otherRoot);
+        Assert.IsTrue(otherTrust.Diagnostics.Any(d => d.Code == RestoreCodes.RevocationSourceUnavailable && d.PackageId is null), Describe(otherTrust));
+
         // Stale: the copy is older than the freshness allows, and the source is gone: fail closed.
         var stale = await RunAsync(state, url, freshness: TimeSpan.Zero);
         Assert.IsFalse(stale.Succeeded, Describe(stale));
@@ -286,7 +292,7 @@ public sealed class PublishedRevocationTests
 
     private static string NewState() => Directory.CreateTempSubdirectory("ssb-published-state-").FullName;
 
-    private Task<RestoreVerificationResult> RunAsync(string state, string? url, string? bundle = null, string mode = "enforce", TimeSpan? freshness = null, PolicyItem? extraIdentity = null, string? stampFile = null)
+    private Task<RestoreVerificationResult> RunAsync(string state, string? url, string? bundle = null, string mode = "enforce", TimeSpan? freshness = null, PolicyItem? extraIdentity = null, string? stampFile = null, string? trustedRoot = null)
     {
         var metadata = new Dictionary<string, string>();
         if (bundle is not null)
@@ -305,7 +311,7 @@ public sealed class PublishedRevocationTests
             StampFile = stampFile,
             InvalidateOnFailure = false,
         };
-        return RestoreRun.ExecuteAsync(request, SigstorePackageSignatureVerifier.ForTrustedRoot(s_sigstore.TrustedRootPath), http: null, TestContext.CancellationToken);
+        return RestoreRun.ExecuteAsync(request, SigstorePackageSignatureVerifier.ForTrustedRoot(trustedRoot ?? s_sigstore.TrustedRootPath), http: null, TestContext.CancellationToken);
     }
 
     /// <summary>Packs, signs and embeds the provenance as dotnet pack does; returns the package digest (sha256:hex).</summary>

@@ -50,10 +50,13 @@ internal static class PublishedRevocationResolver
     {
         var published = new List<PublishedRevocations>();
         var findings = new List<ConfigurationFinding>();
+
+        // A copy verified under another trust root (another instance) is not this build's to trust.
+        var trustRoot = TrustRootPackageSignatureVerifier.PeekFingerprint(verifier);
         foreach (var source in policy.RevocationSources)
         {
             var cachePath = Path.Combine(stateDirectory, CacheFolderName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.Document + "\n" + source.BundleLocation)))[..32] + ".json");
-            var cached = ReadCache(cachePath, source);
+            var cached = ReadCache(cachePath, source, trustRoot);
             PublishedRevocations? document;
             var age = cached is null ? TimeSpan.MaxValue : time.GetUtcNow() - cached.Value.Fetched;
             if (cached is not null && age >= TimeSpan.Zero && age < freshness)
@@ -71,7 +74,7 @@ internal static class PublishedRevocationResolver
                 }
                 else if (document is not null)
                 {
-                    WriteCache(cachePath, document, time.GetUtcNow());
+                    WriteCache(cachePath, document, time.GetUtcNow(), trustRoot);
                 }
             }
 
@@ -129,7 +132,7 @@ internal static class PublishedRevocationResolver
     private static string Describe(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "(no issued time)";
 
     /// <summary>The cached, verified copy (the same trust as the verification cache beside it), or null when absent, unreadable or for another source.</summary>
-    private static (PublishedRevocations Published, DateTimeOffset Fetched)? ReadCache(string path, RevocationSource source)
+    private static (PublishedRevocations Published, DateTimeOffset Fetched)? ReadCache(string path, RevocationSource source, string? trustRoot)
     {
         if (!File.Exists(path))
         {
@@ -139,7 +142,7 @@ internal static class PublishedRevocationResolver
         try
         {
             var root = JsonNode.Parse(InputFile.ReadAllBytes(path, new InputKind("revocation cache", InputFile.MaxDocumentBytes * 2, string.Empty)))!.AsObject();
-            if ((string?)root["document"] != source.Document || (string?)root["bundle"] != source.BundleLocation)
+            if ((string?)root["document"] != source.Document || (string?)root["bundle"] != source.BundleLocation || trustRoot is null || (string?)root["trustRoot"] != trustRoot)
             {
                 return null;
             }
@@ -157,7 +160,7 @@ internal static class PublishedRevocationResolver
         }
     }
 
-    private static void WriteCache(string path, PublishedRevocations published, DateTimeOffset fetched)
+    private static void WriteCache(string path, PublishedRevocations published, DateTimeOffset fetched, string? trustRoot)
     {
         // The document's bytes as verified, and the signer as the verification reported it.
         var extensions = new JsonObject();
@@ -171,6 +174,7 @@ internal static class PublishedRevocationResolver
             ["document"] = published.Source.Document,
             ["bundle"] = published.Source.BundleLocation,
             ["fetched"] = fetched.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+            ["trustRoot"] = trustRoot,
             ["signer"] = new JsonObject { ["issuer"] = published.Signer.Issuer, ["subject"] = published.Signer.Subject, ["extensions"] = extensions },
             ["content"] = Convert.ToBase64String(published.Content),
         };

@@ -37,6 +37,27 @@ public sealed class TrustRootPackageSignatureVerifier : IPackageSignatureVerifie
     /// <see cref="TrustRootFingerprint"/> without parsing anything when a trusted_root.json file is configured (the hash
     /// of the bytes the load would read); otherwise the trust material is obtained as for verification (TUF refresh).
     /// </summary>
+    /// <summary>
+    /// The fingerprint of <paramref name="verifier"/>'s trust root, cheaply where a file names it (see
+    /// <see cref="PeekFingerprint()"/>); null when there is no verifier or the trust root cannot be obtained.
+    /// </summary>
+    internal static string? PeekFingerprint(IPackageSignatureVerifier? verifier)
+    {
+        try
+        {
+            return verifier switch
+            {
+                null => null,
+                TrustRootPackageSignatureVerifier trustRoot => trustRoot.PeekFingerprint(),
+                var other => other.TrustRootFingerprint,
+            };
+        }
+        catch (SigstoreException)
+        {
+            return null;
+        }
+    }
+
     internal string PeekFingerprint() =>
         !_loaded.IsValueCreated && _provider is TrustRootProvider { Configuration.TrustedRootPath: { } path }
             ? RestoreRun.FingerprintFile(path)

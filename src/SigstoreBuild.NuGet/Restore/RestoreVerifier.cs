@@ -454,26 +454,8 @@ internal sealed class RestoreVerifier(RestoreVerificationOptions options)
         return null;
     }
 
-    /// <summary>
-    /// The trust root fingerprint for the cache index without loading the trust material when a file names it (the
-    /// same SHA-256 the loaded verifier reports); null when it cannot be obtained (the full run reports why).
-    /// </summary>
-    private string? PeekTrustRootFingerprint()
-    {
-        try
-        {
-            return options.Verifier switch
-            {
-                null => null,
-                TrustRootPackageSignatureVerifier trustRoot => trustRoot.PeekFingerprint(),
-                var other => other.TrustRootFingerprint,
-            };
-        }
-        catch (SigstoreException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The trust root fingerprint for the cache index, without loading the trust material when a file names it.</summary>
+    private string? PeekTrustRootFingerprint() => TrustRootPackageSignatureVerifier.PeekFingerprint(options.Verifier);
 
     /// <summary>What the cache index needs of one package: its stats, and whether only local sources were asked.</summary>
     private sealed class IndexRecord
