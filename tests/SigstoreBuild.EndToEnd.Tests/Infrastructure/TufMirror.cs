@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,14 +13,12 @@ namespace SigstoreBuild.EndToEnd.Tests.Infrastructure;
 /// </summary>
 internal sealed class TufMirror : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _requests = new();
-    private readonly Task _serving;
+    private readonly LoopbackServer _server = new();
 
     private TufMirror(string rootPath, IReadOnlyDictionary<string, byte[]> targets, DateTimeOffset expires)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var q = key.ExportParameters(false).Q;
         var keyJson = new SortedDictionary<string, object>(StringComparer.Ordinal)
         {
@@ -56,7 +51,7 @@ internal sealed class TufMirror : IDisposable
                 ["length"] = content.Length,
                 ["hashes"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(content)) },
             };
-            _files["targets/" + name] = content;
+            files["targets/" + name] = content;
         }
 
         targetsSigned["targets"] = listing;
@@ -75,86 +70,31 @@ internal sealed class TufMirror : IDisposable
             });
         }
 
-        _files["1.root.json"] = Envelope(root);
-        _files["timestamp.json"] = Envelope(timestamp);
-        _files["snapshot.json"] = Envelope(snapshot);
-        _files["targets.json"] = Envelope(targetsSigned);
+        files["1.root.json"] = Envelope(root);
+        files["timestamp.json"] = Envelope(timestamp);
+        files["snapshot.json"] = Envelope(snapshot);
+        files["targets.json"] = Envelope(targetsSigned);
         RootPath = rootPath;
-        File.WriteAllBytes(rootPath, _files["1.root.json"]);
+        File.WriteAllBytes(rootPath, files["1.root.json"]);
 
-        var port = FreePort();
-        Url = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Url.AbsoluteUri);
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
+        foreach (var (path, content) in files)
+        {
+            _server.Routes["/" + path] = (200, content);
+        }
     }
 
     /// <summary>The mirror's metadata URL (SigstoreTufUrl).</summary>
-    public Uri Url { get; }
+    public Uri Url => _server.BaseUrl;
 
     /// <summary>The initial root.json on disk (SigstoreTufRootPath).</summary>
     public string RootPath { get; }
 
-    public int RequestCount => _requests.Count;
+    public int RequestCount => _server.Requests.Count;
 
     public static TufMirror Start(string rootPath, IReadOnlyDictionary<string, byte[]> targets) =>
         new(rootPath, targets, DateTimeOffset.UtcNow.AddDays(1));
 
-    public void Dispose()
-    {
-        if (_listener.IsListening)
-        {
-            _listener.Stop();
-        }
-
-        _listener.Close();
-        try
-        {
-            _serving.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // The accept loop ends with the listener.
-        }
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            var path = context.Request.Url!.AbsolutePath.TrimStart('/');
-            _requests.Enqueue(path);
-            if (_files.TryGetValue(path, out var body))
-            {
-                context.Response.StatusCode = 200;
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body).ConfigureAwait(false);
-            }
-            else
-            {
-                context.Response.StatusCode = 404;
-            }
-
-            context.Response.Close();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
+    public void Dispose() => _server.Dispose();
 
     /// <summary>Canonical for what this class writes: sorted dictionaries, ASCII strings without escapes, integers.</summary>
     private static byte[] Canonical(object value)
